@@ -1,0 +1,124 @@
+# playfast -- build, test, bench, demo.  `make help` lists the targets.
+#
+# Layout:  include/ public header | src/core JSON+page locator+arena |
+#          src/parse typed parsers | src/net fetch engine | cli/ | python/ |
+#          server/ replay server | tests/ | bench/ | fuzz/
+
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+PREFIX   ?= /usr/local
+BUILD    ?= build
+OPT      ?= -O2
+CSTD      = -std=c11 -D_GNU_SOURCE
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc/core -Isrc/parse -Isrc/net $(CURL_CFLAGS)
+LIBS      = $(CURL_LIBS) -lpthread -lm
+
+CORE_SRC  = $(wildcard src/core/*.c) $(wildcard src/parse/*.c)
+NET_SRC   = $(wildcard src/net/*.c)
+LIB_SRC   = $(CORE_SRC) $(NET_SRC)
+CLI_SRC   = $(wildcard cli/*.c)
+TEST_SRC  = $(wildcard tests/test-*.c)
+HDRS      = include/playfast.h $(wildcard src/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
+
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
+TESTS     = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all lib cli python test test-c test-asan test-python demo bench bench-parse \
+        fuzz install clean deps help check-deps
+all: lib cli python
+
+help:
+	@echo "make            library, CLI and Python extension"
+	@echo "make test       every test: C units, the same under ASan+UBSan, pytest"
+	@echo "make demo       a real batch through the engine against the replay server"
+	@echo "make bench      fetch-engine benchmark;  make bench-parse  parser benchmark"
+	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
+	@echo "make install PREFIX=/usr/local"
+
+deps:
+	@sh scripts/install-deps.sh
+
+lib: $(BUILD)/libplayfast.a $(BUILD)/libplayfast.so $(BUILD)/playfast.pc
+cli: $(BUILD)/playfast
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libplayfast.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libplayfast.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libplayfast.so.0 -o $@ $^ $(LIBS)
+
+$(BUILD)/playfast.pc: playfast.pc.in
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' $< > $@
+
+$(BUILD)/playfast: $(CLI_OBJ) $(BUILD)/libplayfast.a
+	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libplayfast.a $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libplayfast.a tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS)
+
+python: lib
+	cd python && $(PYTHON) setup.py -q build_ext --inplace >/dev/null
+
+# C unit tests: each test binary runs every case in its own process.
+test-c: $(TESTS) $(BUILD)/playfast
+	@sh tests/run-c.sh $(TESTS)
+
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" \
+	  LIBS="$(LIBS) -fsanitize=address,undefined" test-c
+
+test-python: python $(BUILD)/playfast
+	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider python
+
+test: check-deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-c
+	@$(MAKE) --no-print-directory test-python
+
+check-deps:
+	@sh scripts/install-deps.sh --check-or-install
+
+demo: check-deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) examples/demo.py
+
+bench-parse: lib
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -O2 -o $(BUILD)/bench/bench-parse bench/bench-parse.c $(BUILD)/libplayfast.a $(LIBS)
+	$(BUILD)/bench/bench-parse tests/fixtures
+
+bench: all
+	$(PYTHON) bench/bench-fetch.py
+
+FUZZ_SECONDS ?= 60
+FUZZERS = $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
+fuzz:
+	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+install: lib cli
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/playfast.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libplayfast.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libplayfast.so $(DESTDIR)$(PREFIX)/lib/libplayfast.so.0
+	ln -sf libplayfast.so.0 $(DESTDIR)$(PREFIX)/lib/libplayfast.so
+	install -m 644 $(BUILD)/playfast.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(BUILD)/playfast $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build python/build python/playfast/*.so

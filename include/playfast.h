@@ -1,0 +1,429 @@
+/*
+ * playfast.h -- the public interface of libplayfast, a Google Play Store
+ * scraper core.
+ *
+ * The data path, in the order a newcomer should read it:
+ *
+ *   pf_client_new()     one pooled HTTP client (libcurl multi, own loop thread)
+ *   pf_request          what to fetch: app details, top chart, search, reviews
+ *   pf_batch_start()    any number of requests in flight, at most K at a time
+ *   pf_parse_*()        turn one recorded/fetched response into a typed result
+ *   pf_app / pf_list / pf_reviews   typed results, each freed by one call
+ *
+ * The parsers are usable on their own (offline, no network, no threads).
+ *
+ * Conventions (see also docs/):
+ *  - Every call that can fail returns a pf_code; PF_OK is 0.
+ *  - An optional pf_error* receives kind, message, byte offset, HTTP status.
+ *  - Absent fields are NULL (strings), NAN (doubles), PF_NULL_INT (integers)
+ *    or PF_NULL_BOOL (booleans). A field the page lacks is never invented.
+ *  - A result owns all of its strings in one allocation and is released by
+ *    one call; every *_free(NULL) is a no-op.
+ *  - Strings are NUL-terminated UTF-8.
+ */
+#ifndef PLAYFAST_H
+#define PLAYFAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PF_VERSION_MAJOR 0
+#define PF_VERSION_MINOR 1
+#define PF_VERSION_PATCH 0
+#define PF_VERSION "0.1.0"
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define PF_EXPORT __attribute__((visibility("default")))
+#else
+#define PF_EXPORT
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum pf_code {
+    PF_OK = 0,
+    PF_ENOMEM,          /* out of memory */
+    PF_EINVAL,          /* bad argument from the caller */
+    PF_ENOTFOUND,       /* "not_found": the app/page does not exist (404) */
+    PF_EUNSUPPORTED,    /* "unsupported_layout": a page we do not know how to read */
+    PF_EMALFORMED,      /* "malformed": broken or truncated JSON/envelope */
+    PF_ERATELIMIT,      /* "rate_limited": HTTP 429 after all retries */
+    PF_ETIMEOUT,        /* "timeout" */
+    PF_EHTTP,           /* "http_error": any other non-2xx status */
+    PF_ENETWORK,        /* "network": DNS, connect, reset, TLS */
+    PF_ETOOBIG,         /* "too_large": response over the configured cap */
+    PF_ECANCELLED,      /* "cancelled": the batch was cancelled first */
+    PF_EAGAIN,          /* not an error: nothing ready yet (pf_batch_next) */
+    PF_EDONE,           /* not an error: every result has been delivered */
+    PF_CODE_COUNT_
+} pf_code;
+
+/* Constant, human-readable text for a code. Never NULL. Thread-safe. */
+PF_EXPORT const char *pf_strerror(pf_code code);
+
+/* Constant snake_case name of a code ("not_found", "malformed", ...),
+ * the names used in JSON output. Never NULL. Thread-safe. */
+PF_EXPORT const char *pf_code_name(pf_code code);
+
+#define PF_NO_OFFSET ((size_t)-1)
+
+/* Details of one failure. Filled by every call that takes a pf_error*,
+ * which may be NULL. `message` is always NUL-terminated. */
+typedef struct pf_error {
+    pf_code code;
+    int http_status;     /* 0 when no HTTP exchange happened */
+    int attempts;        /* HTTP attempts made, retries included */
+    size_t offset;       /* byte offset into the input, or PF_NO_OFFSET */
+    char message[240];
+} pf_error;
+
+/* ------------------------------------------------------------------------ */
+/* Typed results                                                            */
+/* ------------------------------------------------------------------------ */
+
+#define PF_NULL_INT INT64_MIN
+#define PF_NULL_BOOL ((signed char)-1)
+
+typedef struct pf_category {
+    const char *name;    /* e.g. "Tools" */
+    const char *id;      /* e.g. "TOOLS"; NULL for tag-like categories */
+} pf_category;
+
+/* One permission group as the page groups them, e.g. "Location" with its
+ * individual permissions ("precise location (GPS and network-based)"). */
+typedef struct pf_permission {
+    const char *group;
+    const char *const *items;
+    size_t n_items;
+} pf_permission;
+
+/* App details. Field names match the JSON keys of `playfast parse app`. */
+typedef struct pf_app {
+    const char *app_id;
+    const char *url;
+    const char *title;
+    const char *summary;
+    const char *description;          /* plain text */
+    const char *description_html;
+    const char *installs;             /* "1,000,000,000+" */
+    int64_t min_installs;
+    int64_t max_installs;
+    double score;                     /* 0..5, NAN when unrated */
+    const char *score_text;
+    int64_t ratings;
+    int64_t reviews;
+    int64_t histogram[5];             /* [0] = 1 star ... [4] = 5 stars */
+    double price;                     /* currency units, 0 when free */
+    signed char free;
+    const char *currency;
+    const char *price_text;
+    double original_price;            /* before a sale, NAN when none */
+    signed char offers_iap;
+    const char *iap_range;
+    const char *android_version;
+    const char *developer;
+    const char *developer_id;
+    const char *developer_email;
+    const char *developer_website;
+    const char *developer_address;
+    const char *privacy_policy;
+    const char *genre;
+    const char *genre_id;
+    const pf_category *categories;
+    size_t n_categories;
+    const char *icon;
+    const char *header_image;
+    const char *const *screenshots;
+    size_t n_screenshots;
+    const char *video;
+    const char *video_image;
+    const char *content_rating;
+    const char *content_rating_description;
+    signed char ad_supported;
+    int64_t released;                 /* unix seconds */
+    int64_t updated;                  /* unix seconds */
+    const char *version;
+    const char *recent_changes;
+    const pf_permission *permissions;
+    size_t n_permissions;
+} pf_app;
+
+/* One entry of a top chart or of search results. */
+typedef struct pf_item {
+    const char *app_id;
+    const char *url;
+    const char *title;
+    const char *developer;
+    const char *developer_id;
+    const char *icon;
+    double score;
+    const char *score_text;
+    double price;
+    signed char free;
+    const char *currency;
+    const char *price_text;
+    const char *summary;
+    const char *genre;
+    const char *installs;
+    int64_t min_installs;
+} pf_item;
+
+typedef struct pf_list {
+    pf_item *items;
+    size_t count;
+} pf_list;
+
+typedef struct pf_review {
+    const char *review_id;
+    const char *user_name;
+    const char *user_image;
+    const char *content;
+    int score;                        /* 1..5, 0 when absent */
+    int64_t thumbs_up;
+    int64_t created_at;               /* unix seconds */
+    const char *reply_content;
+    int64_t reply_at;                 /* unix seconds */
+    const char *app_version;
+} pf_review;
+
+typedef struct pf_reviews {
+    pf_review *items;
+    size_t count;
+    const char *next_token;           /* NULL on the last page */
+} pf_reviews;
+
+/* ------------------------------------------------------------------------ */
+/* Parsers: pure functions, no I/O, safe to call from any thread.           */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Parse an app details page (GET /store/apps/details HTML) or a batchexecute
+ * response for rpc Ws7gDc.
+ *
+ * @param buf, len  the response body; need not be NUL-terminated. Never
+ *                  read outside [buf, buf+len).
+ * @param app_id    the id that was requested, or NULL to take it from the
+ *                  page. Used for `app_id` and `url` when the page lacks it.
+ * @param out       receives the result on PF_OK (else set to NULL); free it
+ *                  with pf_app_free().
+ * @param err       optional.
+ * @return PF_OK, PF_ENOTFOUND (the 404 page), PF_EUNSUPPORTED (a page that is
+ *         not a modern Play app page), PF_EMALFORMED (broken JSON: err->offset
+ *         tells where), PF_ENOMEM. Cost: O(len) memory-speed scan to locate
+ *         the data, then O(size of the app's own data).
+ */
+PF_EXPORT pf_code pf_parse_app(const char *buf, size_t len, const char *app_id,
+                               pf_app **out, pf_error *err);
+
+/** Parse a top-chart batchexecute response (rpc vyAe2). Same contract as
+ *  pf_parse_app; an empty chart is PF_OK with count 0. */
+PF_EXPORT pf_code pf_parse_list(const char *buf, size_t len, pf_list **out,
+                                pf_error *err);
+
+/** Parse a search results page (GET /store/search HTML, or a batchexecute
+ *  lGYRle response). The "exact match" card, when present, is item 0. */
+PF_EXPORT pf_code pf_parse_search(const char *buf, size_t len, pf_list **out,
+                                  pf_error *err);
+
+/** Parse a reviews batchexecute response (rpc UsvDTd, or the older oCPfdb).
+ *  next_token is NULL on the last page. */
+PF_EXPORT pf_code pf_parse_reviews(const char *buf, size_t len,
+                                   pf_reviews **out, pf_error *err);
+
+/* Release a result and every string it points to. NULL is a no-op. */
+PF_EXPORT void pf_app_free(pf_app *app);
+PF_EXPORT void pf_list_free(pf_list *list);
+PF_EXPORT void pf_reviews_free(pf_reviews *reviews);
+
+/* ------------------------------------------------------------------------ */
+/* Requests                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef enum pf_kind {
+    PF_KIND_APP = 0,
+    PF_KIND_LIST,
+    PF_KIND_SEARCH,
+    PF_KIND_REVIEWS,
+    PF_KIND_COUNT_
+} pf_kind;
+
+/* Constant name of a kind: "app", "list", "search", "reviews". */
+PF_EXPORT const char *pf_kind_name(pf_kind kind);
+
+/* Google's sort codes for reviews. */
+typedef enum pf_sort {
+    PF_SORT_RELEVANT = 1,
+    PF_SORT_NEWEST = 2,
+    PF_SORT_RATING = 3
+} pf_sort;
+
+typedef enum pf_price {
+    PF_PRICE_ALL = 0,
+    PF_PRICE_FREE = 1,
+    PF_PRICE_PAID = 2
+} pf_price;
+
+#define PF_REVIEWS_ALL (-1)
+
+/* What to fetch. Strings are borrowed: pf_batch_start() copies them.
+ * Zero-initialise and set what applies (or use pf_request_init()). */
+typedef struct pf_request {
+    pf_kind kind;
+    const char *app_id;      /* app, reviews */
+    const char *lang;        /* hl; NULL = "en" */
+    const char *country;     /* gl; NULL = "us" */
+    const char *category;    /* list: e.g. "GAME"; NULL = all apps */
+    const char *collection;  /* list: topselling_free (default),
+                                topselling_paid, topgrossing */
+    const char *query;       /* search */
+    int num;                 /* list/search: items wanted (0 = default);
+                                reviews: count wanted, PF_REVIEWS_ALL = all */
+    pf_price price;          /* search */
+    pf_sort sort;            /* reviews; 0 = newest */
+    int score;               /* reviews: only this star rating, 0 = any */
+    const char *token;       /* reviews: continuation token, NULL = first */
+} pf_request;
+
+PF_EXPORT void pf_request_init(pf_request *req, pf_kind kind);
+
+/* ------------------------------------------------------------------------ */
+/* Client                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct pf_client pf_client;
+
+typedef struct pf_client_options {
+    const char *base_url;       /* NULL: $PLAYFAST_BASE_URL, else
+                                   https://play.google.com */
+    const char *user_agent;     /* NULL: a current desktop browser's */
+    const char *proxy;          /* NULL: none (libcurl's env vars apply) */
+    const char *cacert;         /* NULL: system store */
+    double timeout;             /* seconds per attempt; 0 = 30 */
+    double connect_timeout;     /* seconds; 0 = 10 */
+    int max_concurrency;        /* requests in flight; 0 = 64 */
+    int max_per_host;           /* 0 = same as max_concurrency */
+    double rate;                /* requests/second started; 0 = unlimited */
+    int retries;                /* extra attempts; < 0 = default (3) */
+    double backoff;             /* first backoff, seconds; 0 = 0.5 */
+    size_t max_response;        /* bytes; 0 = 32 MiB */
+    int workers;                /* parse threads; 0 = from CPU count */
+    int http_version;           /* 0 auto (h2 over TLS), 1 = 1.1, 2 = h2 */
+    int verbose;                /* libcurl debug output to stderr */
+} pf_client_options;
+
+PF_EXPORT void pf_client_options_init(pf_client_options *opt);
+
+/**
+ * Create a client: starts its event-loop thread and parse workers.
+ * @param opt NULL for defaults. Strings are copied.
+ * @return PF_OK and *out set; on error *out is NULL and nothing leaks.
+ * Thread-safe; a client may be shared by any number of threads.
+ */
+PF_EXPORT pf_code pf_client_new(const pf_client_options *opt, pf_client **out,
+                                pf_error *err);
+
+/* Stop the threads, cancel outstanding batches and free. NULL is a no-op.
+ * Must not be called while another thread still uses the client. */
+PF_EXPORT void pf_client_free(pf_client *client);
+
+/* Counters since creation, for tests and benchmarks. */
+typedef struct pf_client_stats {
+    uint64_t requests;         /* HTTP attempts started */
+    uint64_t retries;
+    uint64_t connections;      /* new connections opened */
+    uint64_t bytes_received;   /* decoded body bytes */
+} pf_client_stats;
+
+PF_EXPORT void pf_client_stats_get(pf_client *client, pf_client_stats *out);
+
+/* ------------------------------------------------------------------------ */
+/* Batches                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* The outcome of one request: either a result of its kind or an error. */
+typedef struct pf_response {
+    pf_kind kind;
+    pf_code code;            /* PF_OK or the error kind */
+    pf_error error;          /* valid when code != PF_OK */
+    pf_app *app;             /* PF_KIND_APP */
+    pf_list *list;           /* PF_KIND_LIST, PF_KIND_SEARCH */
+    pf_reviews *reviews;     /* PF_KIND_REVIEWS */
+    double elapsed;          /* seconds from start to completion */
+} pf_response;
+
+/* Free the result a response holds and zero it. NULL is a no-op. */
+PF_EXPORT void pf_response_cleanup(pf_response *res);
+
+typedef struct pf_batch pf_batch;
+
+/* Called on a worker thread each time a request completes. Keep it short. */
+typedef void (*pf_progress_cb)(void *userdata, size_t done, size_t failed,
+                               size_t total);
+
+typedef struct pf_batch_options {
+    pf_progress_cb on_progress;   /* may be NULL */
+    void *userdata;
+} pf_batch_options;
+
+/**
+ * Start a batch of n requests (n may be 0). Requests are copied; at most
+ * the client's max_concurrency are in flight at once, so memory does not grow
+ * with n beyond one pf_request copy per entry and the results not yet taken.
+ * Take results with pf_batch_next() as they complete, or wait for all with
+ * pf_batch_wait() and take them in input order with pf_batch_take().
+ * Thread-safe.
+ */
+PF_EXPORT pf_code pf_batch_start(pf_client *client, const pf_request *reqs,
+                                 size_t n, const pf_batch_options *opt,
+                                 pf_batch **out, pf_error *err);
+
+/**
+ * Take the next completed response, in completion order.
+ * @param timeout_ms  -1 waits without limit, 0 polls.
+ * @return PF_OK with *index and *res filled (the caller owns res and frees it
+ *         with pf_response_cleanup), PF_EAGAIN when the timeout elapsed first,
+ *         PF_EDONE when every response has been taken.
+ * Do not mix with pf_batch_take() on the same batch.
+ */
+PF_EXPORT pf_code pf_batch_next(pf_batch *b, int timeout_ms, size_t *index,
+                                pf_response *res);
+
+/* Wait until every request completed (or was cancelled).
+ * @return PF_OK when all done, PF_EAGAIN on timeout. */
+PF_EXPORT pf_code pf_batch_wait(pf_batch *b, int timeout_ms);
+
+/* After pf_batch_wait() returned PF_OK: move response i to *res (the caller
+ * then owns it). Each index may be taken once. */
+PF_EXPORT pf_code pf_batch_take(pf_batch *b, size_t i, pf_response *res);
+
+/* Progress snapshot. Any pointer may be NULL. Thread-safe. */
+PF_EXPORT void pf_batch_progress(pf_batch *b, size_t *done, size_t *failed,
+                                 size_t *total);
+
+/* Stop starting new requests at once and abort those in flight; they end
+ * with PF_ECANCELLED, finished ones are kept. Thread-safe, async-safe-ish:
+ * only sets a flag and wakes the loop. */
+PF_EXPORT void pf_batch_cancel(pf_batch *b);
+
+/* Cancel what is outstanding, wait for it to unwind and free everything the
+ * batch still owns. NULL is a no-op. */
+PF_EXPORT void pf_batch_free(pf_batch *b);
+
+/**
+ * Convenience: run n requests and fill out[0..n) in input order. Returns
+ * PF_OK when the batch ran (individual outcomes are in out[i].code), or a
+ * client-level error (e.g. PF_ENOMEM) in which case out[] is untouched.
+ */
+PF_EXPORT pf_code pf_fetch(pf_client *client, const pf_request *reqs, size_t n,
+                           pf_response *out, pf_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PLAYFAST_H */

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install what building and testing playfast needs on Debian 12.
+# With --check-or-install, do nothing when everything is already there.
+set -e
+PKGS="build-essential pkg-config libcurl4-openssl-dev libnghttp2-dev zlib1g-dev \
+python3 python3-dev python3-pytest python3-h2 python3-setuptools openssl clang \
+libclang-rt-14-dev valgrind"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,302 @@
+/*
+ * page.c -- locate the JSON that Play responses embed. See page.h.
+ *
+ * Finding the data is most of the cost of parsing an app page: the page is
+ * ~1.2 MB and the app's own data ~15 KB. In every layout seen since 2021 the
+ * data blocks and the AF_dataServiceRequests map that names their rpc ids
+ * sit in the last third of the page, the map first. So the page is scanned
+ * backwards from its end for "AF_" markers, collecting blocks until the map
+ * is reached, and the first two thirds are never read.
+ */
+#include <string.h>
+
+#include "page.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Last position i in [lo, hi - 3] with "AF_" at i, or NULL. */
+static const char *rfind_af(const char *lo, const char *hi)
+{
+    const char *p = hi;
+#ifdef __SSE2__
+    const __m128i a = _mm_set1_epi8('A'), f = _mm_set1_epi8('F'),
+                  u = _mm_set1_epi8('_');
+    /* Test the 16 candidate starts [p - 18, p - 2): reads stay within
+     * [p - 18, p). */
+    while (p - lo >= 18) {
+        const char *s = p - 18;
+        __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)s);
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+        __m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(s + 2));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+            _mm_cmpeq_epi8(x0, a),
+            _mm_and_si128(_mm_cmpeq_epi8(x1, f), _mm_cmpeq_epi8(x2, u))));
+        if (m) return s + (31 - __builtin_clz(m));
+        p -= 16;
+    }
+#endif
+    for (p -= 3; p >= lo; p--)
+        if (p[0] == 'A' && p[1] == 'F' && p[2] == '_') return p;
+    return NULL;
+}
+
+static int starts(const char *p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+    return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
+}
+
+static const char *ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    return p;
+}
+
+/* Parse "'ds:N'" at p; returns the byte after it, or NULL. */
+static const char *read_ds(const char *p, const char *end, int *n)
+{
+    if (!starts(p, end, "'ds:")) return NULL;
+    p += 4;
+    int v = 0, digits = 0;
+    while (p < end && *p >= '0' && *p <= '9' && digits < 6) {
+        v = v * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (!digits || p >= end || *p != '\'') return NULL;
+    *n = v;
+    return p + 1;
+}
+
+/* Parse one AF_initDataCallback({key: 'ds:N', hash: 'H', data: ...}) header
+ * at p (which points at "AF_"). Fills ds and the data start. */
+static int read_block(const char *p, const char *end, pf__block *b)
+{
+    static const char head[] = "AF_initDataCallback(";
+    if (!starts(p, end, head)) return 0;
+    p = ws(p + sizeof head - 1, end);
+    if (p >= end || *p != '{') return 0;
+    /* The header is short; bound the search for its fields. */
+    const char *lim = end - p > 256 ? p + 256 : end;
+    const char *k = memmem(p, (size_t)(lim - p), "key:", 4);
+    if (k == NULL) return 0;
+    if (read_ds(ws(k + 4, lim), lim, &b->ds) == NULL) return 0;
+    const char *d = memmem(p, (size_t)(lim - p), "data:", 5);
+    if (d == NULL) return 0;
+    b->data = pf__jv_make(d + 5, end, 0);
+    b->rpc[0] = '\0';
+    b->request = PF__JV_NONE;
+    return b->data.p != NULL;
+}
+
+/* Read the map 'ds:N' : {id:'RPC', ext: ..., request: [...]} and name each
+ * collected block. The map is JavaScript, not JSON (single quotes, bare
+ * keys), so it is read by hand; its `request` values are JSON. */
+static void read_map(const char *p, const char *end, pf__block *blocks,
+                     size_t n)
+{
+    p = ws(p, end);
+    if (p >= end || *p != '{') return;
+    p++;
+    for (;;) {
+        int ds;
+        p = ws(p, end);
+        const char *q = read_ds(p, end, &ds);
+        if (q == NULL) return;
+        p = ws(q, end);
+        if (p >= end || *p != ':') return;
+        p = ws(p + 1, end);
+        if (p >= end || *p != '{') return;
+        /* Find the entry's end by JSON-skipping from its '{' is not possible
+         * (bare keys), so look for id:'..' and request: inside it. */
+        const char *e = p + 1;
+        int depth = 1;
+        const char *id = NULL, *req = NULL;
+        while (e < end && depth > 0) {
+            if (*e == '{' || *e == '[') depth++;
+            else if (*e == '}' || *e == ']') depth--;
+            else if (*e == '"') {
+                const char *bad;
+                const char *after = pf__json_skip(pf__jv_make(e, end, 0), &bad);
+                if (after == NULL) return;
+                e = after;
+                continue;
+            } else if (depth == 1 && starts(e, end, "id:'")) {
+                id = e + 4;
+            } else if (depth == 1 && starts(e, end, "request:")) {
+                req = e + 8;
+            }
+            e++;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (blocks[i].ds != ds) continue;
+            if (id != NULL) {
+                size_t k = 0;
+                while (id + k < e && id[k] != '\'' && k + 1 < sizeof blocks[i].rpc) {
+                    blocks[i].rpc[k] = id[k];
+                    k++;
+                }
+                blocks[i].rpc[k] = '\0';
+            }
+            if (req != NULL) blocks[i].request = pf__jv_make(req, e, 0);
+        }
+        p = ws(e, end);
+        if (p >= end || *p != ',') return;
+        p++;
+    }
+}
+
+int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
+                    pf_error *err)
+{
+    const char *end = buf + len, *hi = end, *map = NULL;
+    pf__block tmp[64];
+    size_t n = 0;
+    const char *next_start = end;
+
+    /* Walk backwards: each "AF_" is a block, the map, or something else. */
+    while (n < sizeof tmp / sizeof tmp[0]) {
+        const char *p = rfind_af(buf, hi);
+        if (p == NULL) break;
+        hi = p;
+        pf__block b;
+        if (read_block(p, next_start, &b)) {
+            b.data.end = next_start;
+            tmp[n++] = b;
+            next_start = p;
+        } else if (starts(p, end, "AF_dataServiceRequests")) {
+            const char *q = ws(p + 22, end);
+            if (q < end && *q == '=') {
+                map = ws(q + 1, end);
+                break;
+            }
+        }
+    }
+    (void)err;
+    /* tmp holds blocks last-first; hand them out in page order. */
+    size_t k = 0;
+    for (size_t i = n; i-- > 0;) {
+        if (k < cap) out[k] = tmp[i];
+        k++;
+    }
+    if (map != NULL) read_map(map, end, out, k < cap ? k : cap);
+    return (int)k;
+}
+
+int pf__is_batchexecute(const char *buf, size_t len)
+{
+    const char *p = ws(buf, buf + len);
+    return starts(p, buf + len, ")]}'");
+}
+
+pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
+                       pf__jv *payload, pf_error *err)
+{
+    const char *end = buf + len, *p = ws(buf, end);
+    if (!starts(p, end, ")]}'"))
+        return pf__error(err, PF_EMALFORMED, (size_t)(p - buf),
+                         "batchexecute response without the )]}' prefix");
+    p += 4;
+    int saw_frame = 0;
+    const char *err_frame = NULL;
+    for (;;) {
+        p = ws(p, end);
+        if (p >= end) break;
+        /* rt=c framing: a decimal length before each chunk. The lengths
+         * count UTF-16 units, not bytes, so they are not trusted: the chunk
+         * is delimited by its own brackets. */
+        if (*p >= '0' && *p <= '9') {
+            while (p < end && *p >= '0' && *p <= '9') p++;
+            continue;
+        }
+        if (*p != '[')
+            return pf__error(err, PF_EMALFORMED, (size_t)(p - buf),
+                             "expected a batchexecute chunk, found '%c'", *p);
+        pf__jv chunk = pf__jv_make(p, end, 0);
+        /* Frames are examined before they are skipped: the payload is
+         * usually in the first frame and is most of the response, so it is
+         * never walked here. Its view ends at the end of the buffer, not of
+         * its string: the inner value ends where its brackets balance, and
+         * a raw quote met at level 1 ends any walk. */
+        const char *f = p + 1;
+        for (;;) {
+            f = pf__jv_make(f, end, 0).p;
+            if (f == NULL || *f != '[') break;
+            pf__jv frame = pf__jv_make(f, end, 0);
+            pf__jv k0 = pf__jv_index(frame, 0), k1 = pf__jv_index(frame, 1);
+            if (pf__jv_streq(k0, "er")) err_frame = f;
+            if (pf__jv_streq(k0, "wrb.fr")) {
+                saw_frame = 1;
+                if (rpc == NULL || pf__jv_streq(k1, rpc)) {
+                    pf__jv k2 = pf__jv_index(frame, 2);
+                    if (pf__jv_type(k2) != PF_J_STR)
+                        return pf__error(err, PF_ENOTFOUND,
+                                         (size_t)(f - buf),
+                                         "rpc %s answered with no data",
+                                         rpc ? rpc : "?");
+                    *payload = pf__jv_make(k2.p + 1, end, 1);
+                    if (payload->p == NULL || *payload->p == '"')
+                        return pf__error(err, PF_ENOTFOUND,
+                                         (size_t)(k2.p - buf),
+                                         "rpc %s answered with an empty "
+                                         "payload", rpc ? rpc : "?");
+                    return PF_OK;
+                }
+            }
+            const char *bad;
+            const char *q = pf__json_skip(frame, &bad);
+            if (q == NULL)
+                return pf__error(err, PF_EMALFORMED,
+                                 bad ? (size_t)(bad - buf) : (size_t)(f - buf),
+                                 "broken batchexecute frame");
+            q = pf__jv_make(q, end, 0).p;
+            if (q == NULL || *q != ',') break;
+            f = q + 1;
+        }
+        const char *bad;
+        const char *q = pf__json_skip(chunk, &bad);
+        if (q == NULL)
+            return pf__error(err, PF_EMALFORMED,
+                             bad ? (size_t)(bad - buf) : (size_t)(p - buf),
+                             "broken batchexecute chunk");
+        p = q;
+    }
+    if (err_frame != NULL)
+        return pf__error(err, PF_EHTTP, (size_t)(err_frame - buf),
+                         "batchexecute returned an error frame");
+    if (saw_frame)
+        return pf__error(err, PF_EUNSUPPORTED, PF_NO_OFFSET,
+                         "no frame for rpc %s in the response", rpc ? rpc : "?");
+    return pf__error(err, PF_EMALFORMED, (size_t)(p - buf),
+                     "batchexecute response without wrb.fr frames");
+}
+
+pf_code pf__page_classify(const char *buf, size_t len, pf_error *err)
+{
+    const char *end = buf + len;
+    const char *p = ws(buf, end);
+    if (buf == NULL || len == 0)
+        return pf__error(err, PF_EMALFORMED, 0, "empty input");
+    /* Google's 404 body for an unknown app is a short HTML page. */
+    size_t head = len < 4096 ? len : 4096;
+    if (memmem(buf, head, "<title>Not Found</title>", 24) ||
+        memmem(buf, head, "Error 404 (Not Found)", 21) ||
+        memmem(buf, head, "requested URL was not found", 27))
+        return pf__error(err, PF_ENOTFOUND, PF_NO_OFFSET,
+                         "Google's 'not found' page");
+    if (pf__is_batchexecute(buf, len))
+        return pf__error(err, PF_EUNSUPPORTED, PF_NO_OFFSET,
+                         "batchexecute response of another kind");
+    if (p < end && *p == '<') {
+        if (memmem(buf, len, "AF_initDataCallback", 19))
+            return pf__error(err, PF_EUNSUPPORTED, PF_NO_OFFSET,
+                             "Play page of an unsupported layout (no "
+                             "expected data block)");
+        return pf__error(err, PF_EUNSUPPORTED, PF_NO_OFFSET,
+                         "HTML page without Play data blocks");
+    }
+    return pf__error(err, PF_EMALFORMED, (size_t)(p - buf),
+                     "not a Play Store response (neither HTML nor "
+                     "batchexecute)");
+}
