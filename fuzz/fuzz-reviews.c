@@ -1,0 +1,9 @@
+/* libFuzzer target: pf_parse_reviews on arbitrary bytes. A success must come with
+ * a result; anything else must be an error, never a crash or an over-read. */
+#include "playfast.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    pf_reviews *r = NULL; pf_error e; if (pf_parse_reviews((const char *)data, size, &r, &e) == PF_OK && r == NULL) __builtin_trap(); pf_reviews_free(r);
+    return 0;
+}

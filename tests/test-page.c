@@ -1,0 +1,172 @@
+/*
+ * test-page.c -- locating embedded data (src/core/page.c) in real pages.
+ */
+#include "harness.h"
+#include "page.h"
+
+static const pf__block *by_ds(const pf__block *b, int n, int ds)
+{
+    for (int i = 0; i < n; i++)
+        if (b[i].ds == ds) return &b[i];
+    return NULL;
+}
+
+TEST(blocks_of_2026_app_page)
+{
+    size_t len;
+    char *buf = test_fixture(
+        "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz", &len);
+    pf__block b[64];
+    pf_error err;
+    int n = pf__page_blocks(buf, len, b, 64, &err);
+    CHECK_INT(n, 13);
+    const pf__block *app = by_ds(b, n, 5);
+    CHECK(app != NULL);
+    if (app == NULL) return;
+    CHECK_STR(app->rpc, "Ws7gDc");
+    const pf__block *reviews = by_ds(b, n, 10), *rating = by_ds(b, n, 9);
+    CHECK(reviews != NULL && !strcmp(reviews->rpc, "oCPfdb"));
+    CHECK(rating != NULL && !strcmp(rating->rpc, "Ws7gDc"));
+    /* the block's data is valid JSON of the recorded size */
+    const char *e = pf__json_skip(app->data, NULL);
+    CHECK(e != NULL);
+    CHECK_INT(e - app->data.p, 14499);
+    /* data[1][2][0][0] is the title */
+    pf__arena a;
+    pf__arena_init(&a, 64);
+    size_t off = pf__jv_str(PF__JP(app->data, 1, 2, 0, 0), &a);
+    CHECK(off != PF__NOFF);
+    if (off != PF__NOFF) CHECK_STR((char *)pf__arena_at(&a, off), "Google Translate");
+    pf__arena_cleanup(&a);
+    /* the request from the map names the app */
+    CHECK(pf__jv_streq(PF__JP(app->request, 5, 0, 0), "com.google.android.apps.translate"));
+    /* blocks are handed out in page order */
+    for (int i = 1; i < n; i++) CHECK(b[i - 1].data.p < b[i].data.p);
+    free(buf);
+}
+
+TEST(blocks_of_2022_app_page_use_ds4)
+{
+    size_t len;
+    char *buf = test_fixture(
+        "app_details_com.mojang.minecraftpe_paid_en_US_2022-08.html.gz", &len);
+    pf__block b[64];
+    int n = pf__page_blocks(buf, len, b, 64, NULL);
+    CHECK(n > 5);
+    const pf__block *app = by_ds(b, n, 4);
+    CHECK(app != NULL && !strcmp(app->rpc, "Ws7gDc"));
+    free(buf);
+}
+
+TEST(cap_limits_what_is_stored)
+{
+    size_t len;
+    char *buf = test_fixture(
+        "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz", &len);
+    pf__block b[3];
+    CHECK_INT(pf__page_blocks(buf, len, b, 3, NULL), 13);
+    CHECK_INT(b[0].ds, 0);
+    CHECK_STR(b[0].rpc, "T6C6Se");
+    free(buf);
+}
+
+TEST(batchexecute_rtc_framing)
+{
+    size_t len;
+    char *buf = test_fixture(
+        "list_vyAe2_topselling_free_GAME_num100_en_us_2026-07.txt.gz", &len);
+    CHECK(pf__is_batchexecute(buf, len));
+    pf__jv pl;
+    pf_error err;
+    CHECK_INT(pf__be_payload(buf, len, "vyAe2", &pl, &err), PF_OK);
+    CHECK(pl.esc == 1);
+    CHECK(pf__jv_type(pl) == PF_J_ARR);
+    /* the whole payload validates at level 1 and ends at the frame's quote */
+    const char *e = pf__json_skip(pl, NULL);
+    CHECK(e != NULL && *e == '"');
+    CHECK_INT(pf__be_payload(buf, len, "UsvDTd", &pl, &err), PF_EUNSUPPORTED);
+    free(buf);
+}
+
+TEST(batchexecute_plain_framing)
+{
+    size_t len;
+    char *buf = test_fixture(
+        "reviews_UsvDTd_com.google.android.apps.translate_newest_count150_page1_en_us_2026-07.txt.gz",
+        &len);
+    pf__jv pl;
+    CHECK_INT(pf__be_payload(buf, len, NULL, &pl, NULL), PF_OK);
+    pf__jv kids[4];
+    CHECK_INT(pf__jv_children(pf__jv_index(pl, 0), kids, 4), 150);
+    CHECK(pf__jv_streq(PF__JP(pl, 0, 0, 0), "017452fc-0d4b-471d-b406-bcf0f52387a7"));
+    free(buf);
+}
+
+TEST(batchexecute_errors)
+{
+    pf__jv pl;
+    pf_error err;
+    const char *s;
+    s = "[[\"wrb.fr\",\"x\",\"[]\"]]";
+    CHECK_INT(pf__be_payload(s, strlen(s), NULL, &pl, &err), PF_EMALFORMED);
+    CHECK_INT(err.offset, 0);
+    s = ")]}'\n\n[[\"wrb.fr\",\"vyAe2\",null,null,null,null,\"generic\"]]";
+    CHECK_INT(pf__be_payload(s, strlen(s), "vyAe2", &pl, &err), PF_ENOTFOUND);
+    s = ")]}'\n\n[[\"er\",null,null,null,null,400]]";
+    CHECK_INT(pf__be_payload(s, strlen(s), "vyAe2", &pl, &err), PF_EHTTP);
+    s = ")]}'\n\n[[\"wrb.fr\",\"vyAe2\",\"[1]\"],[\"di\",1";
+    const char *g = test_guarded(s, strlen(s));
+    /* the payload is found before the broken trailer is reached */
+    CHECK_INT(pf__be_payload(g, strlen(s), "vyAe2", &pl, &err), PF_OK);
+    s = ")]}'\n\n[[\"di\",1],[\"wrb.fr\",\"vyAe2\",\"[1";
+    g = test_guarded(s, strlen(s));
+    CHECK_INT(pf__be_payload(g, strlen(s), "zzz", &pl, &err), PF_EMALFORMED);
+    CHECK_INT(err.offset, strlen(s));
+    s = ")]}'\n12\nxyz";
+    CHECK_INT(pf__be_payload(s, strlen(s), NULL, &pl, &err), PF_EMALFORMED);
+    CHECK_INT(err.offset, 8);   /* the x */
+}
+
+TEST(classify)
+{
+    size_t len;
+    pf_error err;
+    char *buf = test_fixture("datasafety_notfound_404_2026-07.html.gz", &len);
+    CHECK_INT(pf__page_classify(buf, len, &err), PF_ENOTFOUND);
+    free(buf);
+    buf = test_fixture(
+        "app_details_com.moonwink.treasury_en_US_2021-11_oldlayout.html.gz", &len);
+    CHECK_INT(pf__page_classify(buf, len, &err), PF_EUNSUPPORTED);
+    free(buf);
+    CHECK_INT(pf__page_classify("\x01\x02garbage", 9, &err), PF_EMALFORMED);
+    CHECK_INT(pf__page_classify("", 0, &err), PF_EMALFORMED);
+    CHECK_INT(pf__page_classify("<html><body>Service unavailable</body></html>", 45,
+                                &err), PF_EUNSUPPORTED);
+    CHECK_STR(pf_code_name(PF_ENOTFOUND), "not_found");
+    CHECK_STR(pf_code_name(PF_EUNSUPPORTED), "unsupported_layout");
+    CHECK_STR(pf_code_name(PF_EMALFORMED), "malformed");
+    CHECK_STR(pf_code_name((pf_code)999), "unknown");
+    CHECK(strlen(pf_strerror(PF_ERATELIMIT)) > 0);
+}
+
+TEST(truncated_pages_never_overread)
+{
+    size_t len;
+    char *buf = test_fixture(
+        "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz", &len);
+    pf__block b[64];
+    /* cut inside the map, inside blocks, and at their edges */
+    size_t cuts[] = {0, 1, 930900, 931300, 1083760, 1102850, 1102897, 1110000,
+                     1117400, len - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        const char *g = test_guarded(buf, cuts[i]);
+        int n = pf__page_blocks(g, cuts[i], b, 64, NULL);
+        for (int k = 0; k < n && k < 64; k++) {
+            CHECK(b[k].data.end <= g + cuts[i]);
+            (void)pf__json_skip(b[k].data, NULL);
+        }
+    }
+    free(buf);
+}
+
+TEST_MAIN()
