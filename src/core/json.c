@@ -232,6 +232,63 @@ invalid_esc:
     return NULL;
 }
 
+/*
+ * Navigation's string skippers: no validation, always inlined. At level 1
+ * most strings are short and the call, not the scan, would dominate.
+ * p points at the opening quote (level 0) or at the \ of \" (level 1).
+ */
+static inline __attribute__((always_inline)) const char *
+skip_str0(const char *p, const char *end)
+{
+    p++;
+    for (;;) {
+        p = scan_qb(p, end);
+        if (p >= end) return NULL;
+        if (*p == '"') return p + 1;
+        p += 2;
+    }
+}
+
+static inline __attribute__((always_inline)) const char *
+skip_str1(const char *p, const char *end)
+{
+    p += 2;
+    for (;;) {
+        p = scan_qb(p, end);
+        if (end - p < 2 || *p == '"') return NULL;
+        char e = p[1];
+        if (e == '"') return p + 2;
+        if (e == '\\') {
+            /* inner escape: the next outer unit is the escaped character */
+            p += 2;
+            if (p >= end) return NULL;
+            if (*p != '\\') {
+                p++;
+            } else if (end - p >= 2 && p[1] != 'u') {
+                p += 2;
+            } else {
+                int len;
+                if (outer_unit(p, end, &len) < 0) return NULL;
+                p += len;
+            }
+        } else if (e == 'u') {
+            /* \u0022 and \u005c stand for a quote and a backslash; keep
+             * the same reading as skip_string(). */
+            int len, c = outer_unit(p, end, &len);
+            if (c < 0) return NULL;
+            if (c == '"') return p + len;
+            p += len;
+            if (c == '\\') {
+                if (p >= end) return NULL;
+                if (outer_unit(p, end, &len) < 0) return NULL;
+                p += len;
+            }
+        } else {
+            p += 2;
+        }
+    }
+}
+
 /* End of a number or literal: the first byte that cannot continue one. */
 static inline const char *skip_scalar(const char *p, const char *end)
 {
@@ -252,7 +309,6 @@ static inline const char *skip_scalar(const char *p, const char *end)
  */
 static const char *skip_fast(const char *p, const char *end, int esc)
 {
-    const char *bad;
     if (p >= end) return NULL;
     char c = *p;
     if (c == '[' || c == '{') {
@@ -307,7 +363,7 @@ static const char *skip_fast(const char *p, const char *end, int esc)
             c = *p;
             if (!esc) {
                 if (c == '"') {
-                    p = skip_string(p, end, 0, 0, &bad);
+                    p = skip_str0(p, end);
                     if (p == NULL) return NULL;
                 } else {
                     p++; /* stray backslash outside a string: not ours */
@@ -315,7 +371,7 @@ static const char *skip_fast(const char *p, const char *end, int esc)
             } else {
                 if (c == '"') return NULL; /* outer literal ended */
                 if (end - p >= 2 && p[1] == '"') {
-                    p = skip_string(p, end, 1, 0, &bad);
+                    p = skip_str1(p, end);
                     if (p == NULL) return NULL;
                 } else {
                     p += 2; /* escaped whitespace between tokens */
@@ -323,7 +379,8 @@ static const char *skip_fast(const char *p, const char *end, int esc)
             }
         }
     }
-    if (at_string(p, end, esc)) return skip_string(p, end, esc, 0, &bad);
+    if (at_string(p, end, esc))
+        return esc ? skip_str1(p, end) : skip_str0(p, end);
     const char *sc = skip_scalar(p, end);
     return sc == p ? NULL : sc;
 }
@@ -496,14 +553,14 @@ pf__jtype pf__jv_type(pf__jv v)
 /* Walk the members of the object at v; returns the value of `key`. */
 static pf__jv obj_get(pf__jv v, const char *key, size_t klen)
 {
-    const char *p = v.p + 1, *end = v.end, *bad;
+    const char *p = v.p + 1, *end = v.end;
     int esc = v.esc;
     size_t q = esc ? 2 : 1;
     for (;;) {
         p = skip_ws(p, end, esc);
         if (!at_string(p, end, esc)) break;
         const char *ks = p + q;
-        const char *ke = skip_string(p, end, esc, 0, &bad);
+        const char *ke = esc ? skip_str1(p, end) : skip_str0(p, end);
         if (ke == NULL) break;
         int match = (size_t)(ke - q - ks) == klen && memcmp(ks, key, klen) == 0;
         p = skip_ws(ke, end, esc);
@@ -713,7 +770,7 @@ int pf__jv_bool(pf__jv v, int *out)
 int pf__jv_raw(pf__jv v, const char **start, size_t *len)
 {
     if (pf__jv_type(v) != PF_J_STR) return 0;
-    const char *bad, *e = skip_string(v.p, v.end, v.esc, 0, &bad);
+    const char *e = v.esc ? skip_str1(v.p, v.end) : skip_str0(v.p, v.end);
     if (e == NULL) return 0;
     size_t q = v.esc ? 2 : 1;
     *start = v.p + q;
@@ -801,26 +858,22 @@ static unsigned rd_u(reader *r)
     return 0xFFFD;
 }
 
-/* Decode into o (room for at least the raw length); returns the end. */
+/* Decode into o (room for at least the raw length); returns the end.
+ * Runs without a backslash are the same at both levels and are copied in
+ * bulk; only escapes go through the unit reader. */
 static char *decode(const char *s, size_t n, int esc, char *o)
 {
     reader r = {s, s + n, esc};
-    if (!esc) {
-        /* Copy escape-free runs in bulk. */
-        for (;;) {
-            const char *bs = memchr(r.p, '\\', (size_t)(r.end - r.p));
-            size_t run = (size_t)((bs ? bs : r.end) - r.p);
-            memcpy(o, r.p, run);
-            o += run;
-            r.p += run;
-            if (bs == NULL) return o;
-            break;
-        }
-    }
     while (r.p < r.end) {
+        const char *bs = memchr(r.p, '\\', (size_t)(r.end - r.p));
+        size_t run = (size_t)((bs ? bs : r.end) - r.p);
+        memcpy(o, r.p, run);
+        o += run;
+        r.p += run;
+        if (bs == NULL) break;
         int cp, c = rd(&r, &cp);
         if (c < 0) break;
-        if (c != '\\' || cp) {
+        if (c != '\\') {
             o = cp ? put_utf8(o, (unsigned)c) : (*o++ = (char)c, o);
             continue;
         }
