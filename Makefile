@@ -95,8 +95,11 @@ check-deps:
 	@sh scripts/install-deps.sh --check-or-install
 
 demo: check-deps
-	@$(MAKE) --no-print-directory all
-	$(PYTHON) examples/demo.py
+	@$(MAKE) --no-print-directory all $(BUILD)/demo
+	@$(PYTHON) server/harness.py run --fill --latency normal:0.25:0.06 --seed 7 -- $(BUILD)/demo
+
+$(BUILD)/demo: examples/demo.c $(BUILD)/libplayfast.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libplayfast.a $(LIBS)
 
 bench-parse: lib
 	@mkdir -p $(BUILD)/bench
