@@ -96,7 +96,7 @@ check-deps:
 
 demo: check-deps
 	@$(MAKE) --no-print-directory all $(BUILD)/demo
-	@$(PYTHON) server/harness.py run --fill --latency normal:0.25:0.06 --seed 7 -- $(BUILD)/demo
+	@$(PYTHON) server/harness.py run --fill --missing com.example.does.not.exist --latency normal:0.25:0.06 --seed 7 -- $(BUILD)/demo
 
 $(BUILD)/demo: examples/demo.c $(BUILD)/libplayfast.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libplayfast.a $(LIBS)

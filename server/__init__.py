@@ -1,0 +1,1 @@
+"""playfast replay server package (see server/README.md)."""
