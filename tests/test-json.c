@@ -50,11 +50,14 @@ TEST(index_and_types)
     int64_t x = 0;
     CHECK(pf__jv_int(PF__JP(v, 2, 1, 0), &x));
     CHECK_INT(x, 4);
-    CHECK(pf__jv_type(pf__jv_key(pf__jv_index(v, 3), "k")) == PF_J_NULL);
+    pf__jv kids[6];
+    CHECK_INT(pf__jv_children(v, kids, 6), 6);
+    CHECK(pf__jv_type(pf__jv_key(kids[3], "k")) == PF_J_NULL);
     int b = -1;
-    CHECK(pf__jv_bool(pf__jv_index(v, 4), &b) && b == 1);
-    CHECK(pf__jv_bool(pf__jv_index(v, 5), &b) && b == 0);
-    CHECK(!pf__jv_ok(pf__jv_index(v, 6)));
+    CHECK(pf__jv_bool(kids[4], &b) && b == 1);
+    CHECK(pf__jv_bool(kids[5], &b) && b == 0);
+    /* read as JSPB, the object at 3 is the sparse tail: index 4 is key "5" */
+    CHECK(!pf__jv_ok(pf__jv_index(v, 4)));
     CHECK(!pf__jv_ok(PF__JP(v, 2, 1, 1)));
     CHECK(!pf__jv_ok(PF__JP(v, 0, 0)));   /* index into a number */
     CHECK(!pf__jv_ok(PF__JP(v, 1, 0)));   /* index into a string */
@@ -62,18 +65,27 @@ TEST(index_and_types)
 
 TEST(sparse_trailing_object)
 {
-    /* Google appends sparse fields: index 141 of a 3-element array lives in
-     * the trailing object under "141". */
+    /* JSPB: element i is field i + 1; fields past the dense part sit in a
+     * trailing object keyed by field number. Index 140 is key "141". */
     pf__jv v = doc("[0, [1], {\"141\": [\"x\"], \"7\": 7}]", 0);
-    CHECK_STR(str(PF__JP(v, 141, 0)), "x");
+    CHECK_STR(str(PF__JP(v, 140, 0)), "x");
     int64_t x = 0;
-    CHECK(pf__jv_int(pf__jv_index(v, 7), &x) && x == 7);
-    CHECK(!pf__jv_ok(pf__jv_index(v, 8)));
-    CHECK(pf__jv_type(pf__jv_index(v, 2)) == PF_J_OBJ); /* in range: the object */
+    CHECK(pf__jv_int(pf__jv_index(v, 6), &x) && x == 7);
+    CHECK(!pf__jv_ok(pf__jv_index(v, 141)));
+    CHECK(!pf__jv_ok(pf__jv_index(v, 7)));
+    /* the dense part is read as usual */
+    CHECK(pf__jv_int(pf__jv_index(v, 0), &x) && x == 0);
+    CHECK(pf__jv_type(pf__jv_index(v, 1)) == PF_J_ARR);
+    /* the object stands at position 2, which is field 3: absent here */
+    CHECK(!pf__jv_ok(pf__jv_index(v, 2)));
     /* no trailing object: past the end is absent */
-    CHECK(!pf__jv_ok(pf__jv_index(doc("[0, [1]]", 0), 141)));
-    /* an object indexed directly looks up the key */
-    CHECK(pf__jv_int(pf__jv_index(doc("{\"3\": 9}", 0), 3), &x) && x == 9);
+    CHECK(!pf__jv_ok(pf__jv_index(doc("[0, [1]]", 0), 140)));
+    /* a message that is all tail (ds:9's {"52": ratings}) */
+    CHECK(pf__jv_int(pf__jv_index(doc("{\"52\": 9}", 0), 51), &x) && x == 9);
+    /* children() still lists the tail as an element */
+    pf__jv kids[4];
+    CHECK_INT(pf__jv_children(v, kids, 4), 3);
+    CHECK(pf__jv_type(kids[2]) == PF_J_OBJ);
 }
 
 TEST(empty_containers)
@@ -215,7 +227,7 @@ TEST(level1_escaped_payload)
     CHECK(pf__jv_int(PF__JP(v, 0, 1), &x) && x == 7);
     CHECK_STR(str(pf__jv_index(v, 1)), "a\"b");
     /* inner \u003d decodes to '=', outer \u003d is already '=' */
-    CHECK_STR(str(pf__jv_index(v, 141)), "==");
+    CHECK_STR(str(pf__jv_index(v, 140)), "==");
     CHECK_STR(str(pf__jv_index(v, 2)), "\xf0\x9f\x98\x80");
     CHECK_STR(str(pf__jv_index(v, 3)), "tab\t");
     pf__jv kids[8];

@@ -142,6 +142,10 @@ TEST(classify)
     CHECK_INT(pf__page_classify("", 0, &err), PF_EMALFORMED);
     CHECK_INT(pf__page_classify("<html><body>Service unavailable</body></html>", 45,
                                 &err), PF_EUNSUPPORTED);
+    /* a page cut short is malformed, at its end */
+    CHECK_INT(pf__page_classify("<html><body>Service unav", 24, &err), PF_EMALFORMED);
+    CHECK_INT(err.offset, 24);
+    CHECK_INT(pf__page_classify("<HTML><body></body></HTML>\n", 27, &err), PF_EUNSUPPORTED);
     CHECK_STR(pf_code_name(PF_ENOTFOUND), "not_found");
     CHECK_STR(pf_code_name(PF_EUNSUPPORTED), "unsupported_layout");
     CHECK_STR(pf_code_name(PF_EMALFORMED), "malformed");

@@ -585,11 +585,13 @@ pf__jv pf__jv_key(pf__jv v, const char *key)
     return obj_get(v, key, strlen(key));
 }
 
+/* Field i of a sparse object: JSPB keys are field numbers, i + 1. */
 static pf__jv obj_index(pf__jv v, size_t i)
 {
     char buf[24];
     size_t n = 0;
     char tmp[24];
+    i++;
     do {
         tmp[n++] = (char)('0' + i % 10);
         i /= 10;
@@ -603,26 +605,27 @@ pf__jv pf__jv_index(pf__jv v, size_t i)
     pf__jtype t = pf__jv_type(v);
     if (t == PF_J_OBJ) return obj_index(v, i);
     if (t != PF_J_ARR) return PF__JV_NONE;
-    const char *p = v.p + 1, *end = v.end, *last = NULL;
+    const char *p = v.p + 1, *end = v.end;
     int esc = v.esc;
     for (size_t k = 0;; k++) {
         p = skip_ws(p, end, esc);
         if (p >= end || *p == ']') break;
+        /* Play's arrays are protobuf messages (JSPB): an object among the
+         * elements can only be the sparse tail, holding the fields from
+         * its position on, so element i is looked up there. */
+        if (*p == '{') {
+            pf__jv o = {p, end, (unsigned char)esc};
+            return obj_index(o, i);
+        }
         if (k == i) {
             pf__jv r = {p, end, (unsigned char)esc};
             return r;
         }
-        last = p;
         p = skip_fast(p, end, esc);
         if (p == NULL) return PF__JV_NONE;
         p = skip_ws(p, end, esc);
         if (p >= end || *p != ',') break;
         p++;
-    }
-    /* Past the end: Google appends sparse fields as a trailing object. */
-    if (last != NULL && *last == '{') {
-        pf__jv o = {last, end, (unsigned char)esc};
-        return obj_index(o, i);
     }
     return PF__JV_NONE;
 }

@@ -65,10 +65,13 @@ pf__jtype pf__jv_type(pf__jv v);
 #define PF__JSON_MAX_DEPTH 1024
 const char *pf__json_skip(pf__jv v, const char **bad);
 
-/* Element i of an array. When i is past the last element and the last
- * element is an object (Google's sparse trailing object, [a, b, {"141": x}]),
- * the value under key "i" of that object is returned. On an object, looks up
- * key "i". Absent when neither holds. */
+/* Element i of an array, read as Play's data is written: arrays are
+ * protobuf messages in JSPB form, where element i is field i + 1 and the
+ * fields past the last dense one sit in a trailing object keyed by field
+ * number ([a, b, {"141": x}]: index 140 is x). So an object met at or before
+ * position i is that sparse tail and element i is its key "i + 1"; on a bare
+ * object (a message that is all tail) the same lookup is made. Absent when
+ * neither holds. */
 pf__jv pf__jv_index(pf__jv v, size_t i);
 
 /* Value of member `key` (raw, unescaped key bytes) of an object. */

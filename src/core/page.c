@@ -9,6 +9,7 @@
  * is reached, and the first two thirds are never read.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "page.h"
 
@@ -275,6 +276,15 @@ pf_code pf__page_classify(const char *buf, size_t len, pf_error *err)
         return pf__error(err, PF_EUNSUPPORTED, PF_NO_OFFSET,
                          "batchexecute response of another kind");
     if (p < end && *p == '<') {
+        /* Every page Google serves ends with </html>; one that does not was
+         * cut short, which is a broken response, not a new layout. */
+        const char *e = end;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' ||
+                         e[-1] == '\t'))
+            e--;
+        if (e - p < 7 || strncasecmp(e - 7, "</html>", 7) != 0)
+            return pf__error(err, PF_EMALFORMED, len,
+                             "HTML page cut short (no closing </html>)");
         if (memmem(buf, len, "AF_initDataCallback", 19))
             return pf__error(err, PF_EUNSUPPORTED, PF_NO_OFFSET,
                              "Play page of an unsupported layout (no "
