@@ -258,6 +258,46 @@ TEST(iterator)
     CHECK(!pf__jiter_next(&it, &e));
 }
 
+TEST(validating_walk)
+{
+    pf__jv kids[4];
+    const char *after = NULL;
+    pf__jv v = doc("[1, [2, 3], \"x\", {\"5\": null}]", 0);
+    CHECK_INT(pf__vkids(v, kids, 4, &after), 4);
+    CHECK(after == v.end);
+    CHECK(pf__jv_streq(kids[2], "x"));
+    /* damage anywhere fails, at the offending byte */
+    v = doc("[1, [2, 3,], \"x\"]", 0);
+    CHECK_INT(pf__vkids(v, kids, 4, &after), -1);
+    CHECK_INT(after - v.p, 10);
+    v = doc("[1, [2, 3] \"x\"]", 0);
+    CHECK_INT(pf__vkids(v, kids, 4, &after), -1);
+    CHECK_INT(after - v.p, 11);
+    v = doc("[1, 2", 0);
+    CHECK_INT(pf__vkids(v, kids, 4, &after), -1);
+    CHECK(after == v.end);
+    CHECK_INT(pf__vkids(doc("[]", 0), kids, 4, NULL), 0);
+    CHECK_INT(pf__vkids(doc("7", 0), kids, 4, NULL), -1);
+    /* level 1, escaped whitespace between tokens */
+    v = doc("[\\\"a\\\",\\n2]", 1);
+    CHECK_INT(pf__vkids(v, kids, 4, &after), 2);
+    CHECK(pf__jv_streq(kids[0], "a"));
+    /* a walk by hand: nested element consumed by an inner walk */
+    pf__vwalk w, in;
+    pf__jv e;
+    v = doc("[[1,2],3]", 0);
+    CHECK(pf__vwalk_init(&w, v));
+    CHECK_INT(pf__vwalk_next(&w, &e), 1);
+    CHECK(pf__vwalk_init(&in, e));
+    int n = 0;
+    while (pf__vwalk_next(&in, &e) == 1 && pf__vwalk_skip(&in, e)) n++;
+    CHECK_INT(n, 2);
+    w.p = in.p;
+    CHECK_INT(pf__vwalk_next(&w, &e), 1);
+    CHECK(pf__vwalk_skip(&w, e));
+    CHECK_INT(pf__vwalk_next(&w, &e), 0);
+}
+
 TEST(arena_relocation)
 {
     pf__arena a;

@@ -140,6 +140,12 @@ TEST(classify)
     free(buf);
     CHECK_INT(pf__page_classify("\x01\x02garbage", 9, &err), PF_EMALFORMED);
     CHECK_INT(pf__page_classify("", 0, &err), PF_EMALFORMED);
+    /* NULL with length 0 is empty input, not a crash (regression) */
+    CHECK_INT(pf__page_classify(NULL, 0, &err), PF_EMALFORMED);
+    CHECK_INT(pf__page_blocks(NULL, 0, NULL, 0, &err), 0);
+    pf__jv pl;
+    CHECK_INT(pf__be_payload(NULL, 0, NULL, &pl, &err), PF_EMALFORMED);
+    CHECK(!pf__is_batchexecute(NULL, 0));
     CHECK_INT(pf__page_classify("<html><body>Service unavailable</body></html>", 45,
                                 &err), PF_EUNSUPPORTED);
     /* a page cut short is malformed, at its end */

@@ -41,13 +41,23 @@ fail:
     return 0;
 }
 
-size_t pf__arena_alloc(pf__arena *a, size_t size)
+static size_t reserve(pf__arena *a, size_t off, size_t size)
 {
-    size_t off = (a->len + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (a->failed || off + size < off) return PF__NOFF;
     if (off + size > a->cap && !grow(a, off + size)) return PF__NOFF;
-    memset(a->buf + off, 0, size);
     a->len = off + size;
+    return off;
+}
+
+size_t pf__arena_alloc_raw(pf__arena *a, size_t size)
+{
+    return reserve(a, a->len, size);
+}
+
+size_t pf__arena_alloc(pf__arena *a, size_t size)
+{
+    size_t off = reserve(a, (a->len + ALIGN - 1) & ~(size_t)(ALIGN - 1), size);
+    if (off != PF__NOFF) memset(a->buf + off, 0, size);
     return off;
 }
 

@@ -26,6 +26,36 @@
 
 static inline int ctz32(unsigned x) { return __builtin_ctz(x); }
 
+/* Character classes, so validation tests one table entry per byte instead
+ * of a chain of comparisons. */
+enum { C_WS = 1, C_SCALAR = 2, C_ESC = 4, C_HEX = 8 };
+static const unsigned char cls[256] = {
+    [' '] = C_WS, ['\t'] = C_WS, ['\n'] = C_WS, ['\r'] = C_WS,
+    ['0'] = C_SCALAR | C_HEX, ['1'] = C_SCALAR | C_HEX, ['2'] = C_SCALAR | C_HEX,
+    ['3'] = C_SCALAR | C_HEX, ['4'] = C_SCALAR | C_HEX, ['5'] = C_SCALAR | C_HEX,
+    ['6'] = C_SCALAR | C_HEX, ['7'] = C_SCALAR | C_HEX, ['8'] = C_SCALAR | C_HEX,
+    ['9'] = C_SCALAR | C_HEX,
+    ['a'] = C_SCALAR | C_HEX, ['b'] = C_SCALAR | C_HEX | C_ESC,
+    ['c'] = C_SCALAR | C_HEX, ['d'] = C_SCALAR | C_HEX, ['e'] = C_SCALAR | C_HEX,
+    ['f'] = C_SCALAR | C_HEX | C_ESC, ['g'] = C_SCALAR, ['h'] = C_SCALAR,
+    ['i'] = C_SCALAR, ['j'] = C_SCALAR, ['k'] = C_SCALAR, ['l'] = C_SCALAR,
+    ['m'] = C_SCALAR, ['n'] = C_SCALAR | C_ESC, ['o'] = C_SCALAR,
+    ['p'] = C_SCALAR, ['q'] = C_SCALAR, ['r'] = C_SCALAR | C_ESC,
+    ['s'] = C_SCALAR, ['t'] = C_SCALAR | C_ESC, ['u'] = C_SCALAR,
+    ['v'] = C_SCALAR, ['w'] = C_SCALAR, ['x'] = C_SCALAR, ['y'] = C_SCALAR,
+    ['z'] = C_SCALAR,
+    ['A'] = C_SCALAR | C_HEX, ['B'] = C_SCALAR | C_HEX, ['C'] = C_SCALAR | C_HEX,
+    ['D'] = C_SCALAR | C_HEX, ['E'] = C_SCALAR | C_HEX, ['F'] = C_SCALAR | C_HEX,
+    ['G'] = C_SCALAR, ['H'] = C_SCALAR, ['I'] = C_SCALAR, ['J'] = C_SCALAR,
+    ['K'] = C_SCALAR, ['L'] = C_SCALAR, ['M'] = C_SCALAR, ['N'] = C_SCALAR,
+    ['O'] = C_SCALAR, ['P'] = C_SCALAR, ['Q'] = C_SCALAR, ['R'] = C_SCALAR,
+    ['S'] = C_SCALAR, ['T'] = C_SCALAR, ['U'] = C_SCALAR, ['V'] = C_SCALAR,
+    ['W'] = C_SCALAR, ['X'] = C_SCALAR, ['Y'] = C_SCALAR, ['Z'] = C_SCALAR,
+    ['-'] = C_SCALAR, ['+'] = C_SCALAR, ['.'] = C_SCALAR,
+    ['"'] = C_ESC, ['\\'] = C_ESC, ['/'] = C_ESC,
+};
+#define IS(c, k) (cls[(unsigned char)(c)] & (k))
+
 /* ------------------------------------------------------------------------ */
 /* Scanning primitives                                                      */
 /* ------------------------------------------------------------------------ */
@@ -106,14 +136,14 @@ static inline int hexval(int c)
 
 static int hex4(const char *p, const char *end)
 {
-    if (end - p < 4) return -1;
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)p[i]);
-        if (h < 0) return -1;
-        v = v << 4 | h;
-    }
-    return v;
+    if (end - p < 4 || !(IS(p[0], C_HEX) && IS(p[1], C_HEX) &&
+                         IS(p[2], C_HEX) && IS(p[3], C_HEX)))
+        return -1;
+    /* For a checked hex digit, (c & 15) + 9 * (c >> 6) is its value:
+     * digits are 0x3X, letters 0x4X or 0x6X with 1..6 in the low bits. */
+#define HV(c) (((unsigned char)(c) & 15) + 9 * ((unsigned char)(c) >> 6))
+    return HV(p[0]) << 12 | HV(p[1]) << 8 | HV(p[2]) << 4 | HV(p[3]);
+#undef HV
 }
 
 /* At level 1, a \uXXXX in the outer text may stand for any inner character,
@@ -149,15 +179,17 @@ static inline const char *skip_ws(const char *p, const char *end, int esc)
 {
     while (p < end) {
         char c = *p;
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        if (IS(c, C_WS)) {
             if (esc && c != ' ') return p; /* raw control chars: invalid */
             p++;
-        } else if (esc && c == '\\' && end - p >= 2 &&
-                   (p[1] == 'n' || p[1] == 't' || p[1] == 'r')) {
-            p += 2;
-        } else {
-            break;
+            continue;
         }
+        /* Play's JSON has almost no whitespace; at level 1 a backslash is
+         * nearly always a string's \", rarely an escaped \n \t \r. */
+        if (c != '\\' || !esc || end - p < 2 ||
+            (p[1] != 'n' && p[1] != 't' && p[1] != 'r'))
+            return p;
+        p += 2;
     }
     return p;
 }
@@ -193,7 +225,7 @@ static const char *skip_string(const char *p, const char *end, int esc,
                     p += 6;
                     continue;
                 }
-                if (!strchr("\"\\/bfnrt", e) || e == 0) goto invalid_esc;
+                if (!IS(e, C_ESC)) goto invalid_esc;
             }
             p += 2;
         }
@@ -218,7 +250,7 @@ static const char *skip_string(const char *p, const char *end, int esc,
                 /* four hex digits follow, plain at the outer level */
                 if (hex4(p, end) < 0) goto invalid_esc;
                 p += 4;
-            } else if (check && !strchr("\"\\/bfnrt", e)) {
+            } else if (check && (e > 0xFF || !IS(e, C_ESC))) {
                 goto invalid_esc;
             }
         }
@@ -431,9 +463,9 @@ const char *pf__json_skip(pf__jv v, const char **bad)
     }
     const char *p = v.p, *end = v.end, *q;
     int esc = v.esc;
-    /* One bit per open container: 1 = object. Iterative, so the C stack is
-     * never at risk; the limit only bounds this array. */
-    unsigned char stack[PF__JSON_MAX_DEPTH / 8];
+    /* One byte per open container: 1 = object. Iterative, so the C stack
+     * is never at risk; the limit only bounds this array. */
+    unsigned char stack[PF__JSON_MAX_DEPTH];
     size_t depth = 0;
 
 value:
@@ -443,21 +475,16 @@ value:
     case '[':
     case '{':
         if (depth == PF__JSON_MAX_DEPTH) goto invalid;
-        if (*p == '{')
-            stack[depth / 8] |= (unsigned char)(1u << (depth % 8));
-        else
-            stack[depth / 8] &= (unsigned char)~(1u << (depth % 8));
-        depth++;
+        stack[depth++] = *p == '{';
         p = skip_ws(p + 1, end, esc);
         if (p >= end) goto truncated;
         if (*p == ']' || *p == '}') {
-            if ((*p == '}') != ((stack[(depth - 1) / 8] >> ((depth - 1) % 8)) & 1))
-                goto invalid;
+            if ((*p == '}') != stack[depth - 1]) goto invalid;
             depth--;
             p++;
             goto after;
         }
-        if (stack[(depth - 1) / 8] >> ((depth - 1) % 8) & 1) goto key;
+        if (stack[depth - 1]) goto key;
         goto value;
     case 't': q = check_literal(p, end, "true", 4); break;
     case 'f': q = check_literal(p, end, "false", 5); break;
@@ -479,14 +506,14 @@ value:
     }
     p = q;
     /* A scalar must be followed by a delimiter, not by more letters. */
-    if (p < end && skip_scalar(p, end) != p) goto invalid;
+    if (p < end && IS(*p, C_SCALAR)) goto invalid;
 
 after:
     if (depth == 0) return p;
     p = skip_ws(p, end, esc);
     if (p >= end) goto truncated;
     {
-        int is_obj = stack[(depth - 1) / 8] >> ((depth - 1) % 8) & 1;
+        int is_obj = stack[depth - 1];
         if (*p == ',') {
             p++;
             if (is_obj) goto key;
@@ -905,7 +932,9 @@ size_t pf__jv_str(pf__jv v, pf__arena *a)
     if (!pf__jv_raw(v, &s, &n)) return PF__NOFF;
     /* Decoding never lengthens: \uXXXX (6 bytes) yields at most 3, a
      * surrogate pair (12) yields 4, and level-1 units are longer still. */
-    size_t off = pf__arena_alloc(a, n + 1);
+    /* Strings need no alignment or zeroing; what decoding does not use is
+     * given back below. */
+    size_t off = pf__arena_alloc_raw(a, n + 1);
     if (off == PF__NOFF) return PF__NOFF;
     char *o = pf__arena_at(a, off);
     char *e = decode(s, n, v.esc, o);
@@ -942,4 +971,78 @@ int pf__jv_streq(pf__jv v, const char *str)
     int eq = len == m && memcmp(o, str, m) == 0;
     if (o != small) free(o);
     return eq;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Validating array walk                                                    */
+/* ------------------------------------------------------------------------ */
+
+int pf__vwalk_init(pf__vwalk *w, pf__jv v)
+{
+    if (pf__jv_type(v) != PF_J_ARR) return 0;
+    w->p = v.p + 1;
+    w->end = v.end;
+    w->esc = v.esc;
+    w->started = 0;
+    return 1;
+}
+
+int pf__vwalk_next(pf__vwalk *w, pf__jv *e)
+{
+    const char *p = skip_ws(w->p, w->end, w->esc);
+    if (p >= w->end) goto bad;
+    if (*p == ']') {
+        w->p = p + 1;
+        return 0;
+    }
+    if (w->started) {
+        if (*p != ',') goto bad;
+        p = skip_ws(p + 1, w->end, w->esc);
+        if (p >= w->end || *p == ']') goto bad;
+    }
+    w->started = 1;
+    w->p = p;
+    e->p = p;
+    e->end = w->end;
+    e->esc = w->esc;
+    return 1;
+bad:
+    w->p = p;
+    return -1;
+}
+
+int pf__vwalk_skip(pf__vwalk *w, pf__jv e)
+{
+    const char *bad = NULL;
+    const char *q = pf__json_skip(e, &bad);
+    if (q == NULL) {
+        w->p = bad ? bad : w->end;
+        return 0;
+    }
+    w->p = q;
+    return 1;
+}
+
+long pf__vkids(pf__jv v, pf__jv *kids, size_t cap, const char **after)
+{
+    const char *dummy;
+    if (after == NULL) after = &dummy;
+    pf__vwalk w;
+    if (!pf__vwalk_init(&w, v)) {
+        *after = v.p;
+        return -1;
+    }
+    long n = 0;
+    int r;
+    pf__jv e;
+    while ((r = pf__vwalk_next(&w, &e)) == 1) {
+        if ((size_t)n < cap) kids[n] = e;
+        n++;
+        if (!pf__vwalk_skip(&w, e)) {
+            *after = w.p;
+            return -1;
+        }
+    }
+    *after = w.p;
+    return r < 0 ? -1 : n;
 }

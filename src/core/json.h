@@ -122,4 +122,37 @@ size_t pf__jv_str(pf__jv v, pf__arena *a);
 /* Decoded length in bytes of the string at v, without storing it. */
 size_t pf__jv_strlen(pf__jv v);
 
+/* Validating array walk: validation and location in one pass, for arrays
+ * whose every element is read anyway (a top chart's cards, a page of
+ * reviews), so a damaged response fails as malformed instead of yielding
+ * the elements before the damage, without a second pass to validate.
+ * The caller consumes each element it is handed, either with
+ * pf__vwalk_skip() or by walking it with a nested pf__vwalk and then
+ * setting w->p to that walk's w->p. */
+typedef struct pf__vwalk {
+    const char *p;          /* next byte to read */
+    const char *end;
+    unsigned char esc;
+    unsigned char started;  /* an element was handed out */
+} pf__vwalk;
+
+/* Start at the array v. Returns 0 (and nothing to walk) if v is not one. */
+int pf__vwalk_init(pf__vwalk *w, pf__jv v);
+
+/* Hand out the next element: 1 with *e set; 0 when the array closed (w->p
+ * is then just past its ']'); -1 when the array is malformed or truncated
+ * (w->p is then at the offending byte). */
+int pf__vwalk_next(pf__vwalk *w, pf__jv *e);
+
+/* Validate element e fully and move past it. Returns 0 on malformed input
+ * (w->p at the offending byte), else 1. */
+int pf__vwalk_skip(pf__vwalk *w, pf__jv e);
+
+/* Validate the whole array v while storing its first `cap` element starts
+ * in kids. Returns the element count, or -1 when v is malformed, truncated
+ * or not an array; *after (may be NULL) receives the byte past v, or the
+ * offending byte on failure. One pass, like pf__jv_children() plus
+ * pf__json_skip() together. */
+long pf__vkids(pf__jv v, pf__jv *kids, size_t cap, const char **after);
+
 #endif

@@ -137,6 +137,7 @@ static void read_map(const char *p, const char *end, pf__block *blocks,
 int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
                     pf_error *err)
 {
+    if (buf == NULL || len == 0) return 0;
     const char *end = buf + len, *hi = end, *map = NULL;
     pf__block tmp[64];
     size_t n = 0;
@@ -173,6 +174,7 @@ int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
 
 int pf__is_batchexecute(const char *buf, size_t len)
 {
+    if (buf == NULL) return 0;
     const char *p = ws(buf, buf + len);
     return starts(p, buf + len, ")]}'");
 }
@@ -180,6 +182,8 @@ int pf__is_batchexecute(const char *buf, size_t len)
 pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
                        pf__jv *payload, pf_error *err)
 {
+    if (buf == NULL || len == 0)
+        return pf__error(err, PF_EMALFORMED, 0, "empty input");
     const char *end = buf + len, *p = ws(buf, end);
     if (!starts(p, end, ")]}'"))
         return pf__error(err, PF_EMALFORMED, (size_t)(p - buf),
@@ -261,10 +265,10 @@ pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
 
 pf_code pf__page_classify(const char *buf, size_t len, pf_error *err)
 {
-    const char *end = buf + len;
-    const char *p = ws(buf, end);
     if (buf == NULL || len == 0)
         return pf__error(err, PF_EMALFORMED, 0, "empty input");
+    const char *end = buf + len;
+    const char *p = ws(buf, end);
     /* Google's 404 body for an unknown app is a short HTML page. */
     size_t head = len < 4096 ? len : 4096;
     if (memmem(buf, head, "<title>Not Found</title>", 24) ||

@@ -1,0 +1,70 @@
+/*
+ * list.c -- top charts: the batchexecute answer of rpc vyAe2.
+ *
+ * The payload is [[null, [cluster, ...]]] where a cluster holds its cards at
+ * [28][0] as [[card], [card], ...] (see items.h for the card). The payload
+ * stays inside the response at escape level 1: nothing is unescaped except
+ * the strings returned.
+ */
+#include "items.h"
+#include "page.h"
+
+#define RPC_CHART "vyAe2"
+
+pf_code pf_parse_list(const char *buf, size_t len, pf_list **out,
+                      pf_error *err)
+{
+    if (out == NULL || (buf == NULL && len != 0))
+        return pf__error(err, PF_EINVAL, PF_NO_OFFSET, "NULL argument");
+    *out = NULL;
+    if (len == 0) /* before any pointer arithmetic on a possibly NULL buf */
+        return pf__error(err, PF_EMALFORMED, 0, "empty input");
+
+    if (!pf__is_batchexecute(buf, len))
+        return pf__page_classify(buf, len, err);
+
+    pf__jv payload;
+    pf_code rc = pf__rpc_payload(buf, len, RPC_CHART, &payload, err);
+    if (rc != PF_OK) return rc;
+
+    pf__items b;
+    /* A 100-app chart returns ~250 KB of text (descriptions mostly); the
+     * arena starts small and doubles rather than reserving by page size. */
+    pf__items_init(&b, 65536);
+    if (pf__jv_ok(payload)) {
+        pf__jv clusters = PF__JP(payload, 0, 1);
+        pf__jtype t = pf__jv_type(clusters);
+        if (pf__jv_type(payload) != PF_J_ARR ||
+            (t != PF_J_ARR && t != PF_J_NULL && t != PF_J_NONE)) {
+            pf__items_cleanup(&b);
+            return pf__error(err, PF_EUNSUPPORTED, (size_t)(payload.p - buf),
+                             "top chart payload has an unknown layout");
+        }
+        /* The first cluster with cards is the chart; later clusters (when
+         * Google sends any) are recommendations, not chart positions.
+         * Clusters are taken by index, not iterated: an iterator would skip
+         * the whole first cluster -- nearly the whole payload -- before
+         * handing it out. */
+        for (size_t i = 0;; i++) {
+            pf__jv cluster = pf__jv_index(clusters, i);
+            if (!pf__jv_ok(cluster)) break;
+            pf__jv cards = PF__JP(cluster, 28, 0);
+            if (pf__jv_type(cards) != PF_J_ARR) continue;
+            rc = pf__items_add_all(&b, cards, PF__CARD_CHART, NULL, 0, buf,
+                                   err);
+            if (rc != PF_OK || b.n) break;
+        }
+        /* No cards: either the chart is empty or the payload is cut short
+         * before them. Only a payload that parses is an empty chart. */
+        const char *bad = NULL;
+        if (rc == PF_OK && b.n == 0 && pf__json_skip(payload, &bad) == NULL)
+            rc = pf__error(err, PF_EMALFORMED,
+                           (size_t)((bad ? bad : payload.p) - buf),
+                           "broken or truncated top chart payload");
+        if (rc != PF_OK) {
+            pf__items_cleanup(&b);
+            return rc;
+        }
+    }
+    return pf__items_finish(&b, out, err);
+}
