@@ -1,0 +1,210 @@
+/*
+ * cli.h -- internals shared by the modules of the `playfast` command.
+ *
+ *   main.c       dispatch to a command, top-level usage
+ *   args.c       option tables, strict number parsing, reading input files
+ *   emit_json.c  output buffer and the JSON writer for every result type
+ *   emit_csv.c   RFC 4180 rows built from the same field tables
+ *   parse_cmd.c  `playfast parse KIND FILE` (offline, no network)
+ *   fetch_args.c options of the fetch commands, fan-out into requests
+ *   fetch.c      `playfast app|list|search|reviews` (batch through the engine)
+ *   engine.c     the engine's entry points, linked or dlopen()ed
+ *
+ * Everything here runs on the main thread; the engine's threads never call
+ * into the CLI (progress is polled, not called back).
+ */
+#ifndef PF_CLI_H
+#define PF_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "playfast.h"
+
+/* Exit statuses: the contract of issue 3, section 6. */
+#define PF_EXIT_OK 0
+#define PF_EXIT_FAIL 1      /* usage error, or every request failed */
+#define PF_EXIT_PARTIAL 2   /* some requests failed */
+
+/* Input files (parse FILE, -i FILE) are read whole, up to this many bytes:
+ * far above any real response (the largest recorded page is under 2 MB)
+ * and the engine's own 32 MiB default, yet a bound, so a wrong file or an
+ * endless pipe ends in a too_large error rather than in swap. */
+#define PF_CLI_INPUT_CAP ((size_t)256 << 20)
+
+/* ------------------------------------------------------------------------ */
+/* Output buffer                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* A growable byte buffer. Allocation failure is sticky (`failed`), so
+ * writers append freely and the caller checks once. */
+typedef struct pf__obuf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} pf__obuf;
+
+void pf__obuf_init(pf__obuf *b);
+void pf__obuf_cleanup(pf__obuf *b);
+void pf__obuf_put(pf__obuf *b, const char *s, size_t n);
+void pf__obuf_puts(pf__obuf *b, const char *s);
+void pf__obuf_putc(pf__obuf *b, char c);
+void pf__obuf_printf(pf__obuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Hand the bytes over (NUL-terminated; the caller frees) and reset b.
+ * NULL when an allocation failed. */
+char *pf__obuf_take(pf__obuf *b, size_t *len);
+
+/* ------------------------------------------------------------------------ */
+/* Field tables: one description of every schema key, used by JSON and CSV  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum pf__ftype {
+    PF_F_STR,      /* const char *, NULL -> null */
+    PF_F_INT,      /* int64_t, PF_NULL_INT -> null */
+    PF_F_DBL,      /* double, NAN -> null */
+    PF_F_BOOL,     /* signed char, PF_NULL_BOOL -> null */
+    PF_F_STARS,    /* int 1..5, 0 -> null (pf_review.score) */
+    PF_F_HIST,     /* int64_t[5] -> {"1": n, ...} or null */
+    PF_F_CATS,     /* pf_category[count] -> [{"name", "id"}] */
+    PF_F_STRS,     /* const char *const [count] -> [s] */
+    PF_F_PERMS     /* pf_permission[count] -> [{"group", "permissions"}] */
+} pf__ftype;
+
+typedef struct pf__field {
+    const char *name;     /* the JSON key / CSV column */
+    pf__ftype type;
+    size_t off;           /* offset of the field in its struct */
+    size_t count_off;     /* arrays: offset of the size_t count */
+} pf__field;
+
+extern const pf__field pf__app_fields[];
+extern const size_t pf__n_app_fields;
+extern const pf__field pf__item_fields[];
+extern const size_t pf__n_item_fields;
+extern const pf__field pf__review_fields[];
+extern const size_t pf__n_review_fields;
+
+/* ------------------------------------------------------------------------ */
+/* JSON                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* A JSON string literal. Control characters are escaped; bytes that are not
+ * valid UTF-8 become U+FFFD, so the output is always valid JSON. NULL
+ * writes null. */
+void pf__json_str(pf__obuf *b, const char *s);
+void pf__json_strn(pf__obuf *b, const char *s, size_t n);
+/* Shortest text that reads back as the same double; non-finite -> null. */
+void pf__json_double(pf__obuf *b, double d);
+void pf__json_int(pf__obuf *b, int64_t v);       /* PF_NULL_INT -> null */
+
+/* The value of one field of the struct at base (no key). */
+void pf__json_field_value(pf__obuf *b, const pf__field *f, const void *base);
+/* {"key": value, ...} for every field of the table, in table order. */
+void pf__json_object(pf__obuf *b, const pf__field *fields, size_t n,
+                     const void *base);
+
+void pf__json_app(pf__obuf *b, const pf_app *app);
+void pf__json_item(pf__obuf *b, const pf_item *item);
+void pf__json_review(pf__obuf *b, const pf_review *r);
+/* [item, ...] */
+void pf__json_list(pf__obuf *b, const pf_list *list);
+/* [review, ...] (the array only) */
+void pf__json_reviews_array(pf__obuf *b, const pf_reviews *rv);
+/* {"reviews": [...], "next_token": s|null} */
+void pf__json_reviews_doc(pf__obuf *b, const pf_reviews *rv);
+/* The request as the CLI resolved it: {"kind": ..., "app_id": ..., ...}. */
+void pf__json_request(pf__obuf *b, const pf_request *req);
+/* {"kind": ..., "status": n|null, "message": ...} */
+void pf__json_error(pf__obuf *b, pf_code code, const pf_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* CSV                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* One RFC 4180 cell: quoted when it holds a comma, quote, CR or LF. */
+void pf__csv_cell(pf__obuf *b, const char *s, size_t n);
+/* The header row for a kind's output (CRLF-terminated). */
+void pf__csv_header(pf__obuf *b, pf_kind kind);
+/* The rows of one response: one per item (per app for PF_KIND_APP), or one
+ * row carrying the error. */
+void pf__csv_response(pf__obuf *b, const pf_request *req,
+                      const pf_response *res);
+
+/* ------------------------------------------------------------------------ */
+/* Arguments and input                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Strict decimal parsing: the whole string, within [lo, hi]. 0 on error. */
+int pf__arg_long(const char *s, long lo, long hi, long *out);
+int pf__arg_double(const char *s, double lo, double hi, double *out);
+
+/* Read a whole file ("-" = stdin) into a malloc'ed, NUL-terminated buffer
+ * of at most cap bytes. On failure returns NULL, *errcode is PF_ETOOBIG
+ * (over the cap) or PF_EINVAL (cannot open/read; errno is kept), and
+ * *len holds how many bytes were read. */
+char *pf__read_input(const char *path, size_t cap, size_t *len,
+                     pf_code *errcode);
+
+/* Print "playfast: " + message + newline to stderr, as one line. */
+void pf__die_msg(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* ------------------------------------------------------------------------ */
+/* Fetch commands                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef enum pf__format { PF_FMT_NDJSON, PF_FMT_JSON, PF_FMT_CSV } pf__format;
+
+/* Everything a fetch command resolved from its arguments: the client
+ * options and the fanned-out requests, in output order. The requests'
+ * strings point into argv or into the buffers below. */
+typedef struct pf__fetch_plan {
+    pf_kind kind;
+    pf__format format;
+    int progress;                /* -1: when stderr is a terminal; 0; 1 */
+    pf_client_options client;
+    pf_request *reqs;
+    size_t n;
+    char *input;                 /* -i FILE contents, split in place */
+    char *countries;             /* copy of --country, split in place */
+    char *categories;            /* copy of --category, split in place */
+} pf__fetch_plan;
+
+/* The engine calls the CLI makes, reached either directly or through a
+ * dlopen()ed libplayfast.so (see engine.c for why). */
+typedef struct pf__engine {
+    pf_code (*client_new)(const pf_client_options *, pf_client **,
+                          pf_error *);
+    void (*client_free)(pf_client *);
+    pf_code (*batch_start)(pf_client *, const pf_request *, size_t,
+                           const pf_batch_options *, pf_batch **, pf_error *);
+    pf_code (*batch_next)(pf_batch *, int, size_t *, pf_response *);
+    void (*batch_cancel)(pf_batch *);
+    void (*batch_free)(pf_batch *);
+    void (*response_cleanup)(pf_response *);
+} pf__engine;
+
+/* The engine, loading it on first use; NULL (with a message printed) when
+ * it cannot be loaded. */
+const pf__engine *pf__engine_get(void);
+
+/* Parse argv (argv[0] is the command) into plan. Returns 1 when the batch
+ * should run; 0 when the command is over (--help, usage error) and
+ * *status holds the exit status. The plan must be cleaned up either way. */
+int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
+                         char **argv, int *status);
+void pf__fetch_plan_cleanup(pf__fetch_plan *plan);
+
+/* Commands. argv[0] is the command name. Return the exit status. */
+int pf__cmd_parse(int argc, char **argv);
+int pf__cmd_fetch(pf_kind kind, int argc, char **argv);
+
+#endif

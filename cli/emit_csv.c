@@ -1,0 +1,165 @@
+/*
+ * emit_csv.c -- `--format csv`: one row per item (per app for `playfast
+ * app`), RFC 4180 (CRLF rows, cells quoted when they need it).
+ *
+ * Columns: request (the request as compact JSON, so rows of a fan-out stay
+ * attributable), error, error_status, error_message, then rank for list and
+ * search, then the schema's fields from the same tables as the JSON writer.
+ * Strings are written as text, absent values as empty cells, and nested
+ * values (histogram, categories, screenshots, permissions) as JSON text.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+void pf__csv_cell(pf__obuf *b, const char *s, size_t n)
+{
+    if (!s)
+        return;
+    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) &&
+        !memchr(s, '\r', n)) {
+        pf__obuf_put(b, s, n);
+        return;
+    }
+    pf__obuf_putc(b, '"');
+    for (const char *q; (q = memchr(s, '"', n)) != NULL;) {
+        pf__obuf_put(b, s, (size_t)(q - s) + 1);
+        pf__obuf_putc(b, '"');
+        n -= (size_t)(q - s) + 1;
+        s = q + 1;
+    }
+    pf__obuf_put(b, s, n);
+    pf__obuf_putc(b, '"');
+}
+
+static void fields_of(pf_kind kind, const pf__field **f, size_t *n)
+{
+    switch (kind) {
+    case PF_KIND_APP:
+        *f = pf__app_fields;
+        *n = pf__n_app_fields;
+        break;
+    case PF_KIND_REVIEWS:
+        *f = pf__review_fields;
+        *n = pf__n_review_fields;
+        break;
+    default:
+        *f = pf__item_fields;
+        *n = pf__n_item_fields;
+        break;
+    }
+}
+
+static int ranked(pf_kind kind)
+{
+    return kind == PF_KIND_LIST || kind == PF_KIND_SEARCH;
+}
+
+void pf__csv_header(pf__obuf *b, pf_kind kind)
+{
+    const pf__field *f;
+    size_t n;
+    fields_of(kind, &f, &n);
+    pf__obuf_puts(b, "request,error,error_status,error_message");
+    if (ranked(kind))
+        pf__obuf_puts(b, ",rank");
+    for (size_t i = 0; i < n; i++) {
+        pf__obuf_putc(b, ',');
+        pf__obuf_puts(b, f[i].name);
+    }
+    pf__obuf_puts(b, "\r\n");
+}
+
+/* The value of one field as a cell. */
+static void cell(pf__obuf *b, pf__obuf *tmp, const pf__field *f,
+                 const void *base)
+{
+    if (f->type == PF_F_STR) {
+        const char *s = *(const char *const *)((const char *)base + f->off);
+        if (s)
+            pf__csv_cell(b, s, strlen(s));
+        return;
+    }
+    tmp->len = 0;
+    pf__json_field_value(tmp, f, base);
+    if (tmp->failed) {
+        b->failed = 1;
+        return;
+    }
+    if (tmp->len == 4 && !memcmp(tmp->data, "null", 4))
+        return;
+    pf__csv_cell(b, tmp->data, tmp->len);
+}
+
+/* request + the three error cells (empty when ok). */
+static void row_head(pf__obuf *b, const char *req, size_t rlen,
+                     const pf_response *res)
+{
+    pf__csv_cell(b, req, rlen);
+    pf__obuf_putc(b, ',');
+    if (res->code != PF_OK) {
+        const char *msg = res->error.message[0] ? res->error.message
+                                                 : pf_strerror(res->code);
+        pf__obuf_puts(b, pf_code_name(res->code));
+        pf__obuf_putc(b, ',');
+        if (res->error.http_status > 0)
+            pf__obuf_printf(b, "%d", res->error.http_status);
+        pf__obuf_putc(b, ',');
+        pf__csv_cell(b, msg, strnlen(msg, sizeof res->error.message));
+    } else {
+        pf__obuf_puts(b, ",,");
+    }
+}
+
+void pf__csv_response(pf__obuf *b, const pf_request *req,
+                      const pf_response *res)
+{
+    const pf__field *f;
+    size_t nf;
+    pf__obuf rq, tmp;
+    pf__obuf_init(&rq);
+    pf__obuf_init(&tmp);
+    fields_of(req->kind, &f, &nf);
+    pf__json_request(&rq, req);
+
+    const void *rows = NULL;
+    size_t nrows = 0, stride = 0;
+    if (res->code == PF_OK) {
+        if (req->kind == PF_KIND_APP && res->app) {
+            rows = res->app;
+            nrows = 1;
+        } else if (req->kind == PF_KIND_REVIEWS && res->reviews) {
+            rows = res->reviews->items;
+            nrows = res->reviews->count;
+            stride = sizeof(pf_review);
+        } else if (res->list) {
+            rows = res->list->items;
+            nrows = res->list->count;
+            stride = sizeof(pf_item);
+        }
+    }
+
+    if (res->code != PF_OK) {
+        row_head(b, rq.data, rq.len, res);
+        if (ranked(req->kind))
+            pf__obuf_putc(b, ',');
+        for (size_t i = 0; i < nf; i++)
+            pf__obuf_putc(b, ',');
+        pf__obuf_puts(b, "\r\n");
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        const void *base = (const char *)rows + r * stride;
+        row_head(b, rq.data, rq.len, res);
+        if (ranked(req->kind))
+            pf__obuf_printf(b, ",%zu", r + 1);
+        for (size_t i = 0; i < nf; i++) {
+            pf__obuf_putc(b, ',');
+            cell(b, &tmp, &f[i], base);
+        }
+        pf__obuf_puts(b, "\r\n");
+    }
+    if (rq.failed || tmp.failed)
+        b->failed = 1;
+    pf__obuf_cleanup(&rq);
+    pf__obuf_cleanup(&tmp);
+}

@@ -1,0 +1,386 @@
+/*
+ * fetch.c -- run a fetch command's batch and stream its output.
+ *
+ * Responses arrive in completion order (pf_batch_next). Each is rendered to
+ * text at once and its parsed result freed, then held only until every
+ * earlier response has been written: output is in input order, yet what is
+ * held is the text of the responses that overtook a slower one, never the
+ * batch. That text stays in memory up to a cap (64 MiB) and goes to an
+ * unlinked temporary file beyond it, so a stalled first request among
+ * 10,000 list requests cannot grow the process to gigabytes.
+ *
+ * Progress is polled from this thread between responses, so the engine's
+ * worker threads never touch stdio.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    /* A second Ctrl-C ends the process at once, as users expect. */
+    if (interrupted) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    interrupted = 1;
+}
+
+/* Bytes of out-of-order output kept in memory before spilling to a
+ * temporary file; $PLAYFAST_REORDER_BYTES overrides (tests set it to 0). */
+static size_t reorder_cap(void)
+{
+    long v;
+    const char *e = getenv("PLAYFAST_REORDER_BYTES");
+    if (e && pf__arg_long(e, 0, LONG_MAX, &v))
+        return (size_t)v;
+    return (size_t)64 << 20;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Progress line                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct progress {
+    int on;
+    double start, last;
+    int drawn;
+} progress;
+
+static void progress_draw(progress *p, size_t done, size_t failed,
+                          size_t total, int final)
+{
+    if (!p->on)
+        return;
+    double t = now();
+    if (!final && p->drawn && t - p->last < 0.1)
+        return;
+    p->last = t;
+    double el = t - p->start;
+    double rate = el > 0 ? (double)done / el : 0;
+    char eta[32] = "--";
+    if (final)
+        snprintf(eta, sizeof eta, "done in %.1fs", el);
+    else if (rate > 0)
+        snprintf(eta, sizeof eta, "ETA %.0fs", (double)(total - done) / rate);
+    /* \r and erase-to-end-of-line: one line that updates in place. */
+    fprintf(stderr, "\r%zu/%zu done, %zu failed, %.1f req/s, %s\033[K", done,
+            total, failed, rate, eta);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rendering                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* One response as its output text (without the separator that depends on
+ * its position, which write_ready adds). */
+static char *render(const pf__fetch_plan *plan, const pf_request *req,
+                    const pf_response *res, size_t *len)
+{
+    pf__obuf b;
+    pf__obuf_init(&b);
+    if (plan->format == PF_FMT_CSV) {
+        /* An empty list gives "" (no rows), still non-NULL: "done". */
+        pf__csv_response(&b, req, res);
+        return pf__obuf_take(&b, len);
+    }
+    pf__obuf_puts(&b, "{\"request\": ");
+    pf__json_request(&b, req);
+    if (res->code != PF_OK) {
+        pf__obuf_puts(&b, ", \"error\": ");
+        pf__json_error(&b, res->code, &res->error);
+    } else if (req->kind == PF_KIND_APP) {
+        pf__obuf_puts(&b, ", \"result\": ");
+        pf__json_app(&b, res->app);
+    } else if (req->kind == PF_KIND_REVIEWS) {
+        pf__obuf_puts(&b, ", \"results\": ");
+        pf__json_reviews_array(&b, res->reviews);
+        pf__obuf_puts(&b, ", \"next_token\": ");
+        pf__json_str(&b, res->reviews ? res->reviews->next_token : NULL);
+    } else {
+        pf__obuf_puts(&b, ", \"results\": ");
+        pf__json_list(&b, res->list);
+    }
+    pf__obuf_putc(&b, '}');
+    return pf__obuf_take(&b, len);
+}
+
+/* Where a finished response waits for its turn. */
+enum { SLOT_EMPTY = 0, SLOT_MEM, SLOT_DISK, SLOT_WRITTEN };
+
+typedef struct slot {
+    char *mem;             /* SLOT_MEM: the text */
+    off_t off;             /* SLOT_DISK: where in the spill file */
+    size_t len;
+    unsigned char state;
+} slot;
+
+typedef struct writer {
+    const pf__fetch_plan *plan;
+    slot *slots;           /* [n] */
+    size_t next;           /* the next index to write */
+    size_t mem_bytes;      /* text held in memory by waiting slots */
+    size_t mem_cap;        /* beyond it, waiting text goes to the spill file */
+    FILE *spill;           /* unlinked temporary file, opened on first use */
+    off_t spill_end;
+    int write_failed;
+    progress *pg;          /* to clear its line before output on a tty */
+    int shared_tty;        /* stdout and the progress line share a screen */
+} writer;
+
+static void put(writer *w, const char *s, size_t n)
+{
+    if (!w->write_failed && n && fwrite(s, 1, n, stdout) != n)
+        w->write_failed = 1;
+}
+
+/* Keep the text of response i until its turn. Memory holds at most mem_cap
+ * bytes of waiting text: when one slow request holds up thousands of
+ * finished ones (a stall, a timeout with retries), the rest goes to a
+ * temporary file instead of growing the process without limit. */
+static int hold(writer *w, size_t i, char *text, size_t len)
+{
+    slot *s = &w->slots[i];
+    s->len = len;
+    if (w->mem_bytes + len <= w->mem_cap) {
+        s->mem = text;
+        s->state = SLOT_MEM;
+        w->mem_bytes += len;
+        return 1;
+    }
+    if (!w->spill && !(w->spill = tmpfile()))
+        goto fail;
+    if (len && pwrite(fileno(w->spill), text, len, w->spill_end) != (ssize_t)len)
+        goto fail;
+    s->off = w->spill_end;
+    s->state = SLOT_DISK;
+    w->spill_end += (off_t)len;
+    free(text);
+    return 1;
+fail:
+    free(text);
+    pf__die_msg("cannot spill out-of-order output to a temporary file: %s",
+                strerror(errno));
+    return 0;
+}
+
+static void put_spilled(writer *w, const slot *s)
+{
+    char buf[1 << 16];
+    for (size_t done = 0; done < s->len && !w->write_failed;) {
+        size_t want = s->len - done < sizeof buf ? s->len - done : sizeof buf;
+        ssize_t r = pread(fileno(w->spill), buf, want, s->off + (off_t)done);
+        if (r <= 0) {
+            w->write_failed = 1;
+            break;
+        }
+        put(w, buf, (size_t)r);
+        done += (size_t)r;
+    }
+}
+
+/* Write every response that is next in input order. */
+static void write_ready(writer *w)
+{
+    int wrote = 0;
+    while (w->next < w->plan->n &&
+           (w->slots[w->next].state == SLOT_MEM ||
+            w->slots[w->next].state == SLOT_DISK)) {
+        size_t i = w->next++;
+        if (!wrote && w->shared_tty && w->pg->drawn) {
+            /* Erase the progress line so output starts on a clean line;
+             * the next tick redraws it below. */
+            fputs("\r\033[K", stderr);
+            w->pg->drawn = 0;
+        }
+        slot *s = &w->slots[i];
+        if (w->plan->format == PF_FMT_JSON)
+            put(w, i ? ",\n" : "\n", i ? 2 : 1);
+        if (s->state == SLOT_MEM) {
+            put(w, s->mem, s->len);
+            free(s->mem);
+            s->mem = NULL;
+            w->mem_bytes -= s->len;
+        } else {
+            put_spilled(w, s);
+        }
+        if (w->plan->format == PF_FMT_NDJSON)
+            put(w, "\n", 1);
+        s->state = SLOT_WRITTEN;
+        wrote = 1;
+    }
+    /* Flush per batch of lines so a consumer reading the pipe sees each
+     * line as soon as it is final, not when a 4 KB buffer fills. */
+    if (wrote && fflush(stdout) != 0)
+        w->write_failed = 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The command                                                              */
+/* ------------------------------------------------------------------------ */
+
+static int run(pf__fetch_plan *plan)
+{
+    const pf__engine *eng = NULL;
+    pf_client *client = NULL;
+    pf_batch *batch = NULL;
+    pf_error err;
+    writer w;
+    progress pg = {0, 0, 0, 0};
+    size_t done = 0, failed = 0;
+    int status = PF_EXIT_FAIL;
+
+    memset(&err, 0, sizeof err);
+    memset(&w, 0, sizeof w);
+    w.plan = plan;
+    w.mem_cap = reorder_cap();
+    if (plan->format == PF_FMT_CSV) {
+        pf__obuf h;
+        pf__obuf_init(&h);
+        pf__csv_header(&h, plan->kind);
+        put(&w, h.data, h.len);
+        pf__obuf_cleanup(&h);
+    } else if (plan->format == PF_FMT_JSON) {
+        put(&w, "[", 1);
+    }
+    if (plan->n == 0) {
+        status = PF_EXIT_OK;
+        goto finish;
+    }
+
+    eng = pf__engine_get();
+    if (!eng)
+        goto finish;
+    w.slots = calloc(plan->n, sizeof *w.slots);
+    if (!w.slots) {
+        pf__die_msg("%s: cannot track %zu requests", pf_code_name(PF_ENOMEM),
+                    plan->n);
+        goto finish;
+    }
+    pf_code rc = eng->client_new(&plan->client, &client, &err);
+    if (rc != PF_OK) {
+        pf__die_msg("%s: cannot create the client: %s", pf_code_name(rc),
+                    err.message[0] ? err.message : pf_strerror(rc));
+        goto finish;
+    }
+    rc = eng->batch_start(client, plan->reqs, plan->n, NULL, &batch, &err);
+    if (rc != PF_OK) {
+        pf__die_msg("%s: cannot start the batch: %s", pf_code_name(rc),
+                    err.message[0] ? err.message : pf_strerror(rc));
+        goto finish;
+    }
+
+    pg.on = plan->progress < 0 ? isatty(STDERR_FILENO) : plan->progress;
+    w.pg = &pg;
+    w.shared_tty = pg.on && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+    pg.start = now();
+    struct sigaction sa, old_sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_sa);
+    int cancelled = 0;
+
+    for (;;) {
+        size_t idx;
+        pf_response res;
+        memset(&res, 0, sizeof res);
+        /* A bounded wait keeps the progress line and Ctrl-C responsive. */
+        rc = eng->batch_next(batch, 100, &idx, &res);
+        if ((interrupted || w.write_failed) && !cancelled) {
+            eng->batch_cancel(batch);
+            cancelled = 1;
+        }
+        if (rc == PF_EDONE)
+            break;
+        if (rc == PF_EAGAIN) {
+            progress_draw(&pg, done, failed, plan->n, 0);
+            continue;
+        }
+        if (rc != PF_OK || idx >= plan->n || w.slots[idx].state != SLOT_EMPTY) {
+            eng->response_cleanup(&res);
+            pf__die_msg("%s: the engine returned an unexpected response",
+                        pf_code_name(rc == PF_OK ? PF_EINVAL : rc));
+            break;
+        }
+        done++;
+        if (res.code != PF_OK)
+            failed++;
+        size_t len = 0;
+        char *text = render(plan, &plan->reqs[idx], &res, &len);
+        eng->response_cleanup(&res);
+        if (!text) {
+            pf__die_msg("%s: cannot render response %zu",
+                        pf_code_name(PF_ENOMEM), idx);
+            break;
+        }
+        if (!hold(&w, idx, text, len))
+            break;
+        write_ready(&w);
+        progress_draw(&pg, done, failed, plan->n, 0);
+    }
+    if (pg.on)
+        progress_draw(&pg, done, failed, plan->n, 1);
+    sigaction(SIGINT, &old_sa, NULL);
+
+    if (done < plan->n)
+        status = PF_EXIT_FAIL;
+    else if (failed == plan->n)
+        status = PF_EXIT_FAIL;
+    else if (failed)
+        status = PF_EXIT_PARTIAL;
+    else
+        status = PF_EXIT_OK;
+    if (interrupted)
+        status = 130;      /* 128 + SIGINT, as the shell reports it */
+
+finish:
+    if (plan->format == PF_FMT_JSON)
+        put(&w, plan->n && w.next ? "\n]\n" : "]\n", plan->n && w.next ? 3 : 2);
+    if (fflush(stdout) != 0)
+        w.write_failed = 1;
+    if (w.write_failed) {
+        pf__die_msg("cannot write output: %s", strerror(errno));
+        status = PF_EXIT_FAIL;
+    }
+    if (batch)
+        eng->batch_free(batch);
+    if (client)
+        eng->client_free(client);
+    if (w.slots)
+        for (size_t i = 0; i < plan->n; i++)
+            free(w.slots[i].mem);
+    free(w.slots);
+    if (w.spill)
+        fclose(w.spill);
+    return status;
+}
+
+int pf__cmd_fetch(pf_kind kind, int argc, char **argv)
+{
+    pf__fetch_plan plan;
+    int status;
+    if (pf__fetch_plan_build(&plan, kind, argc, argv, &status))
+        status = run(&plan);
+    pf__fetch_plan_cleanup(&plan);
+    return status;
+}

@@ -1,0 +1,521 @@
+/*
+ * fetch_args.c -- the options of `playfast app|list|search|reviews` and the
+ * fan-out that turns them into one batch of requests.
+ *
+ * One table describes every option: which commands take it, its value and
+ * its help line, so parsing and `--help` cannot disagree.
+ *
+ * Fan-out order is input order, then country: `playfast app A B --country
+ * us,fr` gives A/us, A/fr, B/us, B/fr, and output follows that order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+    O_HELP, O_LANG, O_COUNTRY, O_INPUT, O_FORMAT, O_PROGRESS, O_NO_PROGRESS,
+    O_BASE_URL, O_CONCURRENCY, O_RATE, O_RETRIES, O_TIMEOUT, O_PROXY,
+    O_CACERT, O_USER_AGENT,
+    O_CATEGORY, O_COLLECTION, O_NUM, O_PRICE, O_SORT, O_COUNT, O_ALL,
+    O_SCORE, O_TOKEN
+};
+
+#define K_APP (1u << PF_KIND_APP)
+#define K_LIST (1u << PF_KIND_LIST)
+#define K_SEARCH (1u << PF_KIND_SEARCH)
+#define K_REVIEWS (1u << PF_KIND_REVIEWS)
+#define K_ALL (K_APP | K_LIST | K_SEARCH | K_REVIEWS)
+
+typedef struct opt_def {
+    const char *name;      /* long name without "--" */
+    char short_name;       /* 0 when none */
+    const char *arg;       /* value placeholder, NULL for a flag */
+    unsigned kinds;
+    int id;
+    const char *help;
+} opt_def;
+
+static const opt_def opts[] = {
+    {"category", 0, "CAT[,CAT...]", K_LIST, O_CATEGORY,
+     "chart category, e.g. GAME (default: all apps)"},
+    {"collection", 0, "NAME", K_LIST, O_COLLECTION,
+     "topselling_free (default), topselling_paid or topgrossing"},
+    {"num", 0, "N", K_LIST | K_SEARCH, O_NUM, "number of results wanted"},
+    {"price", 0, "all|free|paid", K_SEARCH, O_PRICE, "price filter (default all)"},
+    {"sort", 0, "newest|relevant|rating", K_REVIEWS, O_SORT,
+     "review order (default newest)"},
+    {"count", 0, "N", K_REVIEWS, O_COUNT, "number of reviews wanted"},
+    {"all", 0, NULL, K_REVIEWS, O_ALL, "every review, following page tokens"},
+    {"score", 0, "1..5", K_REVIEWS, O_SCORE, "only reviews with this rating"},
+    {"token", 0, "TOKEN", K_REVIEWS, O_TOKEN, "continue from this page token"},
+    {"lang", 0, "L", K_ALL, O_LANG, "interface language, hl (default en)"},
+    {"country", 0, "C[,C...]", K_ALL, O_COUNTRY,
+     "store country, gl (default us); several fan out"},
+    {"input", 'i', "FILE", K_ALL, O_INPUT,
+     "one request per line (- = stdin), see below"},
+    {"format", 0, "ndjson|json|csv", K_ALL, O_FORMAT,
+     "output format (default ndjson)"},
+    {"progress", 0, NULL, K_ALL, O_PROGRESS, "show progress on stderr"},
+    {"no-progress", 0, NULL, K_ALL, O_NO_PROGRESS,
+     "no progress (default unless stderr is a terminal)"},
+    {"base-url", 0, "URL", K_ALL, O_BASE_URL,
+     "server (default $PLAYFAST_BASE_URL or https://play.google.com)"},
+    {"concurrency", 0, "K", K_ALL, O_CONCURRENCY, "requests in flight (default 64)"},
+    {"rate", 0, "R", K_ALL, O_RATE, "requests started per second (default unlimited)"},
+    {"retries", 0, "N", K_ALL, O_RETRIES, "extra attempts on 429/5xx/timeouts (default 3)"},
+    {"timeout", 0, "S", K_ALL, O_TIMEOUT, "seconds per attempt (default 30)"},
+    {"proxy", 0, "URL", K_ALL, O_PROXY, "proxy URL"},
+    {"cacert", 0, "FILE", K_ALL, O_CACERT, "CA certificates (default: system store)"},
+    {"user-agent", 0, "UA", K_ALL, O_USER_AGENT, "User-Agent header"},
+    {"help", 'h', NULL, K_ALL, O_HELP, "this text"},
+};
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+static const char *const synopsis[PF_KIND_COUNT_] = {
+    "playfast app ID... [options]",
+    "playfast list [--category CAT] [--collection NAME] [--num N] [options]",
+    "playfast search QUERY... [--num N] [--price all|free|paid] [options]",
+    "playfast reviews ID... [--sort S] [--count N | --all] [--score 1..5] [options]",
+};
+
+static const char *const purpose[PF_KIND_COUNT_] = {
+    "Fetch app details for each ID.",
+    "Fetch a top chart.",
+    "Search the store for each QUERY.",
+    "Fetch the reviews of each app ID.",
+};
+
+static const char *const input_line[PF_KIND_COUNT_] = {
+    "ID", "CATEGORY [COLLECTION]", "QUERY", "ID"};
+
+static void print_help(pf_kind kind)
+{
+    printf("usage: %s\n\n%s\n\noptions:\n", synopsis[kind], purpose[kind]);
+    for (size_t i = 0; i < N_OPTS; i++) {
+        if (!(opts[i].kinds & (1u << kind)))
+            continue;
+        char left[64], sh[8] = "    ";
+        if (opts[i].short_name)
+            snprintf(sh, sizeof sh, "-%c, ", opts[i].short_name);
+        snprintf(left, sizeof left, "%s--%s%s%s", sh, opts[i].name,
+                 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+        printf("  %-34s %s\n", left,
+               opts[i].help);
+    }
+    printf("\n-i FILE lines: %s, optionally followed by <TAB>LANG<TAB>COUNTRY\n"
+           "(an empty field keeps the option's value; a line without a country\n"
+           "fans out over --country).\n\n"
+           "Output: one JSON line per request in input order (ndjson),\n"
+           "  {\"request\": {...}, \"%s\": ...} or {\"request\": {...}, \"error\":\n"
+           "  {\"kind\": ..., \"status\": ..., \"message\": ...}}.\n"
+           "Exit 0 if every request succeeded, 2 if some failed, 1 on a usage\n"
+           "error or if all failed.\n",
+           input_line[kind], kind == PF_KIND_APP ? "result" : "results");
+}
+
+static int usage_error(pf_kind kind, const char *fmt, const char *a,
+                       int *status)
+{
+    char msg[600];
+    snprintf(msg, sizeof msg, fmt, a);
+    pf__die_msg("%s (see playfast %s --help)", msg, pf_kind_name(kind));
+    *status = PF_EXIT_FAIL;
+    return 0;
+}
+
+/* Split a comma list in place into a new array of its pieces. Returns the
+ * count, 0 when a piece is empty ("us,,fr"), -1 when out of memory. */
+static long split_list(char *s, const char ***out)
+{
+    long n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ',';
+    const char **v = calloc((size_t)n, sizeof *v);
+    if (!v)
+        return -1;
+    for (long i = 0; i < n; i++) {
+        char *q = strchr(s, ',');
+        if (q)
+            *q = '\0';
+        if (!*s) {
+            free(v);
+            return 0;
+        }
+        v[i] = s;
+        s = q ? q + 1 : s + strlen(s);
+    }
+    *out = v;
+    return n;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int valid_collection(const char *c)
+{
+    return !strcmp(c, "topselling_free") || !strcmp(c, "topselling_paid") ||
+           !strcmp(c, "topgrossing");
+}
+
+/* One base request (before the country fan-out) taken from a positional
+ * argument or an input line. */
+typedef struct base_req {
+    const char *main;        /* id, query or category (NULL = all apps) */
+    const char *collection;  /* list lines only */
+    const char *lang;        /* NULL: --lang */
+    const char *country;     /* NULL: fan out over --country */
+} base_req;
+
+typedef struct bases {
+    base_req *v;
+    size_t n, cap;
+} bases;
+
+static int bases_add(bases *b, base_req r)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        base_req *v = realloc(b->v, cap * sizeof *v);
+        if (!v)
+            return 0;
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = r;
+    return 1;
+}
+
+/* Turn the -i buffer into base requests. Returns 0 with a message on a bad
+ * line. */
+static int read_lines(pf_kind kind, char *text, bases *out, int *status)
+{
+    size_t lineno = 0;
+    char *p = text;
+    while (p && *p) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        lineno++;
+        char *line = p;
+        p = nl ? nl + 1 : NULL;
+
+        char *f[3] = {line, NULL, NULL};
+        for (int i = 0; i < 2 && f[i]; i++) {
+            char *t = strchr(f[i], '\t');
+            if (t) {
+                *t = '\0';
+                f[i + 1] = t + 1;
+            }
+        }
+        base_req r = {trim(f[0]), NULL, NULL, NULL};
+        if (!*r.main && !f[1])
+            continue;                       /* blank line */
+        char where[64];
+        snprintf(where, sizeof where, "input line %zu", lineno);
+        if (!*r.main)
+            return usage_error(kind, "%s: empty request", where, status);
+        if (f[2] && strchr(f[2], '\t'))
+            return usage_error(kind, "%s: more than 3 tab-separated fields",
+                               where, status);
+        if (f[1] && *trim(f[1]))
+            r.lang = trim(f[1]);
+        if (f[2] && *trim(f[2]))
+            r.country = trim(f[2]);
+        if (kind == PF_KIND_LIST) {
+            char *sp = strchr(r.main, ' ');
+            if (sp) {
+                *sp = '\0';
+                r.collection = trim(sp + 1);
+                if (!valid_collection(r.collection))
+                    return usage_error(kind, "%s: unknown collection", where,
+                                       status);
+            }
+        }
+        if (!bases_add(out, r))
+            return usage_error(kind, "%s", "out of memory", status);
+    }
+    return 1;
+}
+
+int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
+                         char **argv, int *status)
+{
+    const char *lang = NULL, *input = NULL, *token = NULL;
+    const char *collection = NULL;
+    long num = 0, count = 0, score = 0;
+    int all = 0;
+    pf_price price = PF_PRICE_ALL;
+    pf_sort sort = PF_SORT_NEWEST;
+    bases b = {0};
+    int only_positional = 0, ok = 0;
+    const char **countries = NULL, **categories = NULL;
+    long ncountries = 1, ncategories = 1;
+
+    memset(plan, 0, sizeof *plan);
+    plan->kind = kind;
+    plan->progress = -1;
+    /* The header's documented defaults (0 = default, retries < 0 =
+     * default), set here rather than by pf_client_options_init() so that
+     * a usage error never needs the engine loaded. */
+    memset(&plan->client, 0, sizeof plan->client);
+    plan->client.retries = -1;
+    *status = PF_EXIT_FAIL;
+
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (only_positional || a[0] != '-' || a[1] == '\0') {
+            if (kind == PF_KIND_LIST) {
+                usage_error(kind, "unexpected argument '%s' (use --category)",
+                            a, status);
+                goto out;
+            }
+            if (!bases_add(&b, (base_req){a, NULL, NULL, NULL})) {
+                usage_error(kind, "%s", "out of memory", status);
+                goto out;
+            }
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_positional = 1;
+            continue;
+        }
+        /* --name, --name=value, -x, -xVALUE */
+        const opt_def *o = NULL;
+        const char *val = NULL;
+        if (a[1] == '-') {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            for (size_t k = 0; k < N_OPTS && !o; k++)
+                if (strlen(opts[k].name) == len &&
+                    !strncmp(opts[k].name, name, len))
+                    o = &opts[k];
+            if (o && eq)
+                val = eq + 1;
+        } else {
+            for (size_t k = 0; k < N_OPTS && !o; k++)
+                if (opts[k].short_name == a[1])
+                    o = &opts[k];
+            if (o && a[2])
+                val = a + 2;
+        }
+        if (!o || !(o->kinds & (1u << kind))) {
+            usage_error(kind, "unknown option '%s'", a, status);
+            goto out;
+        }
+        if (o->arg && !val) {
+            if (i + 1 >= argc) {
+                usage_error(kind, "option '%s' needs a value", a, status);
+                goto out;
+            }
+            val = argv[++i];
+        } else if (!o->arg && val) {
+            usage_error(kind, "option '%s' takes no value", a, status);
+            goto out;
+        }
+
+        long lv;
+        double dv;
+        int bad = 0;
+        switch (o->id) {
+        case O_HELP:
+            print_help(kind);
+            *status = PF_EXIT_OK;
+            goto out;
+        case O_LANG: lang = val; bad = !*val; break;
+        case O_COUNTRY:
+            free(plan->countries);
+            plan->countries = strdup(val);
+            bad = !plan->countries;
+            break;
+        case O_CATEGORY:
+            free(plan->categories);
+            plan->categories = strdup(val);
+            bad = !plan->categories;
+            break;
+        case O_INPUT: input = val; break;
+        case O_FORMAT:
+            if (!strcmp(val, "ndjson")) plan->format = PF_FMT_NDJSON;
+            else if (!strcmp(val, "json")) plan->format = PF_FMT_JSON;
+            else if (!strcmp(val, "csv")) plan->format = PF_FMT_CSV;
+            else bad = 1;
+            break;
+        case O_PROGRESS: plan->progress = 1; break;
+        case O_NO_PROGRESS: plan->progress = 0; break;
+        case O_BASE_URL: plan->client.base_url = val; bad = !*val; break;
+        case O_CONCURRENCY:
+            bad = !pf__arg_long(val, 1, 100000, &lv);
+            plan->client.max_concurrency = (int)lv;
+            break;
+        case O_RATE:
+            bad = !pf__arg_double(val, 0, 1e9, &dv);
+            plan->client.rate = dv;
+            break;
+        case O_RETRIES:
+            bad = !pf__arg_long(val, 0, 1000, &lv);
+            plan->client.retries = (int)lv;
+            break;
+        case O_TIMEOUT:
+            bad = !pf__arg_double(val, 0.001, 1e6, &dv);
+            plan->client.timeout = dv;
+            break;
+        case O_PROXY: plan->client.proxy = val; break;
+        case O_CACERT: plan->client.cacert = val; bad = !*val; break;
+        case O_USER_AGENT: plan->client.user_agent = val; break;
+        case O_COLLECTION: collection = val; bad = !valid_collection(val); break;
+        case O_NUM: bad = !pf__arg_long(val, 1, 1000000, &num); break;
+        case O_PRICE:
+            if (!strcmp(val, "all")) price = PF_PRICE_ALL;
+            else if (!strcmp(val, "free")) price = PF_PRICE_FREE;
+            else if (!strcmp(val, "paid")) price = PF_PRICE_PAID;
+            else bad = 1;
+            break;
+        case O_SORT:
+            if (!strcmp(val, "newest")) sort = PF_SORT_NEWEST;
+            else if (!strcmp(val, "relevant")) sort = PF_SORT_RELEVANT;
+            else if (!strcmp(val, "rating")) sort = PF_SORT_RATING;
+            else bad = 1;
+            break;
+        case O_COUNT: bad = !pf__arg_long(val, 1, 100000000, &count); break;
+        case O_ALL: all = 1; break;
+        case O_SCORE: bad = !pf__arg_long(val, 1, 5, &score); break;
+        case O_TOKEN: token = val; bad = !*val; break;
+        }
+        if (bad) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "bad value '%.200s' for --%s", val,
+                     o->name);
+            usage_error(kind, "%s", msg, status);
+            goto out;
+        }
+    }
+    if (all && count) {
+        usage_error(kind, "%s", "--count and --all exclude each other", status);
+        goto out;
+    }
+
+    if (input) {
+        size_t len;
+        pf_code rc;
+        plan->input = pf__read_input(input, PF_CLI_INPUT_CAP, &len, &rc);
+        if (!plan->input) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "cannot read %.200s: %s", input,
+                     rc == PF_ETOOBIG ? "over the size cap"
+                     : rc == PF_ENOMEM ? "out of memory"
+                                       : strerror(errno));
+            usage_error(kind, "%s", msg, status);
+            goto out;
+        }
+        if (memchr(plan->input, '\0', len)) {
+            usage_error(kind, "%s", "input file holds a NUL byte", status);
+            goto out;
+        }
+        if (!read_lines(kind, plan->input, &b, status))
+            goto out;
+    } else if (b.n == 0 && kind != PF_KIND_LIST) {
+        usage_error(kind, "missing %s (or -i FILE)",
+                    kind == PF_KIND_SEARCH ? "QUERY" : "ID", status);
+        goto out;
+    }
+
+    /* A list with neither -i nor positionals is one request per --category
+     * (or one for all apps). */
+    if (kind == PF_KIND_LIST && !input) {
+        if (plan->categories) {
+            ncategories = split_list(plan->categories, &categories);
+            if (ncategories < 0)
+                goto oom;
+            if (ncategories == 0) {
+                usage_error(kind, "%s", "empty category in --category", status);
+                goto out;
+            }
+        }
+        for (long k = 0; k < ncategories; k++)
+            if (!bases_add(&b, (base_req){categories ? categories[k] : NULL,
+                                          NULL, NULL, NULL}))
+                goto oom;
+    } else if (kind == PF_KIND_LIST && plan->categories) {
+        usage_error(kind, "%s", "--category and -i exclude each other", status);
+        goto out;
+    }
+
+    if (plan->countries) {
+        ncountries = split_list(plan->countries, &countries);
+        if (ncountries < 0)
+            goto oom;
+        if (ncountries == 0) {
+            usage_error(kind, "%s", "empty country in --country", status);
+            goto out;
+        }
+    }
+
+    size_t n = 0;
+    for (size_t i = 0; i < b.n; i++)
+        n += b.v[i].country ? 1 : (size_t)ncountries;
+    plan->reqs = calloc(n ? n : 1, sizeof *plan->reqs);
+    if (!plan->reqs)
+        goto oom;
+    for (size_t i = 0; i < b.n; i++) {
+        size_t fan = b.v[i].country ? 1 : (size_t)ncountries;
+        for (size_t c = 0; c < fan; c++) {
+            pf_request *r = &plan->reqs[plan->n++];
+            pf_request_init(r, kind);
+            r->lang = b.v[i].lang ? b.v[i].lang : lang ? lang : "en";
+            r->country = b.v[i].country ? b.v[i].country
+                         : countries    ? countries[c]
+                                        : "us";
+            switch (kind) {
+            case PF_KIND_APP:
+                r->app_id = b.v[i].main;
+                break;
+            case PF_KIND_LIST:
+                r->category = b.v[i].main;
+                r->collection = b.v[i].collection ? b.v[i].collection
+                                : collection      ? collection
+                                                  : "topselling_free";
+                r->num = (int)num;
+                break;
+            case PF_KIND_SEARCH:
+                r->query = b.v[i].main;
+                r->num = (int)num;
+                r->price = price;
+                break;
+            default:
+                r->app_id = b.v[i].main;
+                r->sort = sort;
+                r->num = all ? PF_REVIEWS_ALL : (int)count;
+                r->score = (int)score;
+                r->token = token;
+                break;
+            }
+        }
+    }
+    ok = 1;
+    *status = PF_EXIT_OK;
+    goto out;
+oom:
+    usage_error(kind, "%s", "out of memory", status);
+out:
+    free(b.v);
+    free(countries);
+    free(categories);
+    return ok;
+}
+
+void pf__fetch_plan_cleanup(pf__fetch_plan *plan)
+{
+    free(plan->reqs);
+    free(plan->input);
+    free(plan->countries);
+    free(plan->categories);
+    memset(plan, 0, sizeof *plan);
+}
