@@ -76,7 +76,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libplayfast.a tests/harness.h
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS)
 
 python: lib
-	cd python && $(PYTHON) setup.py -q build_ext --inplace >/dev/null
+	$(PYTHON) setup.py -q build_ext --inplace -j 2 --build-temp $(BUILD)/python >/dev/null
 
 # C unit tests: each test binary runs every case in its own process.
 test-c: $(TESTS) $(BUILD)/playfast

@@ -1,0 +1,185 @@
+"""playfast: a fast Google Play Store scraper with a C core.
+
+Two layers:
+
+* ``playfast._core`` (re-exported here) -- the drop-in API of the original
+  package: ``fetch_and_parse_*_batch``, the single-request functions, the
+  offline ``parse_*`` functions, result types and errors, plus streaming
+  (``iter_*_batch``), ``progress=`` callbacks and ``configure()``.
+* the high-level functions below -- ``fetch_apps``, ``fetch_category_lists``,
+  ``search_apps``, ``fetch_reviews`` -- which build one batch from a cross
+  product (ids x countries, ...) and return plain dict records that load
+  straight into ``pandas.DataFrame(records)``.
+
+Point the client at another server (e.g. the replay server) with
+``configure(base_url=...)`` or the environment variable PLAYFAST_BASE_URL.
+"""
+
+from playfast import _core
+from playfast._core import (  # noqa: F401  (re-exported API)
+    PRICE_ALL,
+    PRICE_FREE,
+    PRICE_PAID,
+    REVIEWS_ALL,
+    SORT_MOST_RELEVANT,
+    SORT_NEWEST,
+    SORT_RATING,
+    SORT_RELEVANT,
+    AppInfo,
+    AppNotFoundError,
+    BatchError,
+    BatchIterator,
+    CancelledError,
+    HttpError,
+    InvalidArgumentError,
+    NetworkError,
+    NotFoundError,
+    OutOfMemoryError,
+    ParseError,
+    Permission,
+    PlayfastError,
+    RateLimitError,
+    ResponseTooLargeError,
+    Review,
+    RustAppInfo,
+    RustPermission,
+    RustReview,
+    RustSearchResult,
+    SearchResult,
+    TimeoutError,
+    UnsupportedLayoutError,
+    client_stats,
+    configure,
+    fetch_and_parse_app,
+    fetch_and_parse_apps_batch,
+    fetch_and_parse_list,
+    fetch_and_parse_list_batch,
+    fetch_and_parse_reviews,
+    fetch_and_parse_reviews_batch,
+    fetch_and_parse_search,
+    fetch_and_parse_search_batch,
+    iter_apps_batch,
+    iter_list_batch,
+    iter_reviews_batch,
+    iter_search_batch,
+    parse_app_page,
+    parse_batchexecute_list_response,
+    parse_batchexecute_reviews_response,
+    parse_search_results,
+)
+
+__version__ = _core.__version__
+
+__all__ = [name for name in dir(_core) if not name.startswith("_")] + [
+    "fetch_apps",
+    "fetch_category_lists",
+    "search_apps",
+    "fetch_reviews",
+]
+
+
+def _run(batch_fn, requests, errors, progress):
+    """One batch: BatchError on failures (errors="raise") or None in place of
+    each failed result (errors="skip")."""
+    if errors == "raise":
+        return batch_fn(requests, progress=progress)
+    if errors == "skip":
+        results = batch_fn(requests, return_exceptions=True, progress=progress)
+        return [None if isinstance(r, BaseException) else r for r in results]
+    raise ValueError('errors must be "raise" or "skip", not %r' % (errors,))
+
+
+def _countries(countries):
+    if isinstance(countries, str):
+        return [countries]
+    return list(countries)
+
+
+def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None):
+    """App details for every app id in every country, fetched as one batch.
+
+    Returns one dict per (app, country) -- the AppInfo.to_dict() fields plus
+    "country" and "lang" -- in the order app_ids x countries. errors="skip"
+    leaves failed requests out instead of raising BatchError.
+    """
+    countries = _countries(countries)
+    keys = [(app_id, country) for app_id in app_ids for country in countries]
+    results = _run(fetch_and_parse_apps_batch, [(a, lang, c) for a, c in keys], errors, progress)
+    records = []
+    for (app_id, country), app in zip(keys, results):
+        if app is not None:
+            rec = app.to_dict()
+            rec["country"] = country
+            rec["lang"] = lang
+            records.append(rec)
+    return records
+
+
+def fetch_category_lists(countries, categories, collection="topselling_free", lang="en",
+                         num_results=100, *, errors="raise", progress=None):
+    """Top charts for every (country, category) pair, as one batch.
+
+    A category of None means all apps. Returns one dict per chart entry --
+    the SearchResult fields plus "country", "category", "collection", "lang"
+    and "rank" (1-based) -- in the order countries x categories x rank.
+    """
+    countries = _countries(countries)
+    if categories is None or isinstance(categories, str):
+        categories = [categories]
+    keys = [(country, cat) for country in countries for cat in categories]
+    reqs = [(cat, collection, lang, country, num_results) for country, cat in keys]
+    records = []
+    for (country, cat), items in zip(keys, _run(fetch_and_parse_list_batch, reqs, errors, progress)):
+        for rank, item in enumerate(items or (), 1):
+            rec = item.to_dict()
+            rec.update(country=country, category=cat, collection=collection, lang=lang, rank=rank)
+            records.append(rec)
+    return records
+
+
+def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
+                errors="raise", progress=None):
+    """Search results for every (query, country) pair, as one batch.
+
+    Returns one dict per result -- the SearchResult fields plus "query",
+    "country", "lang" and "rank" (1-based).
+    """
+    countries = _countries(countries)
+    if isinstance(queries, str):
+        queries = [queries]
+    keys = [(q, country) for q in queries for country in countries]
+    reqs = [(q, lang, country, num, price) for q, country in keys]
+    records = []
+    for (q, country), items in zip(keys, _run(fetch_and_parse_search_batch, reqs, errors, progress)):
+        for rank, item in enumerate(items or (), 1):
+            rec = item.to_dict()
+            rec.update(query=q, country=country, lang=lang, rank=rank)
+            records.append(rec)
+    return records
+
+
+def fetch_reviews(app_ids, countries=("us",), lang="en", sort=SORT_NEWEST, count=None, *,
+                  errors="raise", progress=None):
+    """Reviews of every app in every country, as one batch.
+
+    count: None for the first page, N for N reviews, "all" (or REVIEWS_ALL)
+    for every review -- the engine follows the continuation tokens.
+    Returns one dict per review -- the Review fields plus "app_id",
+    "country" and "lang".
+    """
+    if count == "all":
+        count = REVIEWS_ALL
+    countries = _countries(countries)
+    if isinstance(app_ids, str):
+        app_ids = [app_ids]
+    keys = [(a, country) for a in app_ids for country in countries]
+    reqs = [(a, lang, country, sort, None, count) for a, country in keys]
+    records = []
+    for (app_id, country), res in zip(keys, _run(fetch_and_parse_reviews_batch, reqs, errors, progress)):
+        if res is None:
+            continue
+        for review in res[0]:
+            rec = review.to_dict()
+            rec.update(app_id=app_id, country=country, lang=lang)
+            records.append(rec)
+    return records

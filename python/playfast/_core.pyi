@@ -1,0 +1,214 @@
+"""Type stubs for playfast._core (the C extension)."""
+import builtins
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, Union
+
+__version__: str
+
+SORT_RELEVANT: int
+SORT_MOST_RELEVANT: int
+SORT_NEWEST: int
+SORT_RATING: int
+PRICE_ALL: int
+PRICE_FREE: int
+PRICE_PAID: int
+REVIEWS_ALL: int
+
+_Text = Union[str, bytes, bytearray, memoryview]
+_Progress = Callable[[int, int], object] | None
+
+class Permission:
+    _fields: tuple[str, ...]
+    group: str | None
+    permissions: list[str]
+    def __init__(self, mapping: Mapping[str, Any] | None = ..., /, **fields: Any) -> None: ...
+    def __len__(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class AppInfo:
+    _fields: tuple[str, ...]
+    app_id: str | None
+    url: str | None
+    title: str | None
+    summary: str | None
+    description: str | None
+    description_html: str | None
+    installs: str | None
+    min_installs: int | None
+    max_installs: int | None
+    score: float | None
+    score_text: str | None
+    ratings: int | None
+    reviews: int | None
+    histogram: dict[str, int | None] | None
+    price: float | None
+    free: bool | None
+    currency: str | None
+    price_text: str | None
+    original_price: float | None
+    offers_iap: bool | None
+    iap_range: str | None
+    android_version: str | None
+    developer: str | None
+    developer_id: str | None
+    developer_email: str | None
+    developer_website: str | None
+    developer_address: str | None
+    privacy_policy: str | None
+    genre: str | None
+    genre_id: str | None
+    categories: list[dict[str, str | None]]
+    icon: str | None
+    header_image: str | None
+    screenshots: list[str]
+    video: str | None
+    video_image: str | None
+    content_rating: str | None
+    content_rating_description: str | None
+    ad_supported: bool | None
+    released: int | None
+    updated: int | None
+    version: str | None
+    recent_changes: str | None
+    permissions: list[Permission]
+    # Names used by the original package (not in to_dict()):
+    required_android_version: str | None
+    contains_ads: bool | None
+    in_app_purchases: bool | None
+    def __init__(self, mapping: Mapping[str, Any] | None = ..., /, **fields: Any) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class SearchResult:
+    _fields: tuple[str, ...]
+    app_id: str | None
+    url: str | None
+    title: str | None
+    developer: str | None
+    developer_id: str | None
+    icon: str | None
+    score: float | None
+    score_text: str | None
+    price: float | None
+    free: bool | None
+    currency: str | None
+    price_text: str | None
+    summary: str | None
+    genre: str | None
+    installs: str | None
+    min_installs: int | None
+    def __init__(self, mapping: Mapping[str, Any] | None = ..., /, **fields: Any) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class Review:
+    _fields: tuple[str, ...]
+    review_id: str | None
+    user_name: str | None
+    user_image: str | None
+    content: str | None
+    score: int | None
+    thumbs_up: int | None
+    created_at: int | None
+    reply_content: str | None
+    reply_at: int | None
+    app_version: str | None
+    def __init__(self, mapping: Mapping[str, Any] | None = ..., /, **fields: Any) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+RustAppInfo = AppInfo
+RustSearchResult = SearchResult
+RustReview = Review
+RustPermission = Permission
+
+class PlayfastError(Exception):
+    request: Any
+    status: int | None
+    code: str
+    offset: int | None
+    attempts: int
+
+class AppNotFoundError(PlayfastError): ...
+NotFoundError = AppNotFoundError
+class RateLimitError(PlayfastError): ...
+class HttpError(PlayfastError): ...
+class ParseError(PlayfastError, ValueError): ...
+class UnsupportedLayoutError(ParseError): ...
+class TimeoutError(PlayfastError, builtins.TimeoutError): ...  # noqa: A001
+class NetworkError(PlayfastError, ConnectionError): ...
+class ResponseTooLargeError(PlayfastError): ...
+class CancelledError(PlayfastError): ...
+class InvalidArgumentError(PlayfastError, ValueError): ...
+class OutOfMemoryError(PlayfastError, MemoryError): ...
+
+class BatchError(PlayfastError):
+    results: list[Any]
+    errors: dict[int, PlayfastError]
+
+_T = TypeVar("_T")
+
+class BatchIterator(Iterator[tuple[int, _T | PlayfastError]]):
+    done: int
+    def __iter__(self) -> BatchIterator[_T]: ...
+    def __next__(self) -> tuple[int, _T | PlayfastError]: ...
+    def __len__(self) -> int: ...
+    def close(self) -> None: ...
+    def cancel(self) -> None: ...
+    def __enter__(self) -> BatchIterator[_T]: ...
+    def __exit__(self, *exc: object) -> bool: ...
+
+_AppReq = str | Sequence[str | None]
+_ListReq = Sequence[str | int | None]       # (category, collection, lang, country[, num])
+_SearchReq = Sequence[str | int | None]     # (query, lang, country[, num[, price]])
+_ReviewsReq = Sequence[str | int | None]    # (app_id, lang, country[, sort[, token[, count]]])
+_Reviews = tuple[list[Review], str | None]
+
+# Offline parsers
+def parse_app_page(html: _Text, app_id: str | None = None) -> AppInfo: ...
+def parse_search_results(html: _Text) -> list[SearchResult]: ...
+def parse_batchexecute_list_response(response_text: _Text) -> list[SearchResult]: ...
+def parse_batchexecute_reviews_response(response_text: _Text) -> _Reviews: ...
+
+# Single requests (HTTP + parsing). lang/country None = "en"/"us";
+# collection None = "topselling_free".
+def fetch_and_parse_app(app_id: str, lang: str | None = None, country: str | None = None,
+                        _timeout: int | None = None) -> AppInfo: ...
+def fetch_and_parse_list(category: str | None, collection: str | None = None,
+                         lang: str | None = None, country: str | None = None, num: int = 100,
+                         _timeout: int | None = None) -> list[SearchResult]: ...
+def fetch_and_parse_search(query: str, lang: str | None = None, country: str | None = None,
+                           _timeout: int | None = None, *, num: int | None = None,
+                           price: int | None = None) -> list[SearchResult]: ...
+def fetch_and_parse_reviews(app_id: str, lang: str | None = None, country: str | None = None,
+                            sort: int = 1, continuation_token: str | None = None,
+                            _timeout: int | None = None, *,
+                            count: int | None = None) -> _Reviews: ...
+
+# Batches
+def fetch_and_parse_apps_batch(requests: Iterable[_AppReq], *, return_exceptions: bool = False,
+                               progress: _Progress = None) -> list[AppInfo]: ...
+def fetch_and_parse_list_batch(requests: Iterable[_ListReq], *, return_exceptions: bool = False,
+                               progress: _Progress = None) -> list[list[SearchResult]]: ...
+def fetch_and_parse_search_batch(requests: Iterable[_SearchReq], *,
+                                 return_exceptions: bool = False,
+                                 progress: _Progress = None) -> list[list[SearchResult]]: ...
+def fetch_and_parse_reviews_batch(requests: Iterable[_ReviewsReq], *,
+                                  return_exceptions: bool = False,
+                                  progress: _Progress = None) -> list[_Reviews]: ...
+
+# Streaming: (index, result or exception) in completion order
+def iter_apps_batch(requests: Iterable[_AppReq], *,
+                    progress: _Progress = None) -> BatchIterator[AppInfo]: ...
+def iter_list_batch(requests: Iterable[_ListReq], *,
+                    progress: _Progress = None) -> BatchIterator[list[SearchResult]]: ...
+def iter_search_batch(requests: Iterable[_SearchReq], *,
+                      progress: _Progress = None) -> BatchIterator[list[SearchResult]]: ...
+def iter_reviews_batch(requests: Iterable[_ReviewsReq], *,
+                       progress: _Progress = None) -> BatchIterator[_Reviews]: ...
+
+# Client
+def configure(*, base_url: str | None = ..., concurrency: int | None = ...,
+              rate: float | None = ..., retries: int | None = ..., timeout: float | None = ...,
+              proxy: str | None = ..., cacert: str | None = ..., user_agent: str | None = ...,
+              connect_timeout: float | None = ..., max_per_host: int | None = ...,
+              backoff: float | None = ..., max_response: int | None = ...,
+              workers: int | None = ..., http_version: int | None = ...,
+              verbose: int | None = ...) -> dict[str, Any]: ...
+def client_stats() -> dict[str, int]: ...

@@ -1,0 +1,764 @@
+/*
+ * _core_types.c -- AppInfo, SearchResult, Review, Permission and _Block.
+ *
+ * A C result (pf_app, pf_list, pf_reviews) is one malloc() block. Rather than
+ * copying every field into Python objects up front, a _Block object takes
+ * ownership of that block and each result object holds a reference to the
+ * _Block plus a pointer to its own struct inside it. Attributes are created
+ * when read. A SearchResult therefore costs one small fixed-size object
+ * (about 64 bytes) on top of its share of the C block, which is what keeps
+ * 10,000 of them far below the 15 MB budget.
+ *
+ * Objects made from Python values (the constructor, unpickling) keep a dict
+ * in the to_dict() form instead of a block; every method handles both forms.
+ * Only those dict-backed objects can take part in reference cycles, so only
+ * they are tracked by the garbage collector.
+ */
+#include "_core.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* _Block: owner of one C result                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    pf_kind kind;
+    void *ptr;
+} Block;
+
+static void Block_dealloc(PyObject *self)
+{
+    Block *b = (Block *)self;
+    PyTypeObject *tp = Py_TYPE(self);
+    switch (b->kind) {
+    case PF_KIND_APP: pf_app_free(b->ptr); break;
+    case PF_KIND_LIST:
+    case PF_KIND_SEARCH: pf_list_free(b->ptr); break;
+    case PF_KIND_REVIEWS: pf_reviews_free(b->ptr); break;
+    default: break;
+    }
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyType_Slot Block_slots[] = {
+    {Py_tp_dealloc, Block_dealloc},
+    {Py_tp_doc, "Keeps one C result block alive (internal)."},
+    {0, NULL},
+};
+
+static PyType_Spec Block_spec = {
+    .name = "playfast._core._Block",
+    .basicsize = sizeof(Block),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE |
+             Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = Block_slots,
+};
+
+PyObject *pf_py_block_new(pf_state *st, pf_kind kind, void *ptr)
+{
+    Block *b = PyObject_New(Block, st->Block_Type);
+    if (b == NULL) {
+        /* Keep the promise of the header: the block never leaks. */
+        switch (kind) {
+        case PF_KIND_APP: pf_app_free(ptr); break;
+        case PF_KIND_REVIEWS: pf_reviews_free(ptr); break;
+        default: pf_list_free(ptr); break;
+        }
+        return NULL;
+    }
+    b->kind = kind;
+    b->ptr = ptr;
+    return (PyObject *)b;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Field tables: one row per attribute, in struct (= JSON) order            */
+/* ------------------------------------------------------------------------ */
+
+enum ftype {
+    F_STR,     /* const char *, NULL -> None */
+    F_I64,     /* int64_t, PF_NULL_INT -> None */
+    F_DBL,     /* double, NAN -> None */
+    F_BOOL,    /* signed char, PF_NULL_BOOL -> None */
+    F_STARS,   /* int 1..5, 0 (absent) -> None */
+    F_HIST,    /* int64_t[5] -> {"1": n, ...} or None */
+    F_CATS,    /* pf_category[n] -> [{"name", "id"}] */
+    F_STRV,    /* const char *[n] -> [str] */
+    F_PERMS    /* pf_permission[n] -> [Permission] / [{"group", "permissions"}] */
+};
+
+typedef struct field {
+    const char *name;
+    enum ftype type;
+    size_t off;
+    size_t n_off;              /* offset of the element count for arrays */
+} field;
+
+typedef struct typeinfo {
+    const char *name;
+    const char *qualname;      /* static: Python 3.11 keeps the pointer */
+    const field *fields;
+    size_t nfields;
+    const char *const *repr_keys;
+    PyGetSetDef *getset;       /* fields, aliases, sentinel; filled at init */
+    const char *const (*aliases)[2];   /* {old name, field}, NULL-terminated */
+} typeinfo;
+
+#define FLD(st, f, t) {#f, t, offsetof(st, f), 0}
+#define ARR(st, key, f, t, n) {key, t, offsetof(st, f), offsetof(st, n)}
+
+static const field app_fields[] = {
+    FLD(pf_app, app_id, F_STR), FLD(pf_app, url, F_STR),
+    FLD(pf_app, title, F_STR), FLD(pf_app, summary, F_STR),
+    FLD(pf_app, description, F_STR), FLD(pf_app, description_html, F_STR),
+    FLD(pf_app, installs, F_STR), FLD(pf_app, min_installs, F_I64),
+    FLD(pf_app, max_installs, F_I64), FLD(pf_app, score, F_DBL),
+    FLD(pf_app, score_text, F_STR), FLD(pf_app, ratings, F_I64),
+    FLD(pf_app, reviews, F_I64), FLD(pf_app, histogram, F_HIST),
+    FLD(pf_app, price, F_DBL), FLD(pf_app, free, F_BOOL),
+    FLD(pf_app, currency, F_STR), FLD(pf_app, price_text, F_STR),
+    FLD(pf_app, original_price, F_DBL), FLD(pf_app, offers_iap, F_BOOL),
+    FLD(pf_app, iap_range, F_STR), FLD(pf_app, android_version, F_STR),
+    FLD(pf_app, developer, F_STR), FLD(pf_app, developer_id, F_STR),
+    FLD(pf_app, developer_email, F_STR),
+    FLD(pf_app, developer_website, F_STR),
+    FLD(pf_app, developer_address, F_STR),
+    FLD(pf_app, privacy_policy, F_STR), FLD(pf_app, genre, F_STR),
+    FLD(pf_app, genre_id, F_STR),
+    ARR(pf_app, "categories", categories, F_CATS, n_categories),
+    FLD(pf_app, icon, F_STR), FLD(pf_app, header_image, F_STR),
+    ARR(pf_app, "screenshots", screenshots, F_STRV, n_screenshots),
+    FLD(pf_app, video, F_STR), FLD(pf_app, video_image, F_STR),
+    FLD(pf_app, content_rating, F_STR),
+    FLD(pf_app, content_rating_description, F_STR),
+    FLD(pf_app, ad_supported, F_BOOL), FLD(pf_app, released, F_I64),
+    FLD(pf_app, updated, F_I64), FLD(pf_app, version, F_STR),
+    FLD(pf_app, recent_changes, F_STR),
+    ARR(pf_app, "permissions", permissions, F_PERMS, n_permissions),
+};
+
+static const field item_fields[] = {
+    FLD(pf_item, app_id, F_STR), FLD(pf_item, url, F_STR),
+    FLD(pf_item, title, F_STR), FLD(pf_item, developer, F_STR),
+    FLD(pf_item, developer_id, F_STR), FLD(pf_item, icon, F_STR),
+    FLD(pf_item, score, F_DBL), FLD(pf_item, score_text, F_STR),
+    FLD(pf_item, price, F_DBL), FLD(pf_item, free, F_BOOL),
+    FLD(pf_item, currency, F_STR), FLD(pf_item, price_text, F_STR),
+    FLD(pf_item, summary, F_STR), FLD(pf_item, genre, F_STR),
+    FLD(pf_item, installs, F_STR), FLD(pf_item, min_installs, F_I64),
+};
+
+static const field review_fields[] = {
+    FLD(pf_review, review_id, F_STR), FLD(pf_review, user_name, F_STR),
+    FLD(pf_review, user_image, F_STR), FLD(pf_review, content, F_STR),
+    FLD(pf_review, score, F_STARS), FLD(pf_review, thumbs_up, F_I64),
+    FLD(pf_review, created_at, F_I64), FLD(pf_review, reply_content, F_STR),
+    FLD(pf_review, reply_at, F_I64), FLD(pf_review, app_version, F_STR),
+};
+
+static const field perm_fields[] = {
+    FLD(pf_permission, group, F_STR),
+    ARR(pf_permission, "permissions", items, F_STRV, n_items),
+};
+
+#define NF(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const app_repr[] = {"app_id", "title", "developer", "score", NULL};
+static const char *const item_repr[] = {"app_id", "title", "developer", "score", NULL};
+static const char *const review_repr[] = {"review_id", "user_name", "score", NULL};
+static const char *const perm_repr[] = {"group", "permissions", NULL};
+
+/* The getset arrays must outlive the types, so they are static; they are
+ * filled identically by every interpreter that imports the module. */
+/* Attribute names of the original package's RustAppInfo that mean one of
+ * our fields. They are readable but not part of to_dict() or _fields. */
+static const char *const app_aliases[][2] = {
+    {"required_android_version", "android_version"},
+    {"contains_ads", "ad_supported"},
+    {"in_app_purchases", "offers_iap"},
+    {NULL, NULL},
+};
+
+static PyGetSetDef app_getset[NF(app_fields) + NF(app_aliases)];
+static PyGetSetDef item_getset[NF(item_fields) + 1];
+static PyGetSetDef review_getset[NF(review_fields) + 1];
+static PyGetSetDef perm_getset[NF(perm_fields) + 1];
+
+static typeinfo app_ti = {"AppInfo", "playfast._core.AppInfo", app_fields, NF(app_fields), app_repr, app_getset, app_aliases};
+static typeinfo item_ti = {"SearchResult", "playfast._core.SearchResult", item_fields, NF(item_fields), item_repr, item_getset, NULL};
+static typeinfo review_ti = {"Review", "playfast._core.Review", review_fields, NF(review_fields), review_repr, review_getset, NULL};
+static typeinfo perm_ti = {"Permission", "playfast._core.Permission", perm_fields, NF(perm_fields), perm_repr, perm_getset, NULL};
+
+/* ------------------------------------------------------------------------ */
+/* Result objects                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    const typeinfo *ti;
+    PyObject *owner;       /* _Block that `data` points into, or NULL */
+    const void *data;
+    PyObject *values;      /* dict in to_dict() form, or NULL */
+} Result;
+
+static PyObject *result_new_owned(PyTypeObject *tp, const typeinfo *ti,
+                                  PyObject *owner, const void *data)
+{
+    /* PyObject_GC_New does not track the object: block-backed results hold
+     * no reference that could form a cycle, so the collector never needs to
+     * look at them, which saves it work on large result sets. */
+    Result *r = PyObject_GC_New(Result, tp);
+    if (r == NULL) return NULL;
+    r->ti = ti;
+    r->owner = Py_NewRef(owner);
+    r->data = data;
+    r->values = NULL;
+    return (PyObject *)r;
+}
+
+static PyObject *str_or_none(const char *s)
+{
+    if (s == NULL) Py_RETURN_NONE;
+    /* The parsers emit UTF-8; "replace" keeps one bad byte from making a
+     * whole result unreadable. */
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
+}
+
+static PyObject *i64_or_none(int64_t v)
+{
+    if (v == PF_NULL_INT) Py_RETURN_NONE;
+    return PyLong_FromLongLong((long long)v);
+}
+
+static PyObject *strv_list(const char *const *v, size_t n)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    if (list == NULL) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *s = str_or_none(v[i]);
+        if (s == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, s);   /* steals s */
+    }
+    return list;
+}
+
+static PyObject *hist_dict(const int64_t *h)
+{
+    int any = 0;
+    for (int i = 0; i < 5; i++) any |= h[i] != PF_NULL_INT;
+    if (!any) Py_RETURN_NONE;
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (int i = 0; i < 5; i++) {
+        char key[2] = {(char)('1' + i), 0};
+        PyObject *v = i64_or_none(h[i]);
+        if (v == NULL || PyDict_SetItemString(d, key, v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return d;
+}
+
+static PyObject *cats_list(const pf_category *c, size_t n)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    if (list == NULL) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *name = NULL, *id = NULL, *d = NULL;
+        if ((name = str_or_none(c[i].name)) == NULL ||
+            (id = str_or_none(c[i].id)) == NULL ||
+            (d = PyDict_New()) == NULL ||
+            PyDict_SetItemString(d, "name", name) < 0 ||
+            PyDict_SetItemString(d, "id", id) < 0) {
+            Py_XDECREF(name);
+            Py_XDECREF(id);
+            Py_XDECREF(d);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(name);
+        Py_DECREF(id);
+        PyList_SET_ITEM(list, (Py_ssize_t)i, d);   /* steals d */
+    }
+    return list;
+}
+
+static PyObject *result_to_dict(Result *r, pf_state *st);
+
+/* Permissions of a block-backed app: as Permission objects sharing the
+ * app's block, or (for to_dict) as plain dicts. */
+static PyObject *perms_list(pf_state *st, PyObject *owner,
+                            const pf_permission *p, size_t n, int as_dict)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    if (list == NULL) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *o = result_new_owned(st->Permission_Type, &perm_ti, owner, &p[i]);
+        if (o != NULL && as_dict) {
+            PyObject *d = result_to_dict((Result *)o, st);
+            Py_SETREF(o, d);
+        }
+        if (o == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, o);   /* steals o */
+    }
+    return list;
+}
+
+static PyObject *field_value(pf_state *st, const field *f, const Result *r,
+                             int as_dict)
+{
+    const char *base = r->data;
+    const void *at = base + f->off;
+    size_t n = f->n_off ? *(const size_t *)(base + f->n_off) : 0;
+    switch (f->type) {
+    case F_STR: return str_or_none(*(const char *const *)at);
+    case F_I64: return i64_or_none(*(const int64_t *)at);
+    case F_DBL: {
+        double d = *(const double *)at;
+        if (isnan(d)) Py_RETURN_NONE;
+        return PyFloat_FromDouble(d);
+    }
+    case F_BOOL: {
+        signed char b = *(const signed char *)at;
+        if (b < 0) Py_RETURN_NONE;
+        return PyBool_FromLong(b);
+    }
+    case F_STARS: {
+        int s = *(const int *)at;
+        if (s == 0) Py_RETURN_NONE;
+        return PyLong_FromLong(s);
+    }
+    case F_HIST: return hist_dict((const int64_t *)at);
+    case F_CATS: return cats_list(*(const pf_category *const *)at, n);
+    case F_STRV: return strv_list(*(const char *const *const *)at, n);
+    case F_PERMS:
+        return perms_list(st, r->owner, *(const pf_permission *const *)at, n,
+                          as_dict);
+    }
+    Py_RETURN_NONE;
+}
+
+/* Copy lists and dicts so a dict-backed object cannot be changed through a
+ * value it handed out. Data from to_dict() is at most three levels deep. */
+static PyObject *copy_plain(PyObject *v, int depth)
+{
+    if (depth > 3) return Py_NewRef(v);
+    if (PyList_CheckExact(v)) {
+        Py_ssize_t n = PyList_GET_SIZE(v);
+        PyObject *out = PyList_New(n);
+        if (out == NULL) return NULL;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *c = copy_plain(PyList_GET_ITEM(v, i), depth + 1);
+            if (c == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyList_SET_ITEM(out, i, c);   /* steals c */
+        }
+        return out;
+    }
+    if (PyDict_CheckExact(v)) {
+        PyObject *out = PyDict_New(), *k, *val;
+        Py_ssize_t pos = 0;
+        if (out == NULL) return NULL;
+        while (PyDict_Next(v, &pos, &k, &val)) {
+            PyObject *c = copy_plain(val, depth + 1);
+            if (c == NULL || PyDict_SetItem(out, k, c) < 0) {
+                Py_XDECREF(c);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(c);
+        }
+        return out;
+    }
+    return Py_NewRef(v);
+}
+
+static PyObject *perm_from_value(pf_state *st, PyObject *v);
+
+static PyObject *dict_value(pf_state *st, const field *f, const Result *r,
+                            int as_dict)
+{
+    PyObject *v = PyDict_GetItemString(r->values, f->name);   /* borrowed */
+    if (v == NULL) Py_RETURN_NONE;
+    if (f->type == F_PERMS && !as_dict && PyList_Check(v)) {
+        Py_ssize_t n = PyList_GET_SIZE(v);
+        PyObject *out = PyList_New(n);
+        if (out == NULL) return NULL;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *p = perm_from_value(st, PyList_GET_ITEM(v, i));
+            if (p == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyList_SET_ITEM(out, i, p);   /* steals p */
+        }
+        return out;
+    }
+    return copy_plain(v, 0);
+}
+
+static PyObject *get_value(pf_state *st, const field *f, const Result *r,
+                           int as_dict)
+{
+    if (r->values != NULL) return dict_value(st, f, r, as_dict);
+    if (r->data == NULL) Py_RETURN_NONE;   /* cleared by the collector */
+    return field_value(st, f, r, as_dict);
+}
+
+static PyObject *Result_get(PyObject *self, void *closure)
+{
+    pf_state *st = pf_state_of_type(Py_TYPE(self));
+    return get_value(st, closure, (Result *)self, 0);
+}
+
+static PyObject *result_to_dict(Result *r, pf_state *st)
+{
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (size_t i = 0; i < r->ti->nfields; i++) {
+        const field *f = &r->ti->fields[i];
+        PyObject *v = get_value(st, f, r, 1);
+        if (v == NULL || PyDict_SetItemString(d, f->name, v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return d;
+}
+
+static PyObject *Result_to_dict(PyObject *self, PyObject *unused)
+{
+    return result_to_dict((Result *)self, pf_state_of_type(Py_TYPE(self)));
+}
+
+static PyObject *Result_reduce(PyObject *self, PyObject *unused)
+{
+    PyObject *d = Result_to_dict(self, NULL);
+    if (d == NULL) return NULL;
+    /* Unpickling calls the type with the dict: the dict-backed form. */
+    return Py_BuildValue("(O(N))", (PyObject *)Py_TYPE(self), d);
+}
+
+static PyObject *Result_repr(PyObject *self)
+{
+    Result *r = (Result *)self;
+    pf_state *st = pf_state_of_type(Py_TYPE(self));
+    PyObject *parts = PyList_New(0), *sep = NULL, *body = NULL, *out = NULL;
+    if (parts == NULL) return NULL;
+    for (const char *const *k = r->ti->repr_keys; *k; k++) {
+        const field *f = NULL;
+        for (size_t i = 0; i < r->ti->nfields; i++)
+            if (strcmp(r->ti->fields[i].name, *k) == 0) f = &r->ti->fields[i];
+        PyObject *v = f ? get_value(st, f, r, 1) : NULL;
+        PyObject *s = v ? PyUnicode_FromFormat("%s=%R", *k, v) : NULL;
+        Py_XDECREF(v);
+        if (s == NULL || PyList_Append(parts, s) < 0) {
+            Py_XDECREF(s);
+            goto error;
+        }
+        Py_DECREF(s);
+    }
+    if ((sep = PyUnicode_FromString(", ")) == NULL) goto error;
+    if ((body = PyUnicode_Join(sep, parts)) == NULL) goto error;
+    out = PyUnicode_FromFormat("%s(%U)", r->ti->name, body);
+error:
+    Py_XDECREF(body);
+    Py_XDECREF(sep);
+    Py_DECREF(parts);
+    return out;
+}
+
+static PyObject *Result_richcompare(PyObject *a, PyObject *b, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) || Py_TYPE(a) != Py_TYPE(b))
+        Py_RETURN_NOTIMPLEMENTED;
+    PyObject *da = Result_to_dict(a, NULL), *db = NULL, *res = NULL;
+    if (da != NULL && (db = Result_to_dict(b, NULL)) != NULL)
+        res = PyObject_RichCompare(da, db, op);
+    Py_XDECREF(da);
+    Py_XDECREF(db);
+    return res;
+}
+
+static const typeinfo *typeinfo_of(PyTypeObject *tp)
+{
+    pf_state *st = pf_state_of_type(tp);
+    if (tp == st->AppInfo_Type) return &app_ti;
+    if (tp == st->SearchResult_Type) return &item_ti;
+    if (tp == st->Review_Type) return &review_ti;
+    return &perm_ti;
+}
+
+/* AppInfo(mapping=None, /, **fields): the dict-backed form, used by
+ * unpickling and by code that builds results itself. Missing fields are
+ * None; unknown ones are an error so that typos do not pass silently. */
+static PyObject *Result_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    const typeinfo *ti = typeinfo_of(tp);
+    PyObject *mapping = NULL, *src = NULL, *values = NULL, *k, *v;
+    Py_ssize_t pos = 0;
+    Result *r;
+
+    if (!PyArg_ParseTuple(args, "|O:__new__", &mapping)) return NULL;
+    if ((src = PyDict_New()) == NULL) return NULL;
+    if (mapping != NULL && mapping != Py_None && PyDict_Merge(src, mapping, 1) < 0)
+        goto error;
+    if (kwds != NULL && PyDict_Merge(src, kwds, 1) < 0) goto error;
+    while (PyDict_Next(src, &pos, &k, &v)) {
+        const char *name = PyUnicode_Check(k) ? PyUnicode_AsUTF8(k) : NULL;
+        int known = 0;
+        for (size_t i = 0; name && i < ti->nfields; i++)
+            known |= strcmp(name, ti->fields[i].name) == 0;
+        if (!known) {
+            PyErr_Format(PyExc_TypeError, "%s has no field %R", ti->name, k);
+            goto error;
+        }
+    }
+    if ((values = PyDict_New()) == NULL) goto error;
+    for (size_t i = 0; i < ti->nfields; i++) {
+        const field *f = &ti->fields[i];
+        PyObject *val = PyDict_GetItemString(src, f->name);   /* borrowed */
+        PyObject *plain;
+        if (val == NULL) val = Py_None;
+        if (f->type == F_PERMS && PyList_Check(val)) {
+            /* Store Permission objects in their dict form. */
+            Py_ssize_t n = PyList_GET_SIZE(val);
+            if ((plain = PyList_New(n)) == NULL) goto error;
+            for (Py_ssize_t j = 0; j < n; j++) {
+                PyObject *p = PyList_GET_ITEM(val, j);
+                PyObject *c = Py_TYPE(p) == pf_state_of_type(tp)->Permission_Type
+                                  ? Result_to_dict(p, NULL)
+                                  : copy_plain(p, 0);
+                if (c == NULL) {
+                    Py_DECREF(plain);
+                    goto error;
+                }
+                PyList_SET_ITEM(plain, j, c);   /* steals c */
+            }
+        } else if ((plain = copy_plain(val, 0)) == NULL) {
+            goto error;
+        }
+        int rc = PyDict_SetItemString(values, f->name, plain);
+        Py_DECREF(plain);
+        if (rc < 0) goto error;
+    }
+    if ((r = PyObject_GC_New(Result, tp)) == NULL) goto error;
+    r->ti = ti;
+    r->owner = NULL;
+    r->data = NULL;
+    r->values = values;   /* steals the reference */
+    Py_DECREF(src);
+    PyObject_GC_Track(r);
+    return (PyObject *)r;
+error:
+    Py_XDECREF(values);
+    Py_XDECREF(src);
+    return NULL;
+}
+
+static PyObject *perm_from_value(pf_state *st, PyObject *v)
+{
+    PyObject *args = PyTuple_Pack(1, v), *p;
+    if (args == NULL) return NULL;
+    p = Result_new(st->Permission_Type, args, NULL);
+    Py_DECREF(args);
+    return p;
+}
+
+static int Result_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    Result *r = (Result *)self;
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(r->owner);
+    Py_VISIT(r->values);
+    return 0;
+}
+
+static int Result_clear(PyObject *self)
+{
+    Py_CLEAR(((Result *)self)->values);
+    return 0;
+}
+
+static void Result_dealloc(PyObject *self)
+{
+    Result *r = (Result *)self;
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Py_CLEAR(r->values);
+    Py_CLEAR(r->owner);
+    PyObject_GC_Del(self);
+    Py_DECREF(tp);
+}
+
+static Py_ssize_t Permission_len(PyObject *self)
+{
+    Result *r = (Result *)self;
+    if (r->values != NULL) {
+        PyObject *v = PyDict_GetItemString(r->values, "permissions");
+        return v && PyList_Check(v) ? PyList_GET_SIZE(v) : 0;
+    }
+    return r->data ? (Py_ssize_t)((const pf_permission *)r->data)->n_items : 0;
+}
+
+static PyMethodDef Result_methods[] = {
+    {"to_dict", Result_to_dict, METH_NOARGS,
+     "A plain dict with the keys and values of the JSON schema."},
+    {"__reduce__", Result_reduce, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+/* ------------------------------------------------------------------------ */
+/* Public constructors and type creation                                    */
+/* ------------------------------------------------------------------------ */
+
+PyObject *pf_py_app_from_block(pf_state *st, PyObject *block)
+{
+    return result_new_owned(st->AppInfo_Type, &app_ti, block,
+                            ((Block *)block)->ptr);
+}
+
+PyObject *pf_py_items_from_block(pf_state *st, PyObject *block)
+{
+    const pf_list *l = ((Block *)block)->ptr;
+    PyObject *list = PyList_New((Py_ssize_t)l->count);
+    if (list == NULL) return NULL;
+    for (size_t i = 0; i < l->count; i++) {
+        PyObject *o = result_new_owned(st->SearchResult_Type, &item_ti, block,
+                                       &l->items[i]);
+        if (o == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, o);   /* steals o */
+    }
+    return list;
+}
+
+PyObject *pf_py_reviews_from_block(pf_state *st, PyObject *block)
+{
+    const pf_reviews *rv = ((Block *)block)->ptr;
+    PyObject *list = PyList_New((Py_ssize_t)rv->count), *token;
+    if (list == NULL) return NULL;
+    for (size_t i = 0; i < rv->count; i++) {
+        PyObject *o = result_new_owned(st->Review_Type, &review_ti, block,
+                                       &rv->items[i]);
+        if (o == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, o);   /* steals o */
+    }
+    if ((token = str_or_none(rv->next_token)) == NULL) {
+        Py_DECREF(list);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", list, token);   /* steals both */
+}
+
+static PyTypeObject *make_type(PyObject *mod, typeinfo *ti, const char *doc,
+                               int with_len)
+{
+    PyType_Slot slots[] = {
+        {Py_tp_dealloc, Result_dealloc},
+        {Py_tp_traverse, Result_traverse},
+        {Py_tp_clear, Result_clear},
+        {Py_tp_new, Result_new},
+        {Py_tp_repr, Result_repr},
+        {Py_tp_richcompare, Result_richcompare},
+        {Py_tp_hash, PyObject_HashNotImplemented},
+        {Py_tp_methods, Result_methods},
+        {Py_tp_getset, ti->getset},
+        {Py_tp_doc, (void *)doc},
+        {with_len ? Py_sq_length : 0, with_len ? Permission_len : NULL},
+        {0, NULL},
+    };
+    PyType_Spec spec = {
+        .name = ti->qualname,
+        .basicsize = sizeof(Result),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
+                 Py_TPFLAGS_IMMUTABLETYPE,
+        .slots = slots,
+    };
+    PyObject *names = NULL, *tp = NULL;
+
+    for (size_t i = 0; i < ti->nfields; i++) {
+        ti->getset[i] = (PyGetSetDef){(char *)ti->fields[i].name, Result_get,
+                                      NULL, NULL, (void *)&ti->fields[i]};
+    }
+    size_t n = ti->nfields;
+    for (size_t a = 0; ti->aliases && ti->aliases[a][0]; a++) {
+        for (size_t i = 0; i < ti->nfields; i++) {
+            if (strcmp(ti->fields[i].name, ti->aliases[a][1]) == 0)
+                ti->getset[n++] = (PyGetSetDef){(char *)ti->aliases[a][0], Result_get,
+                                                NULL, NULL, (void *)&ti->fields[i]};
+        }
+    }
+    ti->getset[n] = (PyGetSetDef){NULL, NULL, NULL, NULL, NULL};
+    if ((tp = PyType_FromModuleAndSpec(mod, &spec, NULL)) == NULL) return NULL;
+    /* _fields lists the attributes in schema order (like a namedtuple's),
+     * set through tp_dict because the type is immutable afterwards. */
+    if ((names = PyTuple_New((Py_ssize_t)ti->nfields)) == NULL) goto error;
+    for (size_t i = 0; i < ti->nfields; i++) {
+        PyObject *s = PyUnicode_InternFromString(ti->fields[i].name);
+        if (s == NULL) goto error;
+        PyTuple_SET_ITEM(names, (Py_ssize_t)i, s);   /* steals s */
+    }
+    if (PyDict_SetItemString(((PyTypeObject *)tp)->tp_dict, "_fields", names) < 0)
+        goto error;
+    PyType_Modified((PyTypeObject *)tp);
+    Py_DECREF(names);
+    return (PyTypeObject *)tp;
+error:
+    Py_XDECREF(names);
+    Py_XDECREF(tp);
+    return NULL;
+}
+
+int pf_py_types_init(PyObject *mod, pf_state *st)
+{
+    st->Block_Type = (PyTypeObject *)PyType_FromModuleAndSpec(mod, &Block_spec, NULL);
+    if (st->Block_Type == NULL) return -1;
+    st->AppInfo_Type = make_type(mod, &app_ti,
+        "App details. Attributes follow the JSON schema of `playfast parse`; "
+        "absent values are None.", 0);
+    if (st->AppInfo_Type == NULL) return -1;
+    st->SearchResult_Type = make_type(mod, &item_ti,
+        "One entry of a top chart or of search results.", 0);
+    if (st->SearchResult_Type == NULL) return -1;
+    st->Review_Type = make_type(mod, &review_ti, "One user review.", 0);
+    if (st->Review_Type == NULL) return -1;
+    st->Permission_Type = make_type(mod, &perm_ti,
+        "A permission group and the permissions in it; len() counts them.", 1);
+    if (st->Permission_Type == NULL) return -1;
+    if (PyModule_AddType(mod, st->AppInfo_Type) < 0 ||
+        PyModule_AddType(mod, st->SearchResult_Type) < 0 ||
+        PyModule_AddType(mod, st->Review_Type) < 0 ||
+        PyModule_AddType(mod, st->Permission_Type) < 0)
+        return -1;
+    /* Names used by code written against the original Rust extension. */
+    if (PyModule_AddObjectRef(mod, "RustAppInfo", (PyObject *)st->AppInfo_Type) < 0 ||
+        PyModule_AddObjectRef(mod, "RustSearchResult", (PyObject *)st->SearchResult_Type) < 0 ||
+        PyModule_AddObjectRef(mod, "RustReview", (PyObject *)st->Review_Type) < 0 ||
+        PyModule_AddObjectRef(mod, "RustPermission", (PyObject *)st->Permission_Type) < 0)
+        return -1;
+    return 0;
+}

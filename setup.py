@@ -1,0 +1,57 @@
+"""Build playfast._core: the extension plus the whole C library, from source.
+
+    pip install . --no-build-isolation      # install
+    python3 setup.py build_ext --inplace -j 2 --build-temp build/python
+                                            # in-tree build (make python)
+
+The library sources (src/core, src/parse, src/net) are compiled into the
+extension itself, so the module has no run-time dependency but libcurl.
+"""
+import glob
+import os
+import shlex
+import subprocess
+
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def pkg_config(flag, default):
+    try:
+        out = subprocess.run(["pkg-config", flag, "libcurl"], check=True,
+                             capture_output=True, text=True).stdout
+        return shlex.split(out)
+    except (OSError, subprocess.CalledProcessError):
+        return default
+
+
+def sources():
+    ext = sorted(glob.glob("python/playfast/_core*.c", root_dir=HERE))
+    lib = []
+    for sub in ("core", "parse", "net"):
+        lib += sorted(glob.glob("src/%s/*.c" % sub, root_dir=HERE))
+    return ext + lib
+
+
+curl_cflags = pkg_config("--cflags", [])
+curl_libs = pkg_config("--libs", ["-lcurl"])
+
+core = Extension(
+    "playfast._core",
+    sources=sources(),
+    include_dirs=["include", "src/core", "src/parse", "src/net", "python/playfast"],
+    depends=sorted(glob.glob("include/*.h", root_dir=HERE) + glob.glob("src/*/*.h", root_dir=HERE)
+                   + glob.glob("python/playfast/*.h", root_dir=HERE)),
+    extra_compile_args=["-std=c11", "-D_GNU_SOURCE", "-fvisibility=hidden",
+                        "-Wall", "-Wextra", "-Wno-unused-parameter",
+                        "-Wno-missing-field-initializers"] + curl_cflags,
+    extra_link_args=curl_libs + ["-lpthread", "-lm"],
+)
+
+setup(
+    ext_modules=[core],
+    package_dir={"": "python"},
+    packages=["playfast"],
+    package_data={"playfast": ["py.typed", "*.pyi"]},
+)
