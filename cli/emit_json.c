@@ -280,6 +280,16 @@ const pf__field pf__app_fields[] = {
     FLD(pf_app, version, PF_F_STR),
     FLD(pf_app, recent_changes, PF_F_STR),
     ARR(pf_app, permissions, PF_F_PERMS, n_permissions),
+    FLD(pf_app, developer_legal_name, PF_F_STR),
+    FLD(pf_app, developer_legal_email, PF_F_STR),
+    FLD(pf_app, developer_legal_address, PF_F_STR),
+    FLD(pf_app, developer_legal_phone, PF_F_STR),
+    FLD(pf_app, android_max_version, PF_F_STR),
+    FLD(pf_app, preview_video, PF_F_STR),
+    FLD(pf_app, available, PF_F_BOOL),
+    FLD(pf_app, preregister, PF_F_BOOL),
+    FLD(pf_app, early_access, PF_F_BOOL),
+    FLD(pf_app, play_pass, PF_F_BOOL),
 };
 const size_t pf__n_app_fields = sizeof pf__app_fields / sizeof pf__app_fields[0];
 

@@ -152,6 +152,17 @@ typedef struct pf_app {
     const char *recent_changes;
     const pf_permission *permissions;
     size_t n_permissions;
+    /* The developer's legal identity, shown for traders under EU law. */
+    const char *developer_legal_name;
+    const char *developer_legal_email;
+    const char *developer_legal_address;   /* lines separated by '\n' */
+    const char *developer_legal_phone;
+    const char *android_max_version;
+    const char *preview_video;             /* mp4 of the store listing */
+    signed char available;                 /* can be installed now */
+    signed char preregister;               /* open for pre-registration */
+    signed char early_access;
+    signed char play_pass;                 /* included in Play Pass */
 } pf_app;
 
 /* One entry of a top chart or of search results. */

@@ -408,6 +408,38 @@ TEST(reliefmaps_batchexecute)
 
 /* Blank out the app's own field 51 (ratings) in the translate page; the
  * small second Ws7gDc block (ds:9, {"52": ...}) must then supply them. */
+TEST(legal_identity_and_release_state)
+{
+    pf_app *a = parse_ok(
+        "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz");
+    CHECK_STR(a->developer_legal_name, "Google LLC");
+    CHECK_STR(a->developer_legal_email, "support@google.com");
+    CHECK_STR(a->developer_legal_address,
+              "1600 Amphitheatre Pkwy\nMountain View, CA 94043\nUnited States");
+    CHECK_STR(a->developer_legal_phone, "+1 650-253-0000");
+    CHECK_STR(a->android_max_version, NULL);
+    CHECK_STR(a->preview_video, NULL);
+    CHECK_INT(a->available, 1);
+    CHECK_INT(a->preregister, 0);
+    CHECK_INT(a->early_access, 0);
+    CHECK_INT(a->play_pass, 0);
+    pf_app_free(a);
+
+    a = parse_ok("app_details_com.adex77.WhereAmI_en_us_2026-07.html.gz");
+    CHECK_STR(a->developer_legal_name, "Adrian Chmielewski");
+    CHECK_STR(a->developer_legal_phone, NULL);
+    CHECK_STR(a->preview_video,
+              "https://play-games.googleusercontent.com/vp/mp4/1280x720/yu4ayiAuQrQ.mp4");
+    pf_app_free(a);
+
+    /* 2022 pages carry the release state but no legal identity yet */
+    a = parse_ok("app_details_com.moonwink.treasury_en_US_gl_BR_2022-06.html.gz");
+    CHECK_INT(a->available, 1);
+    CHECK_INT(a->preregister, 0);
+    CHECK_STR(a->developer_legal_name, NULL);
+    pf_app_free(a);
+}
+
 TEST(ratings_from_second_block)
 {
     size_t len;

@@ -113,6 +113,8 @@ TEST(json_app_all_keys_nulls_in_struct_order)
         app.histogram[i] = PF_NULL_INT;
     app.score = app.price = app.original_price = NAN;
     app.free = app.offers_iap = app.ad_supported = PF_NULL_BOOL;
+    app.available = app.preregister = app.early_access = PF_NULL_BOOL;
+    app.play_pass = PF_NULL_BOOL;
     char *s = RENDER(pf__json_app(b, &app));
     static const char head[] = "{\"app_id\": \"x.y\", \"url\": null, \"title\": null";
     CHECK(strncmp(s, head, sizeof head - 1) == 0);
@@ -120,13 +122,14 @@ TEST(json_app_all_keys_nulls_in_struct_order)
     CHECK(strstr(s, "\"score\": null") != NULL);
     CHECK(strstr(s, "\"free\": null") != NULL);
     CHECK(strstr(s, "\"categories\": []") != NULL);
-    CHECK(strstr(s, "\"permissions\": []}") != NULL);
+    CHECK(strstr(s, "\"permissions\": [], ") != NULL);
+    CHECK(strstr(s, "\"play_pass\": null}") != NULL);
     CHECK(strstr(s, "n_categories") == NULL);
-    /* 44 keys: every pf_app field except the three n_* counts. */
+    /* 54 keys: every pf_app field except the three n_* counts. */
     size_t keys = 0;
     for (const char *p = s; (p = strstr(p, "\": ")) != NULL; p++)
         keys++;
-    CHECK_INT(keys, 44);
+    CHECK_INT(keys, 54);
     free(s);
 }
 

@@ -70,6 +70,16 @@ class AppInfo:
     version: str | None
     recent_changes: str | None
     permissions: list[Permission]
+    developer_legal_name: str | None
+    developer_legal_email: str | None
+    developer_legal_address: str | None
+    developer_legal_phone: str | None
+    android_max_version: str | None
+    preview_video: str | None
+    available: bool | None
+    preregister: bool | None
+    early_access: bool | None
+    play_pass: bool | None
     # Names used by the original package (not in to_dict()):
     required_android_version: str | None
     contains_ads: bool | None

@@ -140,6 +140,14 @@ static const field app_fields[] = {
     FLD(pf_app, updated, F_I64), FLD(pf_app, version, F_STR),
     FLD(pf_app, recent_changes, F_STR),
     ARR(pf_app, "permissions", permissions, F_PERMS, n_permissions),
+    FLD(pf_app, developer_legal_name, F_STR),
+    FLD(pf_app, developer_legal_email, F_STR),
+    FLD(pf_app, developer_legal_address, F_STR),
+    FLD(pf_app, developer_legal_phone, F_STR),
+    FLD(pf_app, android_max_version, F_STR),
+    FLD(pf_app, preview_video, F_STR),
+    FLD(pf_app, available, F_BOOL), FLD(pf_app, preregister, F_BOOL),
+    FLD(pf_app, early_access, F_BOOL), FLD(pf_app, play_pass, F_BOOL),
 };
 
 static const field item_fields[] = {

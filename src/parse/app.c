@@ -142,6 +142,12 @@ static const struct {
     /* Absent for "Varies with device"; the peer then says "VARY". */
     {F(version), RAW, "140.0.0.0"},
     {F(recent_changes), TEXT, "144.1.1"},
+    {F(developer_legal_name), RAW, "69.4.0"},
+    {F(developer_legal_email), RAW, "69.4.1.0"},
+    {F(developer_legal_address), RAW, "69.4.2.0"},
+    {F(developer_legal_phone), RAW, "69.4.3"},
+    {F(android_max_version), RAW, "140.1.1.0.1.1"},
+    {F(preview_video), RAW, "100.1.2.0.2"},
 };
 
 /* 12 is Play's machine translation, shown instead of 72 when present. */
@@ -465,7 +471,8 @@ static pf_code build(pf__jv root, pf__jv alt_rating, const char *app_id,
     app->released = app->updated = PF_NULL_INT;
     for (int i = 0; i < 5; i++) app->histogram[i] = PF_NULL_INT;
     app->score = app->price = app->original_price = NAN;
-    app->free = PF_NULL_BOOL;
+    app->free = app->available = app->preregister = PF_NULL_BOOL;
+    app->early_access = app->play_pass = PF_NULL_BOOL;
 
     for (size_t i = 0; i < sizeof str_fields / sizeof str_fields[0]; i++)
         set_str(&a, str_fields[i].off,
@@ -490,6 +497,18 @@ static pf_code build(pf__jv root, pf__jv alt_rating, const char *app_id,
      * shows ads. The message is complete, so absence means "no". */
     app_at(&a)->offers_iap = is_type(msg_at(&m, 19), PF_J_ARR);
     app_at(&a)->ad_supported = is_type(msg_at(&m, 48), PF_J_ARR);
+    /* Likewise 62 holds the Play Pass offer. */
+    app_at(&a)->play_pass = is_type(msg_at(&m, 62), PF_J_ARR);
+    /* 18 is the release state: [1] open for pre-registration, [2] released,
+     * with an early-access note at 18.2. Unlike 19 and 48 it is no optional
+     * extra but a state every page so far carries, so a page without it
+     * says nothing, and the three stay unknown. */
+    int64_t state;
+    if (pf__jv_int(msg_path(&m, "18.0"), &state)) {
+        app_at(&a)->available = state != 0;
+        app_at(&a)->preregister = state == 1;
+        app_at(&a)->early_access = is_type(msg_path(&m, "18.2"), PF_J_STR);
+    }
 
     /* Developer ids come from the developer page link: "dev?id=<number>"
      * or "developer?id=<name>", form-encoded ("Larry+Aasen", which the peer

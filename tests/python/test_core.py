@@ -34,7 +34,9 @@ APP_KEYS = [
     "developer_address", "privacy_policy", "genre", "genre_id", "categories", "icon",
     "header_image", "screenshots", "video", "video_image", "content_rating",
     "content_rating_description", "ad_supported", "released", "updated", "version",
-    "recent_changes", "permissions",
+    "recent_changes", "permissions", "developer_legal_name", "developer_legal_email",
+    "developer_legal_address", "developer_legal_phone", "android_max_version", "preview_video",
+    "available", "preregister", "early_access", "play_pass",
 ]
 ITEM_KEYS = [
     "app_id", "url", "title", "developer", "developer_id", "icon", "score", "score_text",
