@@ -248,4 +248,31 @@ TEST(reviews_error_kinds)
     CHECK_INT(pf_parse_reviews(odd, sizeof odd - 1, &r, &err), PF_EUNSUPPORTED);
 }
 
+/* Regression: an error frame for UsvDTd was reported as "no frame for rpc
+ * oCPfdb" (unsupported_layout), and a payload of JSON null as an unknown
+ * layout. */
+TEST(null_and_error_frames)
+{
+    pf_reviews *r = NULL;
+    pf_error err;
+    const char *s = ")]}'\n\n[[\"wrb.fr\",\"UsvDTd\",null,null,null,[3],\"generic\"]]";
+    CHECK_INT(pf_parse_reviews(s, strlen(s), &r, &err), PF_ENOTFOUND);
+    CHECK(r == NULL);
+    CHECK(strstr(err.message, "UsvDTd") != NULL);
+    s = ")]}'\n\n[[\"wrb.fr\",\"UsvDTd\",\"null\",null,null,null,\"generic\"]]";
+    CHECK_INT(pf_parse_reviews(s, strlen(s), &r, &err), PF_OK);
+    CHECK(r != NULL && r->count == 0 && r->next_token == NULL);
+    pf_reviews_free(r);
+    /* the older rpc still answers when it is the only one */
+    s = ")]}'\n\n[[\"wrb.fr\",\"oCPfdb\",\"null\",null,null,null,\"generic\"]]";
+    r = NULL;
+    CHECK_INT(pf_parse_reviews(s, strlen(s), &r, &err), PF_OK);
+    pf_reviews_free(r);
+    pf_list *l = NULL;
+    s = ")]}'\n\n[[\"wrb.fr\",\"vyAe2\",\"null\",null,null,null,\"generic\"]]";
+    CHECK_INT(pf_parse_list(s, strlen(s), &l, &err), PF_OK);
+    CHECK(l != NULL && l->count == 0);
+    pf_list_free(l);
+}
+
 TEST_MAIN()

@@ -509,5 +509,8 @@ pf_code pf__rpc_payload(const char *buf, size_t len, const char *rpc,
         *payload = PF__JV_NONE;
         return PF_OK;
     }
+    /* A payload string holding JSON null says the same as a null frame. */
+    if (rc == PF_OK && pf__jv_type(*payload) == PF_J_NULL)
+        *payload = PF__JV_NONE;
     return rc;
 }

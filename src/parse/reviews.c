@@ -210,9 +210,12 @@ pf_code pf_parse_reviews(const char *buf, size_t len, pf_reviews **out,
     if (pf__is_batchexecute(buf, len)) {
         pf__jv payload;
         pf_code rc = PF_ENOTFOUND;
+        /* The next rpc is tried only when the response has no frame at
+         * all for this one: an error frame for UsvDTd is that request's
+         * answer, and must not turn into "no frame for oCPfdb". */
         for (size_t i = 0; i < sizeof rpcs / sizeof *rpcs; i++) {
             rc = pf__rpc_payload(buf, len, rpcs[i], &payload, err);
-            if (rc != PF_ENOTFOUND) break;
+            if (rc != PF_EUNSUPPORTED) break;
         }
         if (rc != PF_OK) return rc;
         return read_reviews(payload, buf, out, err);

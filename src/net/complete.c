@@ -1,0 +1,266 @@
+/*
+ * complete.c -- what happens to a transfer after its last attempt, on a
+ * worker: map curl and HTTP outcomes to pf_codes, run the parser, and for
+ * reviews follow continuation tokens until the caller's count is reached.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+#include "page.h"
+
+static long reviews_wanted(const pf_request *req)
+{
+    if (req->num == PF_REVIEWS_ALL || req->num < 0) return -1;
+    return req->num > 0 ? req->num : PF__REVIEWS_PAGE;
+}
+
+static int page_size(const pf__xfer *x)
+{
+    if (x->want < 0) return PF__REVIEWS_PAGE;
+    long left = x->want - (long)x->got;
+    if (left > PF__REVIEWS_PAGE) left = PF__REVIEWS_PAGE;
+    return left > 0 ? (int)left : 1;
+}
+
+static pf_code build(pf__xfer *x)
+{
+    pf__http_cleanup(&x->http);
+    return pf__http_build(x->client->base_url, x->req, x->rpc, page_size(x),
+                          x->token, &x->http);
+}
+
+pf_code pf__xfer_init(pf__xfer *x, pf_client *c, struct pf_batch *b,
+                      size_t i, const pf_request *req)
+{
+    memset(x, 0, sizeof *x);
+    x->job.run = pf__xfer_complete;
+    x->client = c;
+    x->batch = b;
+    x->index = i;
+    x->req = req;
+    x->retry_after = -1;
+    x->t0 = pf__now();
+    if (req->kind == PF_KIND_REVIEWS) {
+        x->rpc = "UsvDTd";
+        x->want = reviews_wanted(req);
+        if (req->token && *req->token) {
+            x->token = strdup(req->token);
+            if (x->token == NULL) return PF_ENOMEM;
+        }
+    }
+    return build(x);
+}
+
+void pf__xfer_free(pf__xfer *x)
+{
+    if (x == NULL) return;
+    pf__http_cleanup(&x->http);
+    pf__body_free(x);
+    free(x->token);
+    for (size_t i = 0; i < x->npages; i++) pf_reviews_free(x->pages[i]);
+    free(x->pages);
+    free(x);
+}
+
+static void finish(pf__xfer *x, pf_response *res)
+{
+    pf_client *c = x->client;
+    struct pf_batch *b = x->batch;
+    size_t i = x->index;
+    res->elapsed = pf__now() - x->t0;
+    res->error.http_status = (int)x->status;
+    res->error.attempts = x->attempts;
+    if (res->code == PF_OK) {
+        res->error.code = PF_OK;
+        res->error.offset = PF_NO_OFFSET;
+        res->error.message[0] = '\0';
+    }
+    pf__xfer_free(x);
+    pf__batch_publish(b, i, res);
+    pf__client_release(c);
+}
+
+/* Send the xfer back to the loop for its next page. */
+static void again(pf__xfer *x)
+{
+    x->page_attempts = 0;
+    pf__body_free(x); /* parsed: an idle xfer must not hold the budget */
+    x->status = 0;
+    x->cc = CURLE_OK;
+    pf__client_continue(x->client, x);
+}
+
+static void trim(pf_list *l, int num)
+{
+    if (l && num > 0 && l->count > (size_t)num) l->count = (size_t)num;
+}
+
+/* Returns 1 when the xfer went back to the loop for another page. */
+static int reviews_page(pf__xfer *x, pf_response *res)
+{
+    pf_reviews *page = NULL;
+    pf_code rc = pf_parse_reviews(x->buf, x->len, &page, &res->error);
+    int empty = rc == PF_OK && page->count == 0 &&
+                !(page->next_token && *page->next_token);
+    if (x->npages == 0 && !strcmp(x->rpc, "UsvDTd") &&
+        (empty || (rc != PF_OK && rc != PF_ENOMEM))) {
+        /* Nothing usable under UsvDTd: older deployments answered reviews
+         * only under oCPfdb, so ask once more under that name and let its
+         * answer stand. An app with no reviews costs one extra request. */
+        pf_reviews_free(page);
+        res->error.code = PF_OK;
+        x->rpc = "oCPfdb";
+        if (build(x) != PF_OK) {
+            res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
+                                  "out of memory building a request");
+            return 0;
+        }
+        again(x);
+        return 1;
+    }
+    if (rc == PF_ENOTFOUND && x->npages > 0) {
+        /* A null payload after the first page just means no more. */
+        free(x->token);
+        x->token = NULL;
+        rc = PF_OK;
+    } else if (rc != PF_OK) {
+        res->code = rc;
+        return 0;
+    } else {
+        if (x->npages == x->cappages) {
+            size_t nc = x->cappages ? x->cappages * 2 : 4;
+            pf_reviews **np = realloc(x->pages, nc * sizeof *np);
+            if (np == NULL) {
+                pf_reviews_free(page);
+                res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
+                                      "out of memory merging review pages");
+                return 0;
+            }
+            x->pages = np;
+            x->cappages = nc;
+        }
+        x->pages[x->npages++] = page;
+        x->got += page->count;
+        const char *next = page->next_token;
+        int more = next && *next && page->count > 0 &&
+                   (x->want < 0 || x->got < (size_t)x->want) &&
+                   !(x->token && !strcmp(x->token, next));
+        char *tok = next && *next ? strdup(next) : NULL;
+        if (next && *next && tok == NULL) more = 0;
+        free(x->token);
+        x->token = tok;
+        if (more) {
+            if (build(x) != PF_OK) {
+                res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
+                                      "out of memory building a request");
+                return 0;
+            }
+            again(x);
+            return 1;
+        }
+    }
+    /* Done: one page as it came, or every page merged into one block. */
+    if (x->npages == 1 && (x->want < 0 || x->got <= (size_t)x->want)) {
+        res->reviews = x->pages[0];
+        x->npages = 0;
+    } else {
+        res->reviews = pf__reviews_merge(x->pages, x->npages, x->want,
+                                         x->token);
+        if (res->reviews == NULL) {
+            res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
+                                  "out of memory merging review pages");
+            return 0;
+        }
+    }
+    res->code = PF_OK;
+    return 0;
+}
+
+static void parse(pf__xfer *x, pf_response *res)
+{
+    const pf_request *req = x->req;
+    switch (req->kind) {
+    case PF_KIND_APP:
+        res->code = pf_parse_app(x->buf, x->len, req->app_id, &res->app,
+                                 &res->error);
+        break;
+    case PF_KIND_LIST:
+        res->code = pf_parse_list(x->buf, x->len, &res->list, &res->error);
+        if (res->code == PF_OK) trim(res->list, req->num);
+        break;
+    case PF_KIND_SEARCH:
+        res->code = pf_parse_search(x->buf, x->len, &res->list, &res->error);
+        if (res->code == PF_OK) trim(res->list, req->num);
+        break;
+    default:
+        res->code = PF_EINVAL;
+    }
+}
+
+void pf__xfer_complete(pf__job *job)
+{
+    pf__xfer *x = (pf__xfer *)job;
+    pf_response res;
+    memset(&res, 0, sizeof res);
+    res.kind = x->req->kind;
+    res.error.offset = PF_NO_OFFSET;
+    pf_error *e = &res.error;
+    long st = x->status;
+
+    if (x->fail) {
+        res.code = pf__error(e, x->fail, PF_NO_OFFSET, "%s",
+                             x->fail == PF_EINVAL
+                                 ? "invalid request: a required field is "
+                                   "missing or out of range"
+                                 : pf_strerror(x->fail));
+    } else if (x->cancelled) {
+        res.code = pf__error(e, PF_ECANCELLED, PF_NO_OFFSET,
+                             "cancelled before it completed");
+    } else if (x->toobig || x->cc == CURLE_FILESIZE_EXCEEDED) {
+        res.code = pf__error(e, PF_ETOOBIG, PF_NO_OFFSET,
+                             "response over the %zu-byte cap",
+                             x->client->opt.max_response);
+    } else if (x->cc == CURLE_OPERATION_TIMEDOUT) {
+        res.code = pf__error(e, PF_ETIMEOUT, PF_NO_OFFSET,
+                             "timed out after %d attempt%s: %s", x->attempts,
+                             x->attempts == 1 ? "" : "s",
+                             x->errbuf[0] ? x->errbuf
+                                          : curl_easy_strerror(x->cc));
+    } else if (x->cc != CURLE_OK) {
+        res.code = pf__error(e, x->cc == CURLE_OUT_OF_MEMORY ? PF_ENOMEM
+                                                             : PF_ENETWORK,
+                             PF_NO_OFFSET, "%s", x->errbuf[0] ? x->errbuf
+                                 : curl_easy_strerror(x->cc));
+    } else if (st >= 200 && st <= 299) {
+        if (x->req->kind == PF_KIND_REVIEWS) {
+            if (reviews_page(x, &res)) return; /* the loop has it again */
+        } else {
+            parse(x, &res);
+        }
+    } else if (st == 404 && (x->req->kind == PF_KIND_APP ||
+                             x->req->kind == PF_KIND_REVIEWS)) {
+        res.code = pf__error(e, PF_ENOTFOUND, PF_NO_OFFSET,
+                             "HTTP 404: no such app");
+    } else if (st == 429) {
+        res.code = pf__error(e, PF_ERATELIMIT, PF_NO_OFFSET,
+                             "HTTP 429 after %d attempt%s", x->attempts,
+                             x->attempts == 1 ? "" : "s");
+    } else {
+        res.code = pf__error(e, PF_EHTTP, PF_NO_OFFSET, "HTTP %ld after %d "
+                             "attempt%s", st, x->attempts,
+                             x->attempts == 1 ? "" : "s");
+    }
+    if (res.code != PF_OK) {
+        /* Parsers fill kind and offset; keep them, but make sure the code
+         * in the struct agrees with the response's. */
+        res.error.code = res.code;
+        pf_app_free(res.app);
+        pf_list_free(res.list);
+        pf_reviews_free(res.reviews);
+        res.app = NULL;
+        res.list = NULL;
+        res.reviews = NULL;
+    }
+    finish(x, &res);
+}
