@@ -9,6 +9,7 @@ Recordings are found by file name in tests/fixtures (see SOURCES.md there):
 app_details_<id>_..., search_<query>_..., list_vyAe2_..., reviews_UsvDTd_...
 """
 
+import binascii
 import gzip
 import hashlib
 import json
@@ -70,6 +71,22 @@ def wrb_null(rpc, code=5):
 # --------------------------------------------------------------------------
 # f.req parsing
 
+# A form value cannot hold a raw '=', so after '%' -> '=' and '+' -> ' ' its
+# escapes are quoted-printable ones, which binascii decodes in C: 28x faster
+# than urllib's pure-Python unquote on the engine's 23 KB chart bodies, which
+# otherwise cost the server ~2 ms each and showed up in the 25-request bench.
+_FORM_TO_QP = bytes.maketrans(b"%+", b"= ")
+
+
+def form_value(body, name):
+    """The decoded value of `name` in an x-www-form-urlencoded body, or None."""
+    for pair in body.split(b"&"):
+        key, eq, value = pair.partition(b"=")
+        if eq and binascii.a2b_qp(key.translate(_FORM_TO_QP)) == name:
+            return binascii.a2b_qp(value.translate(_FORM_TO_QP))
+    return None
+
+
 def parse_freq(body):
     """Decode a batchexecute form body into [(rpcid, inner_json_or_None), ...].
 
@@ -78,14 +95,13 @@ def parse_freq(body):
     differ in quoting and in how deep they nest, so look for every
     [string, string, ...] list whose first string looks like an RPC id
     instead of indexing fixed positions.  Returns [] when nothing parses."""
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        body = bytes(body).decode("utf-8", "replace")
-    form = urllib.parse.parse_qs(body, keep_blank_values=True)
-    raw = form.get("f.req", [None])[0]
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        body = str(body).encode("utf-8")
+    raw = form_value(bytes(body), b"f.req")
     if raw is None:
         return []
     try:
-        outer = json.loads(raw)
+        outer = json.loads(raw.decode("utf-8", "replace"))
     except ValueError:
         return []
     calls = []

@@ -151,6 +151,18 @@ def test_fill_mode_is_deterministic_and_varied(make, recs):
     assert recs.apps["com.moonwink.treasury.oldlayout"].plain not in seen
 
 
+def test_form_value_decodes_like_urllib():
+    import random, urllib.parse
+    from server.recordings import form_value
+    rng = random.Random(3)
+    for _ in range(500):
+        text = "".join(rng.choice('ab "\\[]{},:%&=+\n\t\u00e9\u4e2d 09_-.~')
+                       for _ in range(rng.randint(0, 80)))
+        body = ("at=x&f.req=" + urllib.parse.quote_plus(text) + "&").encode()
+        assert form_value(body, b"f.req") == text.encode()
+    assert form_value(b"a=1", b"f.req") is None
+
+
 def test_missing_ids_are_404_even_in_fill_mode(make, recs):
     s = make(fill=True, missing=["com.example.gone"])
     status, _, body = get(s, "/store/apps/details?id=com.example.gone")
