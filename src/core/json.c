@@ -28,7 +28,7 @@ static inline int ctz32(unsigned x) { return __builtin_ctz(x); }
 
 /* Character classes, so validation tests one table entry per byte instead
  * of a chain of comparisons. */
-enum { C_WS = 1, C_SCALAR = 2, C_ESC = 4, C_HEX = 8 };
+enum { C_WS = 1, C_SCALAR = 2, C_ESC = 4, C_HEX = 8, C_BS = 16 };
 static const unsigned char cls[256] = {
     [' '] = C_WS, ['\t'] = C_WS, ['\n'] = C_WS, ['\r'] = C_WS,
     ['0'] = C_SCALAR | C_HEX, ['1'] = C_SCALAR | C_HEX, ['2'] = C_SCALAR | C_HEX,
@@ -52,7 +52,7 @@ static const unsigned char cls[256] = {
     ['S'] = C_SCALAR, ['T'] = C_SCALAR, ['U'] = C_SCALAR, ['V'] = C_SCALAR,
     ['W'] = C_SCALAR, ['X'] = C_SCALAR, ['Y'] = C_SCALAR, ['Z'] = C_SCALAR,
     ['-'] = C_SCALAR, ['+'] = C_SCALAR, ['.'] = C_SCALAR,
-    ['"'] = C_ESC, ['\\'] = C_ESC, ['/'] = C_ESC,
+    ['"'] = C_ESC, ['\\'] = C_ESC | C_BS, ['/'] = C_ESC,
 };
 #define IS(c, k) (cls[(unsigned char)(c)] & (k))
 
@@ -177,19 +177,21 @@ static inline int outer_unit(const char *p, const char *end, int *len)
 /* Skip whitespace; at level 1 escaped whitespace (\n, \t, \r) counts. */
 static inline const char *skip_ws(const char *p, const char *end, int esc)
 {
-    while (p < end) {
+    /* Play's JSON has almost no whitespace, so the usual cost is the one
+     * table lookup that finds neither whitespace nor a backslash. At level
+     * 1 a backslash is nearly always a string's \", rarely an escaped
+     * \n \t \r between tokens. */
+    while (p < end && IS(*p, C_WS | C_BS)) {
         char c = *p;
-        if (IS(c, C_WS)) {
-            if (esc && c != ' ') return p; /* raw control chars: invalid */
-            p++;
+        if (c == '\\') {
+            if (!esc || end - p < 2 || p[1] == '"' ||
+                (p[1] != 'n' && p[1] != 't' && p[1] != 'r'))
+                return p;
+            p += 2;
             continue;
         }
-        /* Play's JSON has almost no whitespace; at level 1 a backslash is
-         * nearly always a string's \", rarely an escaped \n \t \r. */
-        if (c != '\\' || !esc || end - p < 2 ||
-            (p[1] != 'n' && p[1] != 't' && p[1] != 'r'))
-            return p;
-        p += 2;
+        if (esc && c != ' ') return p; /* raw control chars: invalid */
+        p++;
     }
     return p;
 }
