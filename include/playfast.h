@@ -377,9 +377,18 @@ typedef struct pf_batch pf_batch;
 typedef void (*pf_progress_cb)(void *userdata, size_t done, size_t failed,
                                size_t total);
 
+/* Called on a worker thread with each response as it completes; the
+ * callback owns *res from then on and releases it with
+ * pf_response_cleanup(). Responses delivered this way count as taken:
+ * pf_batch_next() has nothing to return for them. Requests cancelled before
+ * they started are not delivered (pf_batch_progress() counts them). */
+typedef void (*pf_result_cb)(void *userdata, size_t index, pf_response *res);
+
 typedef struct pf_batch_options {
     pf_progress_cb on_progress;   /* may be NULL */
-    void *userdata;
+    void *userdata;               /* passed to both callbacks */
+    pf_result_cb on_result;       /* may be NULL: then take results with
+                                     pf_batch_next() or pf_batch_take() */
 } pf_batch_options;
 
 /**
@@ -418,8 +427,10 @@ PF_EXPORT void pf_batch_progress(pf_batch *b, size_t *done, size_t *failed,
                                  size_t *total);
 
 /* Stop starting new requests at once and abort those in flight; they end
- * with PF_ECANCELLED, finished ones are kept. Thread-safe, async-safe-ish:
- * only sets a flag and wakes the loop. */
+ * with PF_ECANCELLED, finished ones are kept. Any thread, also a progress
+ * callback; idempotent. It takes the batch lock briefly, so it is not
+ * async-signal-safe: from a signal handler, set a flag and cancel from a
+ * thread (the Python binding and the CLI do so). */
 PF_EXPORT void pf_batch_cancel(pf_batch *b);
 
 /* Cancel what is outstanding, wait for it to unwind and free everything the

@@ -5,6 +5,8 @@
  * the server intact.
  */
 #include "harness.h"
+#include <pthread.h>
+
 #include "test-net.h"
 
 #include "arena.h"
@@ -298,7 +300,7 @@ TEST(next_delivers_each_index_once_in_completion_order)
     pf_request r[N];
     for (int i = 0; i < N; i++) r[i] = mixed(i);
     struct prog p = {0, 0, 0, 0};
-    pf_batch_options bo = {on_progress, &p};
+    pf_batch_options bo = {on_progress, &p, NULL};
     pf_batch *b;
     CHECK_INT(pf_batch_start(c, r, N, &bo, &b, NULL), PF_OK);
     int seen[N] = {0};
@@ -335,6 +337,54 @@ TEST(next_delivers_each_index_once_in_completion_order)
     CHECK_INT(p.last_failed, N / 3);
     CHECK_INT(p.total, N);
     CHECK(server_stat(&s, "max_in_flight") <= 8);
+    pf_client_free(c);
+    server_stop(&s);
+}
+
+/* Results handed to a callback as they complete: each index exactly once,
+ * owned by the callback, and nothing left for pf_batch_next(). */
+struct collected {
+    pthread_mutex_t mu;
+    int seen[60];
+    size_t got, failed;
+};
+
+static void on_result(void *ud, size_t i, pf_response *res)
+{
+    struct collected *c = ud;
+    pthread_mutex_lock(&c->mu);
+    if (i < 60) c->seen[i]++;
+    c->got++;
+    if (res->code != PF_OK) c->failed++;
+    check_mixed((int)i, res);
+    pthread_mutex_unlock(&c->mu);
+    pf_response_cleanup(res);
+}
+
+TEST(result_callback_owns_each_response)
+{
+    test_server s;
+    server_start(&s, "--latency uniform:0.01:0.05 --seed 5");
+    pf_client *c = test_client(&s, NULL);
+    enum { N = 60 };
+    pf_request r[N];
+    for (int i = 0; i < N; i++) r[i] = mixed(i);
+    struct collected col = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0};
+    pf_batch_options bo = {NULL, &col, on_result};
+    pf_batch *b;
+    CHECK_INT(pf_batch_start(c, r, N, &bo, &b, NULL), PF_OK);
+    CHECK_INT(pf_batch_wait(b, -1), PF_OK);
+    size_t idx;
+    pf_response res;
+    CHECK_INT(pf_batch_next(b, 0, &idx, &res), PF_EDONE);
+    size_t d, f, t;
+    pf_batch_progress(b, &d, &f, &t);
+    pf_batch_free(b);
+    CHECK_INT(col.got, N);
+    CHECK_INT(col.failed, N / 3);
+    CHECK_INT(d, N);
+    CHECK_INT(f, N / 3);
+    for (int i = 0; i < N; i++) CHECK_INT(col.seen[i], 1);
     pf_client_free(c);
     server_stop(&s);
 }

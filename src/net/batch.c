@@ -154,17 +154,28 @@ static void ready(pf_batch *b, size_t i)
 
 void pf__batch_publish(pf_batch *b, size_t i, pf_response *res)
 {
+    pf_result_cb rcb = b->opt.on_result;
     pthread_mutex_lock(&b->mu);
-    b->slots[i] = *res;
-    ready(b, i);
+    if (rcb != NULL) {
+        /* The result callback takes the response: it is counted done and
+         * taken here, and never enters the queue. */
+        b->state[i] = 2;
+        b->done++;
+        b->taken++;
+        if (res->code != PF_OK) b->failed++;
+    } else {
+        b->slots[i] = *res;
+        ready(b, i);
+    }
     size_t done = b->done, failed = b->failed, n = b->n;
     pf_progress_cb cb = b->opt.on_progress;
     void *ud = b->opt.userdata;
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
-    /* Outside the lock, so the callback may call pf_batch_progress() or
+    /* Outside the lock, so the callbacks may call pf_batch_progress() or
      * pf_batch_cancel(); still before `outstanding` drops, so
-     * pf_batch_free() cannot free the batch under it. */
+     * pf_batch_free() cannot free the batch under them. */
+    if (rcb != NULL) rcb(ud, i, res);
     if (cb) cb(ud, done, failed, n);
     pthread_mutex_lock(&b->mu);
     b->outstanding--;
