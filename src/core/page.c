@@ -263,6 +263,15 @@ pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
                      "batchexecute response without wrb.fr frames");
 }
 
+pf_code pf__parse_args(const char *buf, size_t len, const void *out,
+                       pf_error *err)
+{
+    if (out == NULL || (buf == NULL && len != 0))
+        return pf__error(err, PF_EINVAL, PF_NO_OFFSET, "NULL argument");
+    if (len == 0) return pf__error(err, PF_EMALFORMED, 0, "empty input");
+    return PF_OK;
+}
+
 pf_code pf__page_classify(const char *buf, size_t len, pf_error *err)
 {
     if (buf == NULL || len == 0)

@@ -42,6 +42,13 @@ pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
  * otherwise. Fills err with a message naming what was seen. */
 pf_code pf__page_classify(const char *buf, size_t len, pf_error *err);
 
+/* The checks every parser opens with: a NULL out, or a NULL buf with a
+ * length, is PF_EINVAL; empty input is PF_EMALFORMED at offset 0 (checked
+ * before any pointer arithmetic on a possibly NULL buf). The caller sets
+ * *out to NULL first when out is not NULL. */
+pf_code pf__parse_args(const char *buf, size_t len, const void *out,
+                       pf_error *err);
+
 /* Fill err (may be NULL) and return code. offset may be PF_NO_OFFSET. */
 pf_code pf__error(pf_error *err, pf_code code, size_t offset,
                   const char *fmt, ...)

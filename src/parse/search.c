@@ -99,11 +99,9 @@ static pf_code read_results(pf__jv root, const char *buf, pf_list **out,
 pf_code pf_parse_search(const char *buf, size_t len, pf_list **out,
                         pf_error *err)
 {
-    if (out == NULL || (buf == NULL && len != 0))
-        return pf__error(err, PF_EINVAL, PF_NO_OFFSET, "NULL argument");
-    *out = NULL;
-    if (len == 0) /* before any pointer arithmetic on a possibly NULL buf */
-        return pf__error(err, PF_EMALFORMED, 0, "empty input");
+    if (out != NULL) *out = NULL;
+    pf_code arg = pf__parse_args(buf, len, out, err);
+    if (arg != PF_OK) return arg;
 
     if (pf__is_batchexecute(buf, len)) {
         pf__jv payload;
