@@ -903,6 +903,32 @@ static char *decode(const char *s, size_t n, int esc, char *o)
         o += run;
         r.p += run;
         if (bs == NULL) break;
+        /* Fast paths for the escapes Play's text is full of (\n in
+         * descriptions, \u003d and \u0026 in URLs): the escape itself
+         * at level 0; at level 1 an inner escape of a plain character
+         * (outer \\n) or of a \u code unit (outer \\u0026). Surrogates
+         * and anything unusual take the general path below. */
+        const char *q = esc ? bs + 1 : bs;
+        if (!esc || (r.end - bs >= 2 && bs[1] == '\\')) {
+            if (r.end - q >= 2 && q[1] != 'u' && (!esc || q[1] != '\\')) {
+                switch (q[1]) {
+                case 'n': *o++ = '\n'; break;
+                case 't': *o++ = '\t'; break;
+                case 'r': *o++ = '\r'; break;
+                case 'b': *o++ = '\b'; break;
+                case 'f': *o++ = '\f'; break;
+                default: *o++ = q[1]; break;
+                }
+                r.p = q + 2;
+                continue;
+            }
+            int u = r.end - q >= 6 && q[1] == 'u' ? hex4(q + 2, r.end) : -1;
+            if (u >= 0 && (u < 0xD800 || u > 0xDFFF)) {
+                o = put_utf8(o, (unsigned)u);
+                r.p = q + 6;
+                continue;
+            }
+        }
         int cp, c = rd(&r, &cp);
         if (c < 0) break;
         if (c != '\\') {
