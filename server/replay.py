@@ -257,16 +257,27 @@ class ReplayServer:
         if fault == "stall":
             st["faults"]["stall"] += 1
             return Response(0, action="stall"), route
+        # Latency counts from the request's arrival, as a real server's
+        # does: the answer is looked up first and only the rest of the
+        # drawn delay is slept. Looking up after the sleep made requests
+        # that arrived together wake together and then parse their 23 KB
+        # chart bodies one after another before the first byte went out.
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
+        resp = None
+        if fault not in ("reset", "503"):
+            status, body = self._lookup(req, route, entry)
+            resp = self._body_response(req, status, body)
         if self.latency:
-            await asyncio.sleep(self.latency.draw(self.rng))
+            delay = self.latency.draw(self.rng) - (loop.time() - arrived)
+            if delay > 0:
+                await asyncio.sleep(delay)
         if fault == "reset":
             st["faults"]["reset"] += 1
             return Response(0, action="reset"), route
         if fault == "503":
             st["faults"]["503"] += 1
             return self._body_response(req, 503, UNAVAILABLE), route
-        status, body = self._lookup(req, route, entry)
-        resp = self._body_response(req, status, body)
         if fault == "truncate":
             st["faults"]["truncate"] += 1
             resp.action = "truncate"
