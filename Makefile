@@ -127,7 +127,8 @@ install: lib cli
 	install -m 644 $(BUILD)/libplayfast.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libplayfast.so $(DESTDIR)$(PREFIX)/lib/libplayfast.so.0
 	ln -sf libplayfast.so.0 $(DESTDIR)$(PREFIX)/lib/libplayfast.so
-	install -m 644 $(BUILD)/playfast.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' playfast.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/playfast.pc
 	install -m 755 $(BUILD)/playfast $(DESTDIR)$(PREFIX)/bin/
 
 clean:

@@ -37,3 +37,30 @@ def test_readme_c_example_compiles_and_runs(tmp_path, replay):
     assert out.returncode == 0, out.stderr
     assert "Google Translate: 4.27 stars" in out.stdout
     assert "top game: Meowdoku: Brain Puzzle Games" in out.stdout
+
+
+def test_install_and_pkg_config(tmp_path, replay):
+    """make install PREFIX=... gives a pkg-config file naming that prefix, so
+    the README program builds against the installed library, and the
+    installed CLI finds its library for a fetch (regression: the .pc file was
+    generated once for /usr/local and copied to any prefix)."""
+    prefix = tmp_path / "prefix"
+    subprocess.run(["make", "-s", "-C", ROOT, "install", "PREFIX=%s" % prefix],
+                   check=True, capture_output=True)
+    env = dict(os.environ, PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "playfast"], env=env,
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert "-I%s/include" % prefix in flags and "-L%s/lib" % prefix in flags
+    code = re.search(r"### C\n\n```c\n(.*?)```", readme(), re.S).group(1)
+    (tmp_path / "example.c").write_text(code)
+    exe = tmp_path / "example"
+    subprocess.run(["cc", str(tmp_path / "example.c"), *flags, "-o", str(exe)], check=True)
+    run_env = dict(os.environ, PLAYFAST_BASE_URL=replay.base_url,
+                   LD_LIBRARY_PATH=str(prefix / "lib"))
+    out = subprocess.run([str(exe)], capture_output=True, text=True, env=run_env, timeout=60)
+    assert "Google Translate: 4.27 stars" in out.stdout, out.stderr
+    cli = subprocess.run([str(prefix / "bin" / "playfast"), "app", "com.google.android.apps.translate",
+                          "--base-url", replay.base_url, "--no-progress"],
+                         capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0, cli.stderr
+    assert '"title": "Google Translate"' in cli.stdout
