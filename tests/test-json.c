@@ -298,31 +298,4 @@ TEST(validating_walk)
     CHECK_INT(pf__vwalk_next(&w, &e), 0);
 }
 
-TEST(arena_relocation)
-{
-    pf__arena a;
-    pf__arena_init(&a, 16);
-    struct two { const char *x, *y; long n; };
-    size_t root = pf__arena_alloc(&a, sizeof(struct two));
-    size_t sx = pf__arena_strn(&a, "hello", 5);
-    for (int i = 0; i < 1000; i++) pf__arena_strn(&a, "padding-to-force-realloc", 24);
-    size_t sy = pf__arena_strn(&a, "world", 5);
-    pf__arena_ptr(&a, root + offsetof(struct two, x), sx);
-    pf__arena_ptr(&a, root + offsetof(struct two, y), sy);
-    ((struct two *)pf__arena_at(&a, root))->n = 42;
-    struct two *t = pf__arena_finish(&a);
-    CHECK(t != NULL);
-    CHECK_STR(t->x, "hello");
-    CHECK_STR(t->y, "world");
-    CHECK_INT(t->n, 42);
-    free(t);
-    /* a failed arena yields NULL and frees what it had */
-    pf__arena_init(&a, 16);
-    a.max = 64;
-    pf__arena_alloc(&a, 16);
-    CHECK(pf__arena_alloc(&a, 1000) == PF__NOFF);
-    CHECK(pf__arena_strn(&a, "x", 1) == PF__NOFF);
-    CHECK(pf__arena_finish(&a) == NULL);
-}
-
 TEST_MAIN()
