@@ -68,6 +68,13 @@ $(CLI_OBJ): ALL_CFLAGS += -DPF_CLI_DLOPEN
 $(BUILD)/playfast: $(CLI_OBJ) $(BUILD)/libplayfast.a $(BUILD)/libplayfast.so
 	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libplayfast.a $(filter-out $(CURL_LIBS),$(LIBS)) -ldl
 
+# Every allocation of the library passes through the test's wrappers,
+# which fail each in turn.
+$(BUILD)/tests/test-alloc: tests/test-alloc.c $(BUILD)/libplayfast.a tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) \
+	    -Wl,--wrap=malloc -Wl,--wrap=realloc -Wl,--wrap=calloc
+
 # The writers are compiled into their test directly.
 $(BUILD)/tests/test-cli-emit: cli/emit_json.c cli/emit_csv.c cli/cli.h
 
