@@ -144,7 +144,18 @@ TEST(numbers_every_form)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         if (valid(bad[i], 0)) fprintf(stderr, "  accepted %s\n", bad[i]);
         CHECK(!valid(bad[i], 0));
+        /* the same form after a comma, where arrays of scalars take the
+         * validator's fast loop, at both levels */
+        char later[64];
+        snprintf(later, sizeof later, "[0,null,7,%s", bad[i] + 1);
+        if (valid(later, 0)) fprintf(stderr, "  accepted %s\n", later);
+        CHECK(!valid(later, 0));
+        CHECK(!valid(later, 1));
     }
+    CHECK(valid("[0,null,-7,1.5e3,null,[null,2]]", 0));
+    CHECK(valid("[0,null,-7,1.5e3,null,[null,2]]", 1));
+    CHECK(!valid("[0,null,7", 0));
+    CHECK(!valid("[0,null,", 0));
 }
 
 TEST(validation_offsets)

@@ -28,24 +28,24 @@ static inline int ctz32(unsigned x) { return __builtin_ctz(x); }
 
 /* Character classes, so validation tests one table entry per byte instead
  * of a chain of comparisons. */
-enum { C_WS = 1, C_SCALAR = 2, C_ESC = 4, C_HEX = 8, C_BS = 16 };
+enum { C_WS = 1, C_SCALAR = 2, C_ESC = 4, C_BS = 16 };
 static const unsigned char cls[256] = {
     [' '] = C_WS, ['\t'] = C_WS, ['\n'] = C_WS, ['\r'] = C_WS,
-    ['0'] = C_SCALAR | C_HEX, ['1'] = C_SCALAR | C_HEX, ['2'] = C_SCALAR | C_HEX,
-    ['3'] = C_SCALAR | C_HEX, ['4'] = C_SCALAR | C_HEX, ['5'] = C_SCALAR | C_HEX,
-    ['6'] = C_SCALAR | C_HEX, ['7'] = C_SCALAR | C_HEX, ['8'] = C_SCALAR | C_HEX,
-    ['9'] = C_SCALAR | C_HEX,
-    ['a'] = C_SCALAR | C_HEX, ['b'] = C_SCALAR | C_HEX | C_ESC,
-    ['c'] = C_SCALAR | C_HEX, ['d'] = C_SCALAR | C_HEX, ['e'] = C_SCALAR | C_HEX,
-    ['f'] = C_SCALAR | C_HEX | C_ESC, ['g'] = C_SCALAR, ['h'] = C_SCALAR,
+    ['0'] = C_SCALAR, ['1'] = C_SCALAR, ['2'] = C_SCALAR,
+    ['3'] = C_SCALAR, ['4'] = C_SCALAR, ['5'] = C_SCALAR,
+    ['6'] = C_SCALAR, ['7'] = C_SCALAR, ['8'] = C_SCALAR,
+    ['9'] = C_SCALAR,
+    ['a'] = C_SCALAR, ['b'] = C_SCALAR | C_ESC,
+    ['c'] = C_SCALAR, ['d'] = C_SCALAR, ['e'] = C_SCALAR,
+    ['f'] = C_SCALAR | C_ESC, ['g'] = C_SCALAR, ['h'] = C_SCALAR,
     ['i'] = C_SCALAR, ['j'] = C_SCALAR, ['k'] = C_SCALAR, ['l'] = C_SCALAR,
     ['m'] = C_SCALAR, ['n'] = C_SCALAR | C_ESC, ['o'] = C_SCALAR,
     ['p'] = C_SCALAR, ['q'] = C_SCALAR, ['r'] = C_SCALAR | C_ESC,
     ['s'] = C_SCALAR, ['t'] = C_SCALAR | C_ESC, ['u'] = C_SCALAR,
     ['v'] = C_SCALAR, ['w'] = C_SCALAR, ['x'] = C_SCALAR, ['y'] = C_SCALAR,
     ['z'] = C_SCALAR,
-    ['A'] = C_SCALAR | C_HEX, ['B'] = C_SCALAR | C_HEX, ['C'] = C_SCALAR | C_HEX,
-    ['D'] = C_SCALAR | C_HEX, ['E'] = C_SCALAR | C_HEX, ['F'] = C_SCALAR | C_HEX,
+    ['A'] = C_SCALAR, ['B'] = C_SCALAR, ['C'] = C_SCALAR,
+    ['D'] = C_SCALAR, ['E'] = C_SCALAR, ['F'] = C_SCALAR,
     ['G'] = C_SCALAR, ['H'] = C_SCALAR, ['I'] = C_SCALAR, ['J'] = C_SCALAR,
     ['K'] = C_SCALAR, ['L'] = C_SCALAR, ['M'] = C_SCALAR, ['N'] = C_SCALAR,
     ['O'] = C_SCALAR, ['P'] = C_SCALAR, ['Q'] = C_SCALAR, ['R'] = C_SCALAR,
@@ -134,16 +134,21 @@ static inline int hexval(int c)
     return -1;
 }
 
+/* Hex digit value + 1, 0 for a non-digit: one load per digit. */
+static const unsigned char hexv1[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+    ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int hex4(const char *p, const char *end)
 {
-    if (end - p < 4 || !(IS(p[0], C_HEX) && IS(p[1], C_HEX) &&
-                         IS(p[2], C_HEX) && IS(p[3], C_HEX)))
-        return -1;
-    /* For a checked hex digit, (c & 15) + 9 * (c >> 6) is its value:
-     * digits are 0x3X, letters 0x4X or 0x6X with 1..6 in the low bits. */
-#define HV(c) (((unsigned char)(c) & 15) + 9 * ((unsigned char)(c) >> 6))
-    return HV(p[0]) << 12 | HV(p[1]) << 8 | HV(p[2]) << 4 | HV(p[3]);
-#undef HV
+    if (end - p < 4) return -1;
+    unsigned a = hexv1[(unsigned char)p[0]], b = hexv1[(unsigned char)p[1]],
+             c = hexv1[(unsigned char)p[2]], d = hexv1[(unsigned char)p[3]];
+    if (!a || !b || !c || !d) return -1;
+    return (int)((a - 1) << 12 | (b - 1) << 8 | (c - 1) << 4 | (d - 1));
 }
 
 /* At level 1, a \uXXXX in the outer text may stand for any inner character,
@@ -519,7 +524,24 @@ after:
         if (*p == ',') {
             p++;
             if (is_obj) goto key;
-            goto value;
+            /* Most array elements are unset fields and small numbers
+             * (null, 2, [512,512]): validate those here, one after another,
+             * and leave the loop for anything else. Same grammar as the
+             * general path, fewer trips through it. */
+            for (;;) {
+                if (end - p >= 5 && p[0] == 'n' && memcmp(p, "null", 4) == 0 &&
+                    !IS(p[4], C_SCALAR)) {
+                    p += 4;
+                } else if (p < end && ((*p >= '0' && *p <= '9') || *p == '-')) {
+                    q = check_number(p, end);
+                    if (q == NULL || q >= end || IS(*q, C_SCALAR)) goto value;
+                    p = q;
+                } else {
+                    goto value;
+                }
+                if (*p != ',') goto after;
+                p++;
+            }
         }
         if (*p == (is_obj ? '}' : ']')) {
             depth--;
