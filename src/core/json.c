@@ -60,22 +60,11 @@ static const unsigned char cls[256] = {
 /* Scanning primitives                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* First '"' or '\\' in [p, end), or end. This is where string skipping
- * spends its time, so it compares 16 bytes at a time. */
+/* First '"' or '\\' in [p, end), or end: where string skipping spends its
+ * time. */
 static inline const char *scan_qb(const char *p, const char *end)
 {
-#ifdef HAVE_SSE2
-    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
-    while (end - p >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, b)));
-        if (m) return p + ctz32(m);
-        p += 16;
-    }
-#endif
-    while (p < end && *p != '"' && *p != '\\') p++;
-    return p;
+    return pf__scan2(p, end, '"', '\\');
 }
 
 /* As scan_qb, also stopping at control characters (validation). */

@@ -32,6 +32,30 @@
 #include "playfast.h"
 #include "arena.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* First byte equal to a or b in [p, end), or end; 16 bytes at a time.
+ * Shared by the extractor (quotes and backslashes) and the text helpers
+ * (markup in descriptions). Never reads outside [p, end). */
+static inline const char *pf__scan2(const char *p, const char *end, char a,
+                                    char b)
+{
+#if defined(__SSE2__)
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)));
+        if (m) return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+    while (p < end && *p != a && *p != b) p++;
+    return p;
+}
+
 typedef struct pf__jv {
     const char *p;        /* first byte of the value; NULL = absent */
     const char *end;      /* reads never reach this (end of the document) */

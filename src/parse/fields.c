@@ -112,8 +112,7 @@ size_t pf__html_to_text(char *s, size_t len)
     char *w = s;
     while (r < end) {
         /* Copy the run up to the next markup character in one go. */
-        size_t run = strcspn(r, "<&");
-        if (run > (size_t)(end - r)) run = (size_t)(end - r);
+        size_t run = (size_t)(pf__scan2(r, end, '<', '&') - r);
         if (w != r) memmove(w, r, run);
         w += run;
         r += run;
