@@ -143,6 +143,17 @@ static inline char *test_fixture(const char *name, size_t *len)
     return buf;
 }
 
+/* n pseudo-random bytes from seed (the same bytes on every run), malloc'd. */
+static inline char *test_random_bytes(size_t n, unsigned seed)
+{
+    char *b = malloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        b[i] = (char)(seed >> 16);
+    }
+    return b;
+}
+
 static int run_one_(struct test_case *t, int timeout)
 {
     fflush(stdout);

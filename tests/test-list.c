@@ -189,12 +189,7 @@ TEST(chart_error_kinds)
     CHECK_INT(pf_parse_list("x", 1, NULL, &err), PF_EINVAL);
 
     /* Random bytes, with and without the batchexecute prefix. */
-    unsigned x = 12345;
-    char *rnd = malloc(65536);
-    for (size_t i = 0; i < 65536; i++) {
-        x = x * 1103515245u + 12345u;
-        rnd[i] = (char)(x >> 16);
-    }
+    char *rnd = test_random_bytes(65536, 12345);
     CHECK_INT(pf_parse_list(rnd, 65536, &l, &err), PF_EMALFORMED);
     memcpy(rnd, ")]}'\n", 5);
     CHECK_INT(pf_parse_list(rnd, 65536, &l, &err), PF_EMALFORMED);

@@ -230,12 +230,7 @@ TEST(reviews_error_kinds)
     CHECK_INT(pf_parse_reviews(NULL, 1, &r, &err), PF_EINVAL);
     CHECK_INT(pf_parse_reviews("[]", 2, NULL, &err), PF_EINVAL);
 
-    unsigned x = 7;
-    char *rnd = malloc(50000);
-    for (size_t i = 0; i < 50000; i++) {
-        x = x * 1103515245u + 12345u;
-        rnd[i] = (char)(x >> 16);
-    }
+    char *rnd = test_random_bytes(50000, 7);
     CHECK_INT(pf_parse_reviews(rnd, 50000, &r, &err), PF_EMALFORMED);
     memcpy(rnd, ")]}'\n[[\"wrb.fr\",\"UsvDTd\",\"[[", 29);
     CHECK(pf_parse_reviews(rnd, 50000, &r, &err) != PF_OK);

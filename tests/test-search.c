@@ -284,12 +284,7 @@ TEST(search_error_kinds)
     CHECK_INT(pf_parse_search(NULL, 0, &l, &err), PF_EMALFORMED);
     CHECK_INT(pf_parse_search(NULL, 3, &l, &err), PF_EINVAL);
 
-    unsigned x = 99;
-    char *rnd = malloc(100000);
-    for (size_t i = 0; i < 100000; i++) {
-        x = x * 1103515245u + 12345u;
-        rnd[i] = (char)(x >> 16);
-    }
+    char *rnd = test_random_bytes(100000, 99);
     CHECK_INT(pf_parse_search(rnd, 100000, &l, &err), PF_EMALFORMED);
     CHECK(l == NULL);
     free(rnd);
