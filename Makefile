@@ -89,9 +89,12 @@ python: lib
 test-c: $(TESTS) $(BUILD)/playfast
 	@sh tests/run-c.sh $(TESTS)
 
-# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer, built
+# with clang so that every test run compiles the tree with both compilers
+# (warnings are errors under each).
+ASAN_CC ?= clang
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan \
+	@$(MAKE) --no-print-directory BUILD=build/asan CC=$(ASAN_CC) \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" \
 	  LIBS="$(LIBS) -fsanitize=address,undefined" test-c

@@ -4,6 +4,7 @@
  * the response-size cap, compression, statistics.
  */
 #include "harness.h"
+#include <math.h>
 #include "test-net.h"
 
 #include "net.h"
@@ -77,6 +78,53 @@ TEST(options_defaults)
     CHECK_STR(c->base_url, "http://127.0.0.1:2"); /* the option wins */
     pf_client_free(c);
     unsetenv("PLAYFAST_BASE_URL");
+}
+
+/* Regression: seconds turned into integer milliseconds (and the loop's
+ * seed, from microseconds of uptime) overflowed their integer types, which
+ * is undefined; clang's UBSan in the sanitizer run caught the seed. Absurd
+ * option values now become defaults or caps, and a client made with them
+ * still runs requests. */
+TEST(absurd_seconds_are_clamped)
+{
+    pf_client_options o;
+    pf_client_options_init(&o);
+    o.timeout = NAN;
+    o.connect_timeout = 1e300;
+    o.backoff = INFINITY;
+    o.rate = NAN;
+    pf_client *c = NULL;
+    CHECK_INT(pf_client_new(&o, &c, NULL), PF_OK);
+    CHECK_NUM(c->opt.timeout, 30, 0);
+    CHECK_NUM(c->opt.connect_timeout, 86400, 0);
+    CHECK_NUM(c->opt.backoff, 86400, 0);
+    CHECK_NUM(c->opt.rate, 0, 0);
+    pf_client_free(c);
+
+    test_server s;
+    server_start(&s, "");
+    pf_client_options_init(&o);
+    o.timeout = 1e18;
+    o.rate = 1e-9; /* one request, then a wait of ~30 years: cancel it */
+    c = test_client(&s, &o);
+    pf_request r[2];
+    for (int i = 0; i < 2; i++) {
+        pf_request_init(&r[i], PF_KIND_APP);
+        r[i].app_id = "com.google.android.apps.translate";
+    }
+    pf_batch *b;
+    CHECK_INT(pf_batch_start(c, r, 2, NULL, &b, NULL), PF_OK);
+    size_t idx;
+    pf_response res;
+    CHECK_INT(pf_batch_next(b, 10000, &idx, &res), PF_OK);
+    CHECK_INT(res.code, PF_OK);
+    pf_response_cleanup(&res);
+    pf_batch_cancel(b);
+    CHECK_INT(pf_batch_next(b, 10000, &idx, &res), PF_OK);
+    CHECK_INT(res.code, PF_ECANCELLED);
+    pf_batch_free(b);
+    pf_client_free(c);
+    server_stop(&s);
 }
 
 TEST(http1_connections_are_reused)

@@ -33,15 +33,24 @@ static char *dup_or_null(const char *s)
 
 /* Fill every 0/negative "default" with its value, once, so the rest of the
  * engine reads plain numbers. */
+/* Seconds the engine later turns into integer milliseconds must stay
+ * representable: converting an out-of-range double is undefined. A day is
+ * far beyond any useful timeout. */
+#define MAX_SECONDS 86400.0
+
 static void resolve(pf_client_options *o)
 {
-    if (o->timeout <= 0) o->timeout = 30;
-    if (o->connect_timeout <= 0) o->connect_timeout = 10;
+    /* The negated tests also send NaN to the default. */
+    if (!(o->timeout > 0)) o->timeout = 30;
+    if (!(o->connect_timeout > 0)) o->connect_timeout = 10;
+    if (o->timeout > MAX_SECONDS) o->timeout = MAX_SECONDS;
+    if (o->connect_timeout > MAX_SECONDS) o->connect_timeout = MAX_SECONDS;
     if (o->max_concurrency <= 0) o->max_concurrency = 64;
     if (o->max_per_host <= 0) o->max_per_host = o->max_concurrency;
-    if (o->rate < 0) o->rate = 0;
+    if (!(o->rate >= 0)) o->rate = 0;
     if (o->retries < 0) o->retries = 3;
-    if (o->backoff <= 0) o->backoff = 0.5;
+    if (!(o->backoff > 0)) o->backoff = 0.5;
+    if (o->backoff > MAX_SECONDS) o->backoff = MAX_SECONDS;
     if (o->max_response == 0) o->max_response = (size_t)32 << 20;
     if (o->workers <= 0) o->workers = pf__pool_default_size();
 }
@@ -446,7 +455,9 @@ static void *loop_main(void *arg)
     L.capspare = (size_t)c->opt.max_concurrency;
     L.spare = calloc(L.capspare, sizeof *L.spare);
     if (L.spare == NULL) L.capspare = 0;
-    L.seed = (unsigned)(uintptr_t)c ^ (unsigned)(pf__now() * 1e6);
+    /* Through uint64_t: microseconds of uptime overflow unsigned, and a
+     * double converted to an integer that cannot hold it is undefined. */
+    L.seed = (unsigned)(uintptr_t)c ^ (unsigned)(uint64_t)(pf__now() * 1e6);
     pf__bucket_init(&L.bucket, c->opt.rate, pf__now());
 
     for (;;) {
@@ -487,8 +498,9 @@ static void *loop_main(void *arg)
             double w = schedule(&L);
             if (w < wake) wake = w;
         }
-        int ms = (int)(wake * 1000) + 1;
-        if (ms > 1000) ms = 1000;
+        /* Compare before converting: a far-off wake (a tiny rate) would
+         * overflow int, and the poll never sleeps over a second anyway. */
+        int ms = wake >= 1.0 ? 1000 : wake > 0 ? (int)(wake * 1000) + 1 : 1;
         curl_multi_poll(c->multi, NULL, 0, ms, NULL);
     }
 
