@@ -110,7 +110,18 @@ TEST(batchexecute_errors)
     s = "[[\"wrb.fr\",\"x\",\"[]\"]]";
     CHECK_INT(pf__be_payload(s, strlen(s), NULL, &pl, &err), PF_EMALFORMED);
     CHECK_INT(err.offset, 0);
+    /* A null payload is "nothing to return"... */
     s = ")]}'\n\n[[\"wrb.fr\",\"vyAe2\",null,null,null,null,\"generic\"]]";
+    CHECK_INT(pf__be_payload(s, strlen(s), "vyAe2", &pl, &err), PF_OK);
+    CHECK(!pf__jv_ok(pl));
+    s = ")]}'\n\n[[\"wrb.fr\",\"vyAe2\",\"null\",null,null,null,\"generic\"]]";
+    CHECK_INT(pf__be_payload(s, strlen(s), "vyAe2", &pl, &err), PF_OK);
+    CHECK(!pf__jv_ok(pl));
+    /* ...unless a status follows it, which makes it an error. */
+    s = ")]}'\n\n[[\"wrb.fr\",\"vyAe2\",null,null,null,[5],\"generic\"]]";
+    CHECK_INT(pf__be_payload(s, strlen(s), "vyAe2", &pl, &err), PF_ENOTFOUND);
+    CHECK(strstr(err.message, "status 5") != NULL);
+    s = ")]}'\n\n[[\"wrb.fr\",\"vyAe2\",\"\",null,null,null,\"generic\"]]";
     CHECK_INT(pf__be_payload(s, strlen(s), "vyAe2", &pl, &err), PF_ENOTFOUND);
     s = ")]}'\n\n[[\"er\",null,null,null,null,400]]";
     CHECK_INT(pf__be_payload(s, strlen(s), "vyAe2", &pl, &err), PF_EHTTP);

@@ -172,6 +172,27 @@ int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
     return (int)k;
 }
 
+/* The payload of frame is null (or a string holding JSON null). Google
+ * answers so when an rpc has nothing to return: no results, no further
+ * page. A status array after it ([..., null, [5], "generic"]) makes it an
+ * error instead. */
+static pf_code null_payload(pf__jv frame, const char *rpc, const char *buf,
+                            pf__jv *payload, pf_error *err)
+{
+    pf__jv kids[8];
+    size_t n = pf__jv_children(frame, kids, 8);
+    for (size_t i = 3; i < n && i < 8; i++) {
+        if (pf__jv_type(kids[i]) != PF_J_ARR) continue;
+        int64_t status = 0;
+        pf__jv_int(pf__jv_index(kids[i], 0), &status);
+        return pf__error(err, PF_ENOTFOUND, (size_t)(frame.p - buf),
+                         "rpc %s answered with no data (status %lld)",
+                         rpc ? rpc : "?", (long long)status);
+    }
+    *payload = PF__JV_NONE;
+    return PF_OK;
+}
+
 int pf__is_batchexecute(const char *buf, size_t len)
 {
     if (buf == NULL) return 0;
@@ -221,18 +242,16 @@ pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
                 saw_frame = 1;
                 if (rpc == NULL || pf__jv_streq(k1, rpc)) {
                     pf__jv k2 = pf__jv_index(frame, 2);
-                    if (pf__jv_type(k2) != PF_J_STR)
-                        return pf__error(err, PF_ENOTFOUND,
-                                         (size_t)(f - buf),
-                                         "rpc %s answered with no data",
-                                         rpc ? rpc : "?");
-                    *payload = pf__jv_make(k2.p + 1, end, 1);
-                    if (payload->p == NULL || *payload->p == '"')
-                        return pf__error(err, PF_ENOTFOUND,
-                                         (size_t)(k2.p - buf),
-                                         "rpc %s answered with an empty "
-                                         "payload", rpc ? rpc : "?");
-                    return PF_OK;
+                    if (pf__jv_type(k2) == PF_J_STR) {
+                        *payload = pf__jv_make(k2.p + 1, end, 1);
+                        if (payload->p == NULL || *payload->p == '"')
+                            return pf__error(err, PF_ENOTFOUND,
+                                             (size_t)(k2.p - buf),
+                                             "rpc %s answered with an empty "
+                                             "payload", rpc ? rpc : "?");
+                        if (pf__jv_type(*payload) != PF_J_NULL) return PF_OK;
+                    }
+                    return null_payload(frame, rpc, buf, payload, err);
                 }
             }
             const char *bad;

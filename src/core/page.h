@@ -32,8 +32,11 @@ int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
 int pf__is_batchexecute(const char *buf, size_t len);
 
 /* Find the wrb.fr frame for rpc (NULL = the first) in a batchexecute
- * response and return its payload (escape level 1) in *payload. An absent or
- * null payload is PF_ENOTFOUND; a broken envelope PF_EMALFORMED. */
+ * response and return its payload (escape level 1) in *payload. A null
+ * payload (or one holding JSON null) is Google's "nothing to return":
+ * PF_OK with *payload absent; followed by a status array it is an error,
+ * PF_ENOTFOUND. An empty payload string is PF_ENOTFOUND, no frame for rpc
+ * PF_EUNSUPPORTED, a broken envelope PF_EMALFORMED. */
 pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
                        pf__jv *payload, pf_error *err);
 

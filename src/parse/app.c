@@ -603,6 +603,9 @@ static pf_code locate_be(const char *buf, size_t len, pf__jv *app,
     pf__jv payload;
     pf_code rc = pf__be_payload(buf, len, "Ws7gDc", &payload, err);
     if (rc != PF_OK) return rc;
+    if (!pf__jv_ok(payload)) /* nothing to return: no such app */
+        return pf__error(err, PF_ENOTFOUND, PF_NO_OFFSET,
+                         "rpc Ws7gDc answered with no data");
     rc = validate(payload, buf, err);
     if (rc != PF_OK) return rc;
     *app = PF__JP(payload, 1, 2);

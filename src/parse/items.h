@@ -74,14 +74,4 @@ pf_code pf__items_finish(pf__items *b, pf_list **out, pf_error *err);
 
 void pf__items_cleanup(pf__items *b);
 
-/* ---- batchexecute ------------------------------------------------------ */
-
-/* The payload of rpc in a batchexecute response, as pf__be_payload() finds
- * it, except that a frame whose payload is null and that carries no error
- * status is Google's way of saying "nothing": PF_OK with *payload absent.
- * (A null payload followed by a status array, [..., null, [5]], is an error
- * and stays PF_ENOTFOUND.) Shared by the list, search and reviews parsers. */
-pf_code pf__rpc_payload(const char *buf, size_t len, const char *rpc,
-                        pf__jv *payload, pf_error *err);
-
 #endif

@@ -22,7 +22,7 @@ pf_code pf_parse_list(const char *buf, size_t len, pf_list **out,
         return pf__page_classify(buf, len, err);
 
     pf__jv payload;
-    pf_code rc = pf__rpc_payload(buf, len, RPC_CHART, &payload, err);
+    pf_code rc = pf__be_payload(buf, len, RPC_CHART, &payload, err);
     if (rc != PF_OK) return rc;
 
     pf__items b;

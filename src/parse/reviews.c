@@ -212,7 +212,7 @@ pf_code pf_parse_reviews(const char *buf, size_t len, pf_reviews **out,
          * all for this one: an error frame for UsvDTd is that request's
          * answer, and must not turn into "no frame for oCPfdb". */
         for (size_t i = 0; i < sizeof rpcs / sizeof *rpcs; i++) {
-            rc = pf__rpc_payload(buf, len, rpcs[i], &payload, err);
+            rc = pf__be_payload(buf, len, rpcs[i], &payload, err);
             if (rc != PF_EUNSUPPORTED) break;
         }
         if (rc != PF_OK) return rc;

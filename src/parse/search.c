@@ -105,7 +105,7 @@ pf_code pf_parse_search(const char *buf, size_t len, pf_list **out,
 
     if (pf__is_batchexecute(buf, len)) {
         pf__jv payload;
-        pf_code rc = pf__rpc_payload(buf, len, RPC_SEARCH, &payload, err);
+        pf_code rc = pf__be_payload(buf, len, RPC_SEARCH, &payload, err);
         if (rc != PF_OK) return rc;
         return read_results(payload, buf, out, err);
     }
