@@ -109,7 +109,6 @@ TEST(escapes_and_surrogates)
     CHECK_STR(str(pf__jv_index(v, 2)), "\xf0\x9f\x98\x80");
     CHECK_STR(str(pf__jv_index(v, 3)), "\xef\xbf\xbd");   /* lone high */
     CHECK_STR(str(pf__jv_index(v, 4)), "\xef\xbf\xbdx");  /* lone low */
-    CHECK_INT(pf__jv_strlen(pf__jv_index(v, 2)), 4);
     CHECK(pf__jv_streq(pf__jv_index(v, 1), "\xc3\xa9\xe4\xb8\xad"));
     CHECK(!pf__jv_streq(pf__jv_index(v, 1), "e"));
     /* raw UTF-8 passes through untouched */

@@ -982,20 +982,6 @@ size_t pf__jv_str(pf__jv v, pf__arena *a)
     return off;
 }
 
-size_t pf__jv_strlen(pf__jv v)
-{
-    const char *s;
-    size_t n;
-    if (!pf__jv_raw(v, &s, &n)) return 0;
-    if (memchr(s, '\\', n) == NULL) return n;
-    char small[256];
-    char *o = n < sizeof small ? small : malloc(n + 1);
-    if (o == NULL) return 0;
-    size_t len = (size_t)(decode(s, n, v.esc, o) - o);
-    if (o != small) free(o);
-    return len;
-}
-
 int pf__jv_streq(pf__jv v, const char *str)
 {
     const char *s;

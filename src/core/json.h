@@ -143,8 +143,6 @@ int pf__jv_raw(pf__jv v, const char **start, size_t *len);
  * arena offset, or PF__NOFF when v is not a string or memory ran out. */
 size_t pf__jv_str(pf__jv v, pf__arena *a);
 
-/* Decoded length in bytes of the string at v, without storing it. */
-size_t pf__jv_strlen(pf__jv v);
 
 /* Validating array walk: validation and location in one pass, for arrays
  * whose every element is read anyway (a top chart's cards, a page of
