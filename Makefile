@@ -28,7 +28,7 @@ LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS     = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli python test test-c test-asan test-python demo bench bench-parse \
+.PHONY: all lib cli python test test-c test-asan test-python test-python-asan demo bench bench-parse bench-memory \
         fuzz install clean deps help check-deps
 all: lib cli python
 
@@ -37,6 +37,7 @@ help:
 	@echo "make test       every test: C units, the same under ASan+UBSan, pytest"
 	@echo "make demo       a real batch through the engine against the replay server"
 	@echo "make bench      fetch-engine benchmark;  make bench-parse  parser benchmark"
+	@echo "make bench-memory  what 10,000 SearchResult objects cost in Python"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make install PREFIX=/usr/local"
 
@@ -102,10 +103,25 @@ test-asan:
 test-python: python $(BUILD)/playfast
 	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider python
 
+# The extension's own tests with playfast._core (and the library compiled
+# into it) built under ASan+UBSan; the interpreter loads the runtime first.
+# Tests that measure memory skip themselves (PLAYFAST_SANITIZED).
+PYSAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PYSAN_LIB   = build/asan/pylib
+test-python-asan:
+	@CC=gcc CFLAGS="$(PYSAN_FLAGS)" LDFLAGS="$(PYSAN_FLAGS)" $(PYTHON) setup.py -q \
+	  build_py --build-lib $(PYSAN_LIB) \
+	  build_ext --build-lib $(PYSAN_LIB) --build-temp build/asan/python -j 2 >/dev/null
+	cd tests && PLAYFAST_PYTHONPATH=$(abspath $(PYSAN_LIB)) PLAYFAST_SANITIZED=1 \
+	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0 $(PYTHON) -m pytest -q -p no:cacheprovider \
+	  python/test_core.py python/test_core_batch.py
+
 test: check-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-c
+	@$(MAKE) --no-print-directory test-python-asan
 	@$(MAKE) --no-print-directory test-python
 
 check-deps:
@@ -125,6 +141,9 @@ bench-parse: lib
 
 bench: all
 	$(PYTHON) bench/bench-fetch.py
+
+bench-memory: python
+	$(PYTHON) bench/bench-memory.py
 
 FUZZ_SECONDS ?= 60
 FUZZERS = $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))

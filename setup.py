@@ -5,7 +5,8 @@
                                             # in-tree build (make python)
 
 The library sources (src/core, src/parse, src/net) are compiled into the
-extension itself, so the module has no run-time dependency but libcurl.
+extension itself, so the module has no run-time dependency but libcurl and libzstd (which
+libcurl itself uses on Debian).
 """
 import glob
 import os
@@ -17,9 +18,9 @@ from setuptools import Extension, setup
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def pkg_config(flag, default):
+def pkg_config(flag, default, package="libcurl"):
     try:
-        out = subprocess.run(["pkg-config", flag, "libcurl"], check=True,
+        out = subprocess.run(["pkg-config", flag, package], check=True,
                              capture_output=True, text=True).stdout
         return shlex.split(out)
     except (OSError, subprocess.CalledProcessError):
@@ -36,6 +37,8 @@ def sources():
 
 curl_cflags = pkg_config("--cflags", [])
 curl_libs = pkg_config("--libs", ["-lcurl"])
+# zstd compresses the long text of SearchResult objects (python/playfast/_core_item.c).
+zstd_libs = pkg_config("--libs", ["-lzstd"], "libzstd")
 
 core = Extension(
     "playfast._core",
@@ -46,7 +49,7 @@ core = Extension(
     extra_compile_args=["-std=c11", "-D_GNU_SOURCE", "-fvisibility=hidden",
                         "-Wall", "-Wextra", "-Wno-unused-parameter",
                         "-Wno-missing-field-initializers"] + curl_cflags,
-    extra_link_args=curl_libs + ["-lpthread", "-lm"],
+    extra_link_args=curl_libs + zstd_libs + ["-lpthread", "-lm"],
 )
 
 setup(

@@ -2,7 +2,7 @@
 # Install what building and testing playfast needs on Debian 12.
 # With --check-or-install, do nothing when everything is already there.
 set -e
-PKGS="build-essential pkg-config libcurl4-openssl-dev libnghttp2-dev zlib1g-dev \
+PKGS="build-essential pkg-config libcurl4-openssl-dev libnghttp2-dev libzstd-dev zlib1g-dev \
 python3 python3-dev python3-pytest python3-h2 python3-setuptools python3-pip python3-wheel \
 openssl curl clang \
 libclang-rt-14-dev valgrind"

@@ -102,7 +102,6 @@ static PyObject *parse_text(PyObject *mod, PyObject *text, const char *app_id,
     pf_error err;
     pf_code rc = PF_EINVAL;
     void *out = NULL;
-    PyObject *block, *res;
 
     if (text_get(text, &t) < 0) return NULL;
     memset(&err, 0, sizeof err);
@@ -126,15 +125,8 @@ static PyObject *parse_text(PyObject *mod, PyObject *text, const char *app_id,
     Py_END_ALLOW_THREADS
     text_release(&t);
     if (rc != PF_OK) return raise_parse_error(st, &err, rc);
-    /* pf_py_block_new takes ownership of out, even when it fails. */
-    if ((block = pf_py_block_new(st, kind, out)) == NULL) return NULL;
-    switch (kind) {
-    case PF_KIND_APP: res = pf_py_app_from_block(st, block); break;
-    case PF_KIND_REVIEWS: res = pf_py_reviews_from_block(st, block); break;
-    default: res = pf_py_items_from_block(st, block); break;
-    }
-    Py_DECREF(block);
-    return res;
+    /* Takes ownership of out, even when it fails. */
+    return pf_py_result_new(st, kind, out);
 }
 
 static PyObject *py_parse_app_page(PyObject *mod, PyObject *args, PyObject *kwds)

@@ -1,10 +1,12 @@
 /*
- * _core.h -- declarations shared by the three files of playfast._core.
+ * _core.h -- declarations shared by the files of playfast._core.
  *
  *   _core.c        module definition, state, exceptions, offline parsers
  *   _core_client.c the default client and configure()
- *   _core_types.c  result types (AppInfo, SearchResult, Review, Permission)
- *                  and the block object that keeps a C result alive
+ *   _core_types.c  result types (AppInfo, Review, Permission), the block
+ *                  object that keeps a C result alive, and what every
+ *                  result type shares
+ *   _core_item.c   SearchResult: packed records, summary compressed
  *   _core_batch.c  request conversion, the batch runner, the streaming
  *                  iterator, errors built from pf_error
  *
@@ -48,6 +50,77 @@ static inline pf_state *pf_state_of_type(PyTypeObject *tp)
     return (pf_state *)PyType_GetModuleState(tp);
 }
 
+/* ---- result types: field tables (_core_types.c, _core_item.c) ---- */
+
+/* How a field is stored in its C struct, and what Python value it becomes. */
+enum ftype {
+    F_STR,     /* const char *, NULL -> None */
+    F_TEXT,    /* like F_STR; a packed SearchResult keeps it compressed */
+    F_I64,     /* int64_t, PF_NULL_INT -> None */
+    F_DBL,     /* double, NAN -> None */
+    F_BOOL,    /* signed char, PF_NULL_BOOL -> None */
+    F_STARS,   /* int 1..5, 0 (absent) -> None */
+    F_HIST,    /* int64_t[5] -> {"1": n, ...} or None */
+    F_CATS,    /* pf_category[n] -> [{"name", "id"}] */
+    F_STRV,    /* const char *[n] -> [str] */
+    F_PERMS    /* pf_permission[n] -> [Permission] / [{"group", "permissions"}] */
+};
+
+typedef struct field {
+    const char *name;
+    enum ftype type;
+    size_t off;                /* in the C struct (pf_app, pf_item, ...) */
+    size_t n_off;              /* offset of the element count for arrays */
+} field;
+
+/* Reads one field of an instance; as_dict asks for the to_dict() form
+ * (nested results as plain dicts). New reference, NULL on error. */
+typedef PyObject *(*field_getter)(pf_state *st, PyObject *self,
+                                  const field *f, int as_dict);
+
+typedef struct typeinfo {
+    const char *name;
+    const char *qualname;      /* static: Python 3.11 keeps the pointer */
+    const field *fields;
+    size_t nfields;
+    const char *const *repr_keys;
+    PyGetSetDef *getset;       /* fields, aliases, sentinel; filled at init */
+    const char *const (*aliases)[2];   /* {old name, field}, NULL-terminated */
+    field_getter get;
+} typeinfo;
+
+#define FLD(st, f, t) {#f, t, offsetof(st, f), 0}
+#define ARR(st, key, f, t, n) {key, t, offsetof(st, f), offsetof(st, n)}
+#define NF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The pieces every result type shares (_core_types.c). */
+PyObject *pf_py_str(const char *s, size_t len);   /* UTF-8, "replace" */
+PyObject *pf_py_scalar(enum ftype t, const void *at);   /* F_I64 .. F_STARS */
+/* The keyword arguments of a constructor, type(mapping=None, /, **fields),
+ * merged into one new dict; a key that is not a field is a TypeError. */
+PyObject *pf_py_fields_arg(const typeinfo *ti, PyObject *args, PyObject *kwds);
+/* A result type: `own` holds the type's dealloc and new (and traverse,
+ * clear, len as needed); to_dict, repr, ==, pickling and the attributes
+ * come from ti. */
+PyTypeObject *pf_py_make_type(PyObject *mod, typeinfo *ti, const char *doc,
+                              const PyType_Slot *own, int basicsize,
+                              int itemsize, unsigned int flags);
+
+/* ---- _core_item.c: SearchResult ---- */
+extern typeinfo pf_py_item_ti;
+int pf_py_item_init(PyObject *mod, pf_state *st);
+/* A list packed into SearchResult records. pf_py_pack() is plain C (call
+ * it without the GIL, from any thread); it frees l, or returns NULL out of
+ * memory and leaves l alone. pf_py_items_from_packed() makes the objects
+ * (GIL held) and frees p. */
+typedef struct pf_py_packed pf_py_packed;
+pf_py_packed *pf_py_pack(pf_list *l);
+void pf_py_packed_free(pf_py_packed *p);
+PyObject *pf_py_items_from_packed(pf_state *st, pf_py_packed *p);
+/* Both steps: SearchResult objects for a parsed list, packing with the GIL
+ * released. Takes ownership of l (freed here, even on failure). */
+PyObject *pf_py_items_new(pf_state *st, pf_list *l);
+
 /* ---- _core_types.c ---- */
 
 int pf_py_types_init(PyObject *mod, pf_state *st);
@@ -57,10 +130,10 @@ int pf_py_types_init(PyObject *mod, pf_state *st);
  * freed too, so the caller never has to. */
 PyObject *pf_py_block_new(pf_state *st, pf_kind kind, void *ptr);
 
-/* Python objects for the results a block holds. `block` is borrowed. */
-PyObject *pf_py_app_from_block(pf_state *st, PyObject *block);
-PyObject *pf_py_items_from_block(pf_state *st, PyObject *block);
-PyObject *pf_py_reviews_from_block(pf_state *st, PyObject *block);
+/* The Python result for a C result of `kind` (an AppInfo, a list of
+ * SearchResult, or (reviews, token)). Takes ownership of ptr, which is freed
+ * with its result, or at once on failure. */
+PyObject *pf_py_result_new(pf_state *st, pf_kind kind, void *ptr);
 
 /* ---- _core.c ---- */
 

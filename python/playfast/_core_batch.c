@@ -2,11 +2,13 @@
  * _core_batch.c -- the network side of playfast._core: request conversion,
  * the batch runner, the streaming iterator and the single-request functions.
  *
- * Threading. The engine works on its own threads; the calling thread only
- * waits for results. It waits with the GIL released, in slices of SLICE_MS,
- * and between slices takes the GIL back to turn completed results into
- * Python objects, call the progress callback and run PyErr_CheckSignals(),
- * so Ctrl-C interrupts a long batch within about one slice. On any error the
+ * Threading. The engine works on its own threads, and hands each response
+ * over on the worker that parsed it, where a list is also packed into
+ * SearchResult records (see "Arrivals"). The calling thread only waits for
+ * results. It waits with the GIL released, in slices of SLICE_MS, and
+ * between slices takes the GIL back to turn completed results into Python
+ * objects, call the progress callback and run PyErr_CheckSignals(), so
+ * Ctrl-C interrupts a long batch within about one slice. On any error the
  * batch is cancelled and freed before the exception propagates.
  *
  * Every running batch holds its own reference to the client object it
@@ -15,7 +17,10 @@
  */
 #include "_core.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SLICE_MS 100
 
@@ -151,57 +156,219 @@ static int reqset_init(reqset *rs, pf_kind kind, PyObject *requests)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Arrivals: responses handed over on the engine's worker threads           */
+/* ------------------------------------------------------------------------ */
+
+/* The engine hands each response to on_arrival() on the worker thread that
+ * parsed it (pf_batch_options.on_result). A list is packed into SearchResult
+ * records right there, so compressing a page's descriptions runs on the
+ * workers alongside the transfers and parses still going, not afterwards
+ * on the Python thread. The Python thread takes arrivals from the inbox.
+ * Requests cancelled before they started never reach on_result; they wait
+ * in the batch's own queue, for pf_batch_next(). */
+typedef struct {
+    size_t idx;
+    pf_response res;
+    pf_py_packed *packed;   /* res's list, packed (res.list is then NULL) */
+} arrival;
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;      /* on CLOCK_MONOTONIC */
+    size_t n, head, tail;   /* q[head..tail) waits to be taken */
+    size_t taken;           /* from q or from the batch's queue; n: done */
+    int woken;
+    arrival q[];            /* n: each index arrives once */
+} inbox;
+
+static void arrival_free(arrival *a)
+{
+    pf_response_cleanup(&a->res);
+    pf_py_packed_free(a->packed);
+    a->packed = NULL;
+}
+
+static inbox *inbox_new(size_t n)
+{
+    inbox *ib = calloc(1, sizeof *ib + n * sizeof(arrival));
+    pthread_condattr_t ca;
+    if (ib == NULL) return NULL;
+    ib->n = n;
+    pthread_mutex_init(&ib->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&ib->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return ib;
+}
+
+/* Once no callback can run any more (after pf_batch_free). */
+static void inbox_free(inbox *ib)
+{
+    if (ib == NULL) return;
+    for (size_t i = ib->head; i < ib->tail; i++) arrival_free(&ib->q[i]);
+    pthread_cond_destroy(&ib->cv);
+    pthread_mutex_destroy(&ib->mu);
+    free(ib);
+}
+
+/* Make a waiting run_next() look again (after a cancel). */
+static void inbox_wake(inbox *ib)
+{
+    pthread_mutex_lock(&ib->mu);
+    ib->woken = 1;
+    pthread_cond_broadcast(&ib->cv);
+    pthread_mutex_unlock(&ib->mu);
+}
+
+/* pf_result_cb, on a worker thread: takes *res. */
+static void on_arrival(void *userdata, size_t idx, pf_response *res)
+{
+    inbox *ib = userdata;
+    arrival a = {idx, *res, NULL};
+
+    memset(res, 0, sizeof *res);
+    /* Out of memory, the list stays unpacked: the Python side packs it. */
+    if (a.res.code == PF_OK && a.res.list != NULL &&
+        (a.packed = pf_py_pack(a.res.list)) != NULL)
+        a.res.list = NULL;
+    pthread_mutex_lock(&ib->mu);
+    if (ib->tail < ib->n) {
+        ib->q[ib->tail++] = a;
+        memset(&a, 0, sizeof a);
+    }
+    pthread_cond_signal(&ib->cv);
+    pthread_mutex_unlock(&ib->mu);
+    arrival_free(&a);   /* only if it did not fit: never for a sane engine */
+}
+
+/* ------------------------------------------------------------------------ */
 /* Running a batch                                                          */
 /* ------------------------------------------------------------------------ */
 
-static int batch_begin(pf_state *st, const reqset *rs, PyObject **client,
-                       pf_batch **b)
+typedef struct {
+    PyObject *client;       /* keeps the engine alive while b exists */
+    pf_batch *b;
+    inbox *ib;
+} run;
+
+static int run_begin(pf_state *st, const reqset *rs, run *r)
 {
+    pf_batch_options opt;
     pf_error err;
     pf_code rc;
 
+    memset(r, 0, sizeof *r);
     memset(&err, 0, sizeof err);
-    if ((*client = pf_py_default_client(st)) == NULL) return -1;
-    rc = pf_batch_start(((Client *)*client)->c, rs->reqs, rs->n, NULL, b, &err);
+    memset(&opt, 0, sizeof opt);
+    if ((r->ib = inbox_new(rs->n)) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if ((r->client = pf_py_default_client(st)) == NULL) goto error;
+    opt.on_result = on_arrival;
+    opt.userdata = r->ib;
+    rc = pf_batch_start(((Client *)r->client)->c, rs->reqs, rs->n, &opt, &r->b, &err);
     if (rc != PF_OK) {
         PyObject *exc = pf_py_error_new(st, &err, rc, NULL);
         if (exc != NULL) {
             PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
             Py_DECREF(exc);
         }
-        Py_CLEAR(*client);
-        return -1;
+        goto error;
     }
     return 0;
+error:
+    Py_CLEAR(r->client);
+    inbox_free(r->ib);
+    r->ib = NULL;
+    return -1;
 }
 
-/* Cancel what is outstanding and free; the wait for in-flight transfers to
- * unwind happens without the GIL. An exception being propagated is per
- * thread state and survives the release. */
-static void batch_end(pf_batch *b, int cancel)
+/* Cancel what is outstanding (when asked) and free; the wait for in-flight
+ * transfers to unwind happens without the GIL. An exception being
+ * propagated is per thread state and survives the release. */
+static void run_end(run *r, int cancel)
 {
-    if (b == NULL) return;
-    if (cancel) pf_batch_cancel(b);
-    Py_BEGIN_ALLOW_THREADS
-    pf_batch_free(b);
-    Py_END_ALLOW_THREADS
+    pf_batch *b = r->b;
+    inbox *ib = r->ib;
+    r->b = NULL;
+    r->ib = NULL;
+    if (b != NULL) {
+        if (cancel) pf_batch_cancel(b);
+        Py_BEGIN_ALLOW_THREADS
+        pf_batch_free(b);
+        Py_END_ALLOW_THREADS
+    }
+    inbox_free(ib);
+    Py_CLEAR(r->client);
+}
+
+/* Wait up to timeout_ms for the next response; call without the GIL.
+ * PF_OK with *out filled (the caller frees it with arrival_free), PF_EAGAIN
+ * on timeout, PF_EDONE once every response has been taken. */
+static pf_code run_next(run *r, int timeout_ms, arrival *out)
+{
+    inbox *ib = r->ib;
+    struct timespec ts;
+    uint64_t ns;
+    pf_code rc = PF_EAGAIN;
+
+    memset(out, 0, sizeof *out);
+    if (pf_batch_next(r->b, 0, &out->idx, &out->res) == PF_OK) {
+        pthread_mutex_lock(&ib->mu);
+        ib->taken++;
+        pthread_mutex_unlock(&ib->mu);
+        return PF_OK;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ns = (uint64_t)ts.tv_nsec + (uint64_t)timeout_ms * 1000000u;
+    ts.tv_sec += (time_t)(ns / 1000000000u);
+    ts.tv_nsec = (long)(ns % 1000000000u);
+    pthread_mutex_lock(&ib->mu);
+    while (ib->head == ib->tail && ib->taken < ib->n && !ib->woken &&
+           pthread_cond_timedwait(&ib->cv, &ib->mu, &ts) == 0)
+        ;
+    ib->woken = 0;
+    if (ib->head < ib->tail) {
+        *out = ib->q[ib->head];
+        memset(&ib->q[ib->head], 0, sizeof ib->q[ib->head]);
+        ib->head++;
+        ib->taken++;
+        rc = PF_OK;
+    } else if (ib->taken == ib->n) {
+        rc = PF_EDONE;
+    }
+    pthread_mutex_unlock(&ib->mu);
+    return rc;
 }
 
 /* Turn one response into a result object, or into an exception instance
- * when the request failed. NULL only when Python itself failed. */
-static PyObject *response_to_object(pf_state *st, pf_kind kind,
-                                    pf_response *res, PyObject *request)
+ * when the request failed. Frees what a holds. NULL only when Python
+ * itself failed. */
+static PyObject *arrival_to_object(pf_state *st, pf_kind kind, arrival *a,
+                                   PyObject *request)
 {
-    PyObject *block, *obj = NULL;
+    pf_response *res = &a->res;
+    PyObject *obj;
     void *ptr;
 
-    if (res->code != PF_OK)
-        return pf_py_error_new(st, &res->error, res->code, request);
+    if (a->packed != NULL) {
+        obj = pf_py_items_from_packed(st, a->packed);
+        a->packed = NULL;
+        return obj;
+    }
+    if (res->code != PF_OK) {
+        obj = pf_py_error_new(st, &res->error, res->code, request);
+        pf_response_cleanup(res);
+        return obj;
+    }
     switch (kind) {
     case PF_KIND_APP: ptr = res->app; res->app = NULL; break;
     case PF_KIND_REVIEWS: ptr = res->reviews; res->reviews = NULL; break;
     default: ptr = res->list; res->list = NULL; break;
     }
+    pf_response_cleanup(res);
     if (ptr == NULL) {
         pf_error err;
         memset(&err, 0, sizeof err);
@@ -209,15 +376,8 @@ static PyObject *response_to_object(pf_state *st, pf_kind kind,
         snprintf(err.message, sizeof err.message, "the engine returned no result");
         return pf_py_error_new(st, &err, PF_EMALFORMED, request);
     }
-    /* The block now owns ptr (and frees it even if it fails to allocate). */
-    if ((block = pf_py_block_new(st, kind, ptr)) == NULL) return NULL;
-    switch (kind) {
-    case PF_KIND_APP: obj = pf_py_app_from_block(st, block); break;
-    case PF_KIND_REVIEWS: obj = pf_py_reviews_from_block(st, block); break;
-    default: obj = pf_py_items_from_block(st, block); break;
-    }
-    Py_DECREF(block);
-    return obj;
+    /* Takes ownership of ptr, even when it fails. */
+    return pf_py_result_new(st, kind, ptr);
 }
 
 static int call_progress(PyObject *progress, size_t done, size_t total)
@@ -235,39 +395,32 @@ static int call_progress(PyObject *progress, size_t done, size_t total)
 static int collect(pf_state *st, const reqset *rs, PyObject *progress,
                    PyObject **slots)
 {
-    PyObject *client = NULL;
-    pf_batch *b = NULL;
+    run r;
     size_t done = 0;
 
-    if (batch_begin(st, rs, &client, &b) < 0) return -1;
+    if (run_begin(st, rs, &r) < 0) return -1;
     for (;;) {
-        pf_response res;
-        size_t idx = 0;
+        arrival a;
         pf_code rc;
 
-        memset(&res, 0, sizeof res);
         Py_BEGIN_ALLOW_THREADS
-        rc = pf_batch_next(b, SLICE_MS, &idx, &res);
+        rc = run_next(&r, SLICE_MS, &a);
         Py_END_ALLOW_THREADS
         if (rc == PF_EDONE) break;
         if (rc == PF_OK) {
             PyObject *obj = NULL;
-            if (idx < rs->n && slots[idx] == NULL) {
-                obj = response_to_object(st, rs->kind, &res,
-                                         PyTuple_GET_ITEM(rs->items, (Py_ssize_t)idx));
-                slots[idx] = obj;
+            if (a.idx < rs->n && slots[a.idx] == NULL) {
+                obj = arrival_to_object(st, rs->kind, &a,
+                                        PyTuple_GET_ITEM(rs->items, (Py_ssize_t)a.idx));
+                slots[a.idx] = obj;
             }
-            pf_response_cleanup(&res);
-            if (idx < rs->n && obj == NULL) goto error;
+            arrival_free(&a);
+            if (a.idx < rs->n && obj == NULL) goto error;
             if (call_progress(progress, ++done, rs->n) < 0) goto error;
-        } else if (rc != PF_EAGAIN) {
-            PyErr_Format(st->PlayfastError, "pf_batch_next: %s", pf_strerror(rc));
-            goto error;
         }
         if (PyErr_CheckSignals() < 0) goto error;
     }
-    batch_end(b, 0);
-    Py_DECREF(client);
+    run_end(&r, 0);
     /* Defensive: a request the engine never answered is reported, not
      * returned as a NULL slot. */
     for (size_t i = 0; i < rs->n; i++) {
@@ -283,8 +436,7 @@ static int collect(pf_state *st, const reqset *rs, PyObject *progress,
     }
     return 0;
 error:
-    batch_end(b, 1);
-    Py_DECREF(client);
+    run_end(&r, 1);
     return -1;
 }
 
@@ -385,8 +537,7 @@ static PyObject *run_one(pf_state *st, pf_kind kind, PyObject *request)
 
 typedef struct {
     PyObject_HEAD
-    PyObject *client;      /* keeps the engine alive while b exists */
-    pf_batch *b;
+    run r;                 /* r.b is NULL once finished */
     pf_kind kind;
     PyObject *items;       /* the caller's requests, for exception.request */
     PyObject *progress;
@@ -396,10 +547,7 @@ typedef struct {
 
 static void iter_finish(BatchIter *it, int cancel)
 {
-    pf_batch *b = it->b;
-    it->b = NULL;
-    batch_end(b, cancel);
-    Py_CLEAR(it->client);
+    run_end(&it->r, cancel);
 }
 
 static PyObject *BatchIter_next(PyObject *self)
@@ -407,20 +555,18 @@ static PyObject *BatchIter_next(PyObject *self)
     BatchIter *it = (BatchIter *)self;
     pf_state *st = pf_state_of_type(Py_TYPE(self));
 
-    if (it->b == NULL) return NULL;
+    if (it->r.b == NULL) return NULL;
     if (it->busy) {
         PyErr_SetString(PyExc_ValueError, "batch iterator already executing");
         return NULL;
     }
     it->busy = 1;
     for (;;) {
-        pf_response res;
-        size_t idx = 0;
+        arrival a;
         pf_code rc;
 
-        memset(&res, 0, sizeof res);
         Py_BEGIN_ALLOW_THREADS
-        rc = pf_batch_next(it->b, SLICE_MS, &idx, &res);
+        rc = run_next(&it->r, SLICE_MS, &a);
         Py_END_ALLOW_THREADS
         if (rc == PF_EDONE) {
             it->busy = 0;
@@ -429,15 +575,15 @@ static PyObject *BatchIter_next(PyObject *self)
         }
         if (rc == PF_OK) {
             PyObject *obj = NULL, *pair = NULL;
-            if (idx < it->n)
-                obj = response_to_object(st, it->kind, &res,
-                                         PyTuple_GET_ITEM(it->items, (Py_ssize_t)idx));
-            pf_response_cleanup(&res);
+            if (a.idx < it->n)
+                obj = arrival_to_object(st, it->kind, &a,
+                                        PyTuple_GET_ITEM(it->items, (Py_ssize_t)a.idx));
+            arrival_free(&a);
             if (obj == NULL) {
                 if (!PyErr_Occurred()) continue;   /* index out of range */
                 goto error;
             }
-            pair = Py_BuildValue("(nN)", (Py_ssize_t)idx, obj);   /* steals obj */
+            pair = Py_BuildValue("(nN)", (Py_ssize_t)a.idx, obj);   /* steals obj */
             if (pair == NULL) goto error;
             it->busy = 0;
             if (call_progress(it->progress, ++it->done, it->n) < 0) {
@@ -446,10 +592,6 @@ static PyObject *BatchIter_next(PyObject *self)
                 return NULL;
             }
             return pair;
-        }
-        if (rc != PF_EAGAIN) {
-            PyErr_Format(st->PlayfastError, "pf_batch_next: %s", pf_strerror(rc));
-            goto error;
         }
         if (PyErr_CheckSignals() < 0) goto error;
     }
@@ -465,7 +607,10 @@ static PyObject *BatchIter_close(PyObject *self, PyObject *unused)
     /* A thread inside __next__ owns the batch; cancelling makes it finish
      * quickly and free the batch itself. */
     if (it->busy) {
-        if (it->b) pf_batch_cancel(it->b);
+        if (it->r.b) {
+            pf_batch_cancel(it->r.b);
+            inbox_wake(it->r.ib);
+        }
     } else {
         iter_finish(it, 1);
     }
@@ -475,7 +620,10 @@ static PyObject *BatchIter_close(PyObject *self, PyObject *unused)
 static PyObject *BatchIter_cancel(PyObject *self, PyObject *unused)
 {
     BatchIter *it = (BatchIter *)self;
-    if (it->b) pf_batch_cancel(it->b);
+    if (it->r.b) {
+        pf_batch_cancel(it->r.b);
+        inbox_wake(it->r.ib);
+    }
     Py_RETURN_NONE;
 }
 
@@ -578,8 +726,7 @@ static PyObject *start_iter(pf_state *st, pf_kind kind, PyObject *requests,
         reqset_cleanup(&rs);
         return NULL;
     }
-    it->client = NULL;
-    it->b = NULL;
+    memset(&it->r, 0, sizeof it->r);
     it->kind = kind;
     it->items = Py_NewRef(rs.items);
     it->progress = progress && progress != Py_None ? Py_NewRef(progress) : NULL;
@@ -587,7 +734,7 @@ static PyObject *start_iter(pf_state *st, pf_kind kind, PyObject *requests,
     it->done = 0;
     it->busy = 0;
     PyObject_GC_Track(it);
-    if (batch_begin(st, &rs, &it->client, &it->b) < 0) {
+    if (run_begin(st, &rs, &it->r) < 0) {
         reqset_cleanup(&rs);
         Py_DECREF(it);
         return NULL;

@@ -1,18 +1,22 @@
 /*
- * _core_types.c -- AppInfo, SearchResult, Review, Permission and _Block.
+ * _core_types.c -- AppInfo, Review, Permission, _Block, and what every
+ * result type shares.
  *
- * A C result (pf_app, pf_list, pf_reviews) is one malloc() block. Rather than
- * copying every field into Python objects up front, a _Block object takes
- * ownership of that block and each result object holds a reference to the
- * _Block plus a pointer to its own struct inside it. Attributes are created
- * when read. A SearchResult therefore costs one small fixed-size object
- * (about 64 bytes) on top of its share of the C block, which is what keeps
- * 10,000 of them far below the 15 MB budget.
+ * A C result (pf_app, pf_reviews) is one malloc() block. Rather than copying
+ * every field into Python objects up front, a _Block object takes ownership
+ * of that block and each result object holds a reference to the _Block plus
+ * a pointer to its own struct inside it. Attributes are created when read.
+ * (SearchResult, of which programs keep tens of thousands, is packed into
+ * self-contained objects instead: see _core_item.c.)
  *
  * Objects made from Python values (the constructor, unpickling) keep a dict
  * in the to_dict() form instead of a block; every method handles both forms.
  * Only those dict-backed objects can take part in reference cycles, so only
  * they are tracked by the garbage collector.
+ *
+ * Every result type describes its attributes with a field table (_core.h);
+ * to_dict(), repr(), ==, pickling and the attribute getters are written once
+ * against that table and the type's field_getter.
  */
 #include "_core.h"
 
@@ -30,17 +34,17 @@ typedef struct {
     void *ptr;
 } Block;
 
+static void block_free_ptr(pf_kind kind, void *ptr)
+{
+    if (kind == PF_KIND_APP) pf_app_free(ptr);
+    else pf_reviews_free(ptr);
+}
+
 static void Block_dealloc(PyObject *self)
 {
     Block *b = (Block *)self;
     PyTypeObject *tp = Py_TYPE(self);
-    switch (b->kind) {
-    case PF_KIND_APP: pf_app_free(b->ptr); break;
-    case PF_KIND_LIST:
-    case PF_KIND_SEARCH: pf_list_free(b->ptr); break;
-    case PF_KIND_REVIEWS: pf_reviews_free(b->ptr); break;
-    default: break;
-    }
+    block_free_ptr(b->kind, b->ptr);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -59,16 +63,12 @@ static PyType_Spec Block_spec = {
     .slots = Block_slots,
 };
 
-PyObject *pf_py_block_new(pf_state *st, pf_kind kind, void *ptr)
+/* Takes ownership of ptr (an app or reviews result), even on failure. */
+static PyObject *block_new(pf_state *st, pf_kind kind, void *ptr)
 {
     Block *b = PyObject_New(Block, st->Block_Type);
     if (b == NULL) {
-        /* Keep the promise of the header: the block never leaks. */
-        switch (kind) {
-        case PF_KIND_APP: pf_app_free(ptr); break;
-        case PF_KIND_REVIEWS: pf_reviews_free(ptr); break;
-        default: pf_list_free(ptr); break;
-        }
+        block_free_ptr(kind, ptr);
         return NULL;
     }
     b->kind = kind;
@@ -79,38 +79,6 @@ PyObject *pf_py_block_new(pf_state *st, pf_kind kind, void *ptr)
 /* ------------------------------------------------------------------------ */
 /* Field tables: one row per attribute, in struct (= JSON) order            */
 /* ------------------------------------------------------------------------ */
-
-enum ftype {
-    F_STR,     /* const char *, NULL -> None */
-    F_I64,     /* int64_t, PF_NULL_INT -> None */
-    F_DBL,     /* double, NAN -> None */
-    F_BOOL,    /* signed char, PF_NULL_BOOL -> None */
-    F_STARS,   /* int 1..5, 0 (absent) -> None */
-    F_HIST,    /* int64_t[5] -> {"1": n, ...} or None */
-    F_CATS,    /* pf_category[n] -> [{"name", "id"}] */
-    F_STRV,    /* const char *[n] -> [str] */
-    F_PERMS    /* pf_permission[n] -> [Permission] / [{"group", "permissions"}] */
-};
-
-typedef struct field {
-    const char *name;
-    enum ftype type;
-    size_t off;
-    size_t n_off;              /* offset of the element count for arrays */
-} field;
-
-typedef struct typeinfo {
-    const char *name;
-    const char *qualname;      /* static: Python 3.11 keeps the pointer */
-    const field *fields;
-    size_t nfields;
-    const char *const *repr_keys;
-    PyGetSetDef *getset;       /* fields, aliases, sentinel; filled at init */
-    const char *const (*aliases)[2];   /* {old name, field}, NULL-terminated */
-} typeinfo;
-
-#define FLD(st, f, t) {#f, t, offsetof(st, f), 0}
-#define ARR(st, key, f, t, n) {key, t, offsetof(st, f), offsetof(st, n)}
 
 static const field app_fields[] = {
     FLD(pf_app, app_id, F_STR), FLD(pf_app, url, F_STR),
@@ -150,17 +118,6 @@ static const field app_fields[] = {
     FLD(pf_app, early_access, F_BOOL), FLD(pf_app, play_pass, F_BOOL),
 };
 
-static const field item_fields[] = {
-    FLD(pf_item, app_id, F_STR), FLD(pf_item, url, F_STR),
-    FLD(pf_item, title, F_STR), FLD(pf_item, developer, F_STR),
-    FLD(pf_item, developer_id, F_STR), FLD(pf_item, icon, F_STR),
-    FLD(pf_item, score, F_DBL), FLD(pf_item, score_text, F_STR),
-    FLD(pf_item, price, F_DBL), FLD(pf_item, free, F_BOOL),
-    FLD(pf_item, currency, F_STR), FLD(pf_item, price_text, F_STR),
-    FLD(pf_item, summary, F_STR), FLD(pf_item, genre, F_STR),
-    FLD(pf_item, installs, F_STR), FLD(pf_item, min_installs, F_I64),
-};
-
 static const field review_fields[] = {
     FLD(pf_review, review_id, F_STR), FLD(pf_review, user_name, F_STR),
     FLD(pf_review, user_image, F_STR), FLD(pf_review, content, F_STR),
@@ -174,15 +131,10 @@ static const field perm_fields[] = {
     ARR(pf_permission, "permissions", items, F_STRV, n_items),
 };
 
-#define NF(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const app_repr[] = {"app_id", "title", "developer", "score", NULL};
-static const char *const item_repr[] = {"app_id", "title", "developer", "score", NULL};
 static const char *const review_repr[] = {"review_id", "user_name", "score", NULL};
 static const char *const perm_repr[] = {"group", "permissions", NULL};
 
-/* The getset arrays must outlive the types, so they are static; they are
- * filled identically by every interpreter that imports the module. */
 /* Attribute names of the original package's RustAppInfo that mean one of
  * our fields. They are readable but not part of to_dict() or _fields. */
 static const char *const app_aliases[][2] = {
@@ -192,15 +144,74 @@ static const char *const app_aliases[][2] = {
     {NULL, NULL},
 };
 
+/* The getset arrays must outlive the types, so they are static; they are
+ * filled identically by every interpreter that imports the module. */
 static PyGetSetDef app_getset[NF(app_fields) + NF(app_aliases)];
-static PyGetSetDef item_getset[NF(item_fields) + 1];
 static PyGetSetDef review_getset[NF(review_fields) + 1];
 static PyGetSetDef perm_getset[NF(perm_fields) + 1];
 
-static typeinfo app_ti = {"AppInfo", "playfast._core.AppInfo", app_fields, NF(app_fields), app_repr, app_getset, app_aliases};
-static typeinfo item_ti = {"SearchResult", "playfast._core.SearchResult", item_fields, NF(item_fields), item_repr, item_getset, NULL};
-static typeinfo review_ti = {"Review", "playfast._core.Review", review_fields, NF(review_fields), review_repr, review_getset, NULL};
-static typeinfo perm_ti = {"Permission", "playfast._core.Permission", perm_fields, NF(perm_fields), perm_repr, perm_getset, NULL};
+static PyObject *result_get_field(pf_state *st, PyObject *self,
+                                  const field *f, int as_dict);
+
+static typeinfo app_ti = {"AppInfo", "playfast._core.AppInfo", app_fields, NF(app_fields), app_repr, app_getset, app_aliases, result_get_field};
+static typeinfo review_ti = {"Review", "playfast._core.Review", review_fields, NF(review_fields), review_repr, review_getset, NULL, result_get_field};
+static typeinfo perm_ti = {"Permission", "playfast._core.Permission", perm_fields, NF(perm_fields), perm_repr, perm_getset, NULL, result_get_field};
+
+static const typeinfo *typeinfo_of(PyTypeObject *tp)
+{
+    pf_state *st = pf_state_of_type(tp);
+    if (tp == st->AppInfo_Type) return &app_ti;
+    if (tp == st->SearchResult_Type) return &pf_py_item_ti;
+    if (tp == st->Review_Type) return &review_ti;
+    return &perm_ti;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Values                                                                   */
+/* ------------------------------------------------------------------------ */
+
+PyObject *pf_py_str(const char *s, size_t len)
+{
+    /* The parsers emit UTF-8; "replace" keeps one bad byte from making a
+     * whole result unreadable. */
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "replace");
+}
+
+static PyObject *str_or_none(const char *s)
+{
+    if (s == NULL) Py_RETURN_NONE;
+    return pf_py_str(s, strlen(s));
+}
+
+static PyObject *i64_or_none(int64_t v)
+{
+    if (v == PF_NULL_INT) Py_RETURN_NONE;
+    return PyLong_FromLongLong((long long)v);
+}
+
+PyObject *pf_py_scalar(enum ftype t, const void *at)
+{
+    switch (t) {
+    case F_I64: return i64_or_none(*(const int64_t *)at);
+    case F_DBL: {
+        double d = *(const double *)at;
+        if (isnan(d)) Py_RETURN_NONE;
+        return PyFloat_FromDouble(d);
+    }
+    case F_BOOL: {
+        signed char b = *(const signed char *)at;
+        if (b < 0) Py_RETURN_NONE;
+        return PyBool_FromLong(b);
+    }
+    case F_STARS: {
+        int s = *(const int *)at;
+        if (s == 0) Py_RETURN_NONE;
+        return PyLong_FromLong(s);
+    }
+    default:
+        Py_RETURN_NONE;
+    }
+}
 
 /* ------------------------------------------------------------------------ */
 /* Result objects                                                           */
@@ -208,39 +219,23 @@ static typeinfo perm_ti = {"Permission", "playfast._core.Permission", perm_field
 
 typedef struct {
     PyObject_HEAD
-    const typeinfo *ti;
     PyObject *owner;       /* _Block that `data` points into, or NULL */
     const void *data;
     PyObject *values;      /* dict in to_dict() form, or NULL */
 } Result;
 
-static PyObject *result_new_owned(PyTypeObject *tp, const typeinfo *ti,
-                                  PyObject *owner, const void *data)
+static PyObject *result_new_owned(PyTypeObject *tp, PyObject *owner,
+                                  const void *data)
 {
     /* PyObject_GC_New does not track the object: block-backed results hold
      * no reference that could form a cycle, so the collector never needs to
      * look at them, which saves it work on large result sets. */
     Result *r = PyObject_GC_New(Result, tp);
     if (r == NULL) return NULL;
-    r->ti = ti;
     r->owner = Py_NewRef(owner);
     r->data = data;
     r->values = NULL;
     return (PyObject *)r;
-}
-
-static PyObject *str_or_none(const char *s)
-{
-    if (s == NULL) Py_RETURN_NONE;
-    /* The parsers emit UTF-8; "replace" keeps one bad byte from making a
-     * whole result unreadable. */
-    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
-}
-
-static PyObject *i64_or_none(int64_t v)
-{
-    if (v == PF_NULL_INT) Py_RETURN_NONE;
-    return PyLong_FromLongLong((long long)v);
 }
 
 static PyObject *strv_list(const char *const *v, size_t n)
@@ -302,7 +297,7 @@ static PyObject *cats_list(const pf_category *c, size_t n)
     return list;
 }
 
-static PyObject *result_to_dict(Result *r, pf_state *st);
+static PyObject *to_dict(PyObject *self);
 
 /* Permissions of a block-backed app: as Permission objects sharing the
  * app's block, or (for to_dict) as plain dicts. */
@@ -312,9 +307,9 @@ static PyObject *perms_list(pf_state *st, PyObject *owner,
     PyObject *list = PyList_New((Py_ssize_t)n);
     if (list == NULL) return NULL;
     for (size_t i = 0; i < n; i++) {
-        PyObject *o = result_new_owned(st->Permission_Type, &perm_ti, owner, &p[i]);
+        PyObject *o = result_new_owned(st->Permission_Type, owner, &p[i]);
         if (o != NULL && as_dict) {
-            PyObject *d = result_to_dict((Result *)o, st);
+            PyObject *d = to_dict(o);
             Py_SETREF(o, d);
         }
         if (o == NULL) {
@@ -333,31 +328,16 @@ static PyObject *field_value(pf_state *st, const field *f, const Result *r,
     const void *at = base + f->off;
     size_t n = f->n_off ? *(const size_t *)(base + f->n_off) : 0;
     switch (f->type) {
-    case F_STR: return str_or_none(*(const char *const *)at);
-    case F_I64: return i64_or_none(*(const int64_t *)at);
-    case F_DBL: {
-        double d = *(const double *)at;
-        if (isnan(d)) Py_RETURN_NONE;
-        return PyFloat_FromDouble(d);
-    }
-    case F_BOOL: {
-        signed char b = *(const signed char *)at;
-        if (b < 0) Py_RETURN_NONE;
-        return PyBool_FromLong(b);
-    }
-    case F_STARS: {
-        int s = *(const int *)at;
-        if (s == 0) Py_RETURN_NONE;
-        return PyLong_FromLong(s);
-    }
+    case F_STR:
+    case F_TEXT: return str_or_none(*(const char *const *)at);
     case F_HIST: return hist_dict((const int64_t *)at);
     case F_CATS: return cats_list(*(const pf_category *const *)at, n);
     case F_STRV: return strv_list(*(const char *const *const *)at, n);
     case F_PERMS:
         return perms_list(st, r->owner, *(const pf_permission *const *)at, n,
                           as_dict);
+    default: return pf_py_scalar(f->type, at);
     }
-    Py_RETURN_NONE;
 }
 
 /* Copy lists and dicts so a dict-backed object cannot be changed through a
@@ -421,27 +401,35 @@ static PyObject *dict_value(pf_state *st, const field *f, const Result *r,
     return copy_plain(v, 0);
 }
 
-static PyObject *get_value(pf_state *st, const field *f, const Result *r,
-                           int as_dict)
+static PyObject *result_get_field(pf_state *st, PyObject *self,
+                                  const field *f, int as_dict)
 {
+    const Result *r = (const Result *)self;
     if (r->values != NULL) return dict_value(st, f, r, as_dict);
     if (r->data == NULL) Py_RETURN_NONE;   /* cleared by the collector */
     return field_value(st, f, r, as_dict);
 }
 
+/* ------------------------------------------------------------------------ */
+/* What every result type shares, driven by its typeinfo                    */
+/* ------------------------------------------------------------------------ */
+
 static PyObject *Result_get(PyObject *self, void *closure)
 {
-    pf_state *st = pf_state_of_type(Py_TYPE(self));
-    return get_value(st, closure, (Result *)self, 0);
+    PyTypeObject *tp = Py_TYPE(self);
+    return typeinfo_of(tp)->get(pf_state_of_type(tp), self, closure, 0);
 }
 
-static PyObject *result_to_dict(Result *r, pf_state *st)
+static PyObject *to_dict(PyObject *self)
 {
+    PyTypeObject *tp = Py_TYPE(self);
+    const typeinfo *ti = typeinfo_of(tp);
+    pf_state *st = pf_state_of_type(tp);
     PyObject *d = PyDict_New();
     if (d == NULL) return NULL;
-    for (size_t i = 0; i < r->ti->nfields; i++) {
-        const field *f = &r->ti->fields[i];
-        PyObject *v = get_value(st, f, r, 1);
+    for (size_t i = 0; i < ti->nfields; i++) {
+        const field *f = &ti->fields[i];
+        PyObject *v = ti->get(st, self, f, 1);
         if (v == NULL || PyDict_SetItemString(d, f->name, v) < 0) {
             Py_XDECREF(v);
             Py_DECREF(d);
@@ -454,7 +442,7 @@ static PyObject *result_to_dict(Result *r, pf_state *st)
 
 static PyObject *Result_to_dict(PyObject *self, PyObject *unused)
 {
-    return result_to_dict((Result *)self, pf_state_of_type(Py_TYPE(self)));
+    return to_dict(self);
 }
 
 static PyObject *Result_reduce(PyObject *self, PyObject *unused)
@@ -467,15 +455,15 @@ static PyObject *Result_reduce(PyObject *self, PyObject *unused)
 
 static PyObject *Result_repr(PyObject *self)
 {
-    Result *r = (Result *)self;
+    const typeinfo *ti = typeinfo_of(Py_TYPE(self));
     pf_state *st = pf_state_of_type(Py_TYPE(self));
     PyObject *parts = PyList_New(0), *sep = NULL, *body = NULL, *out = NULL;
     if (parts == NULL) return NULL;
-    for (const char *const *k = r->ti->repr_keys; *k; k++) {
+    for (const char *const *k = ti->repr_keys; *k; k++) {
         const field *f = NULL;
-        for (size_t i = 0; i < r->ti->nfields; i++)
-            if (strcmp(r->ti->fields[i].name, *k) == 0) f = &r->ti->fields[i];
-        PyObject *v = f ? get_value(st, f, r, 1) : NULL;
+        for (size_t i = 0; i < ti->nfields; i++)
+            if (strcmp(ti->fields[i].name, *k) == 0) f = &ti->fields[i];
+        PyObject *v = f ? ti->get(st, self, f, 1) : NULL;
         PyObject *s = v ? PyUnicode_FromFormat("%s=%R", *k, v) : NULL;
         Py_XDECREF(v);
         if (s == NULL || PyList_Append(parts, s) < 0) {
@@ -486,7 +474,7 @@ static PyObject *Result_repr(PyObject *self)
     }
     if ((sep = PyUnicode_FromString(", ")) == NULL) goto error;
     if ((body = PyUnicode_Join(sep, parts)) == NULL) goto error;
-    out = PyUnicode_FromFormat("%s(%U)", r->ti->name, body);
+    out = PyUnicode_FromFormat("%s(%U)", ti->name, body);
 error:
     Py_XDECREF(body);
     Py_XDECREF(sep);
@@ -498,32 +486,18 @@ static PyObject *Result_richcompare(PyObject *a, PyObject *b, int op)
 {
     if ((op != Py_EQ && op != Py_NE) || Py_TYPE(a) != Py_TYPE(b))
         Py_RETURN_NOTIMPLEMENTED;
-    PyObject *da = Result_to_dict(a, NULL), *db = NULL, *res = NULL;
-    if (da != NULL && (db = Result_to_dict(b, NULL)) != NULL)
+    PyObject *da = to_dict(a), *db = NULL, *res = NULL;
+    if (da != NULL && (db = to_dict(b)) != NULL)
         res = PyObject_RichCompare(da, db, op);
     Py_XDECREF(da);
     Py_XDECREF(db);
     return res;
 }
 
-static const typeinfo *typeinfo_of(PyTypeObject *tp)
+PyObject *pf_py_fields_arg(const typeinfo *ti, PyObject *args, PyObject *kwds)
 {
-    pf_state *st = pf_state_of_type(tp);
-    if (tp == st->AppInfo_Type) return &app_ti;
-    if (tp == st->SearchResult_Type) return &item_ti;
-    if (tp == st->Review_Type) return &review_ti;
-    return &perm_ti;
-}
-
-/* AppInfo(mapping=None, /, **fields): the dict-backed form, used by
- * unpickling and by code that builds results itself. Missing fields are
- * None; unknown ones are an error so that typos do not pass silently. */
-static PyObject *Result_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
-{
-    const typeinfo *ti = typeinfo_of(tp);
-    PyObject *mapping = NULL, *src = NULL, *values = NULL, *k, *v;
+    PyObject *mapping = NULL, *src, *k, *v;
     Py_ssize_t pos = 0;
-    Result *r;
 
     if (!PyArg_ParseTuple(args, "|O:__new__", &mapping)) return NULL;
     if ((src = PyDict_New()) == NULL) return NULL;
@@ -540,6 +514,22 @@ static PyObject *Result_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
             goto error;
         }
     }
+    return src;
+error:
+    Py_DECREF(src);
+    return NULL;
+}
+
+/* AppInfo(mapping=None, /, **fields): the dict-backed form, used by
+ * unpickling and by code that builds results itself. Missing fields are
+ * None; unknown ones are an error so that typos do not pass silently. */
+static PyObject *Result_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    const typeinfo *ti = typeinfo_of(tp);
+    PyObject *src, *values = NULL;
+    Result *r;
+
+    if ((src = pf_py_fields_arg(ti, args, kwds)) == NULL) return NULL;
     if ((values = PyDict_New()) == NULL) goto error;
     for (size_t i = 0; i < ti->nfields; i++) {
         const field *f = &ti->fields[i];
@@ -553,7 +543,7 @@ static PyObject *Result_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
             for (Py_ssize_t j = 0; j < n; j++) {
                 PyObject *p = PyList_GET_ITEM(val, j);
                 PyObject *c = Py_TYPE(p) == pf_state_of_type(tp)->Permission_Type
-                                  ? Result_to_dict(p, NULL)
+                                  ? to_dict(p)
                                   : copy_plain(p, 0);
                 if (c == NULL) {
                     Py_DECREF(plain);
@@ -569,7 +559,6 @@ static PyObject *Result_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
         if (rc < 0) goto error;
     }
     if ((r = PyObject_GC_New(Result, tp)) == NULL) goto error;
-    r->ti = ti;
     r->owner = NULL;
     r->data = NULL;
     r->values = values;   /* steals the reference */
@@ -638,37 +627,13 @@ static PyMethodDef Result_methods[] = {
 /* Public constructors and type creation                                    */
 /* ------------------------------------------------------------------------ */
 
-PyObject *pf_py_app_from_block(pf_state *st, PyObject *block)
-{
-    return result_new_owned(st->AppInfo_Type, &app_ti, block,
-                            ((Block *)block)->ptr);
-}
-
-PyObject *pf_py_items_from_block(pf_state *st, PyObject *block)
-{
-    const pf_list *l = ((Block *)block)->ptr;
-    PyObject *list = PyList_New((Py_ssize_t)l->count);
-    if (list == NULL) return NULL;
-    for (size_t i = 0; i < l->count; i++) {
-        PyObject *o = result_new_owned(st->SearchResult_Type, &item_ti, block,
-                                       &l->items[i]);
-        if (o == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, o);   /* steals o */
-    }
-    return list;
-}
-
-PyObject *pf_py_reviews_from_block(pf_state *st, PyObject *block)
+static PyObject *reviews_tuple(pf_state *st, PyObject *block)
 {
     const pf_reviews *rv = ((Block *)block)->ptr;
     PyObject *list = PyList_New((Py_ssize_t)rv->count), *token;
     if (list == NULL) return NULL;
     for (size_t i = 0; i < rv->count; i++) {
-        PyObject *o = result_new_owned(st->Review_Type, &review_ti, block,
-                                       &rv->items[i]);
+        PyObject *o = result_new_owned(st->Review_Type, block, &rv->items[i]);
         if (o == NULL) {
             Py_DECREF(list);
             return NULL;
@@ -682,28 +647,40 @@ PyObject *pf_py_reviews_from_block(pf_state *st, PyObject *block)
     return Py_BuildValue("(NN)", list, token);   /* steals both */
 }
 
-static PyTypeObject *make_type(PyObject *mod, typeinfo *ti, const char *doc,
-                               int with_len)
+PyObject *pf_py_result_new(pf_state *st, pf_kind kind, void *ptr)
 {
-    PyType_Slot slots[] = {
-        {Py_tp_dealloc, Result_dealloc},
-        {Py_tp_traverse, Result_traverse},
-        {Py_tp_clear, Result_clear},
-        {Py_tp_new, Result_new},
+    PyObject *block, *res;
+    if (kind == PF_KIND_LIST || kind == PF_KIND_SEARCH)
+        return pf_py_items_new(st, ptr);
+    if ((block = block_new(st, kind, ptr)) == NULL) return NULL;
+    if (kind == PF_KIND_APP)
+        res = result_new_owned(st->AppInfo_Type, block, ((Block *)block)->ptr);
+    else
+        res = reviews_tuple(st, block);
+    Py_DECREF(block);
+    return res;
+}
+
+PyTypeObject *pf_py_make_type(PyObject *mod, typeinfo *ti, const char *doc,
+                              const PyType_Slot *own, int basicsize,
+                              int itemsize, unsigned int flags)
+{
+    PyType_Slot slots[16] = {
         {Py_tp_repr, Result_repr},
         {Py_tp_richcompare, Result_richcompare},
         {Py_tp_hash, PyObject_HashNotImplemented},
         {Py_tp_methods, Result_methods},
         {Py_tp_getset, ti->getset},
         {Py_tp_doc, (void *)doc},
-        {with_len ? Py_sq_length : 0, with_len ? Permission_len : NULL},
-        {0, NULL},
     };
+    size_t ns = 6;
+    for (; own->slot != 0 && ns < NF(slots) - 1; own++) slots[ns++] = *own;
+    slots[ns] = (PyType_Slot){0, NULL};
     PyType_Spec spec = {
         .name = ti->qualname,
-        .basicsize = sizeof(Result),
-        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
-                 Py_TPFLAGS_IMMUTABLETYPE,
+        .basicsize = basicsize,
+        .itemsize = itemsize,
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | flags,
         .slots = slots,
     };
     PyObject *names = NULL, *tp = NULL;
@@ -741,20 +718,32 @@ error:
     return NULL;
 }
 
+static PyTypeObject *make_result_type(PyObject *mod, typeinfo *ti,
+                                      const char *doc, int with_len)
+{
+    PyType_Slot own[6] = {
+        {Py_tp_dealloc, Result_dealloc},
+        {Py_tp_traverse, Result_traverse},
+        {Py_tp_clear, Result_clear},
+        {Py_tp_new, Result_new},
+    };   /* the rest is zero: the sentinel */
+    if (with_len) own[4] = (PyType_Slot){Py_sq_length, Permission_len};
+    return pf_py_make_type(mod, ti, doc, own, sizeof(Result), 0,
+                           Py_TPFLAGS_HAVE_GC);
+}
+
 int pf_py_types_init(PyObject *mod, pf_state *st)
 {
     st->Block_Type = (PyTypeObject *)PyType_FromModuleAndSpec(mod, &Block_spec, NULL);
     if (st->Block_Type == NULL) return -1;
-    st->AppInfo_Type = make_type(mod, &app_ti,
+    st->AppInfo_Type = make_result_type(mod, &app_ti,
         "App details. Attributes follow the JSON schema of `playfast parse`; "
         "absent values are None.", 0);
     if (st->AppInfo_Type == NULL) return -1;
-    st->SearchResult_Type = make_type(mod, &item_ti,
-        "One entry of a top chart or of search results.", 0);
-    if (st->SearchResult_Type == NULL) return -1;
-    st->Review_Type = make_type(mod, &review_ti, "One user review.", 0);
+    if (pf_py_item_init(mod, st) < 0) return -1;
+    st->Review_Type = make_result_type(mod, &review_ti, "One user review.", 0);
     if (st->Review_Type == NULL) return -1;
-    st->Permission_Type = make_type(mod, &perm_ti,
+    st->Permission_Type = make_result_type(mod, &perm_ti,
         "A permission group and the permissions in it; len() counts them.", 1);
     if (st->Permission_Type == NULL) return -1;
     if (PyModule_AddType(mod, st->AppInfo_Type) < 0 ||

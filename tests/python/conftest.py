@@ -17,9 +17,11 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
-# The in-tree build (python/playfast/_core*.so) comes first; `server` is a
-# package at the repository root.
-for p in (os.path.join(ROOT, "python"), ROOT):
+# The in-tree build (python/playfast/_core*.so) comes first, unless
+# PLAYFAST_PYTHONPATH names another build (make test-python-asan); `server`
+# is a package at the repository root.
+PACKAGE_DIR = os.environ.get("PLAYFAST_PYTHONPATH") or os.path.join(ROOT, "python")
+for p in (PACKAGE_DIR, ROOT):
     if p not in sys.path:
         sys.path.insert(0, p)
 

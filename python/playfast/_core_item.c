@@ -1,0 +1,447 @@
+/*
+ * _core_item.c -- SearchResult: one packed, self-contained object each.
+ *
+ * Programs keep tens of thousands of chart entries and search results, so
+ * what one costs matters (issue 4: 10,000 of them within 15 MB). A
+ * SearchResult is therefore a single variable-size object that holds all of
+ * its fields, and nothing else:
+ *
+ *   head  the scalars (score, price, free, min_installs) in fixed slots; a
+ *         bit per string that is None; a bit per string stored without its
+ *         usual prefix; whether the long text is compressed
+ *   text  the short strings as NUL-terminated UTF-8 in field order, without
+ *         their prefix when they have it (the details URL, the image host);
+ *         then the one F_TEXT field (summary), last and unterminated,
+ *         compressed with zstd when that makes it smaller
+ *
+ * On chart and search cards the summary is the app's whole store
+ * description: 2.2 KB of UTF-8 on average in the recordings, and about
+ * 6 KB as a str, since the emoji in most descriptions make CPython store
+ * every character in 2 or 4 bytes. Compressed it is about 1.1 KB, and a
+ * whole SearchResult about 1.4 KB. Attributes are decoded when read; the
+ * summary costs a decompression of a few microseconds.
+ *
+ * Packing is plain C on a pf_list: pf_py_items_new() runs it with the GIL
+ * released, then only copies each packed record into its object.
+ */
+#include "_core.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#define PK_ZLEVEL 1      /* zstd level: ~1.1 KB for 2.2 KB, 3 times as fast as zlib */
+#define PK_ZMIN 128      /* shorter texts gain too little to compress */
+#define PK_NNUM 4        /* scalar slots */
+#define PK_NSTR 16       /* string slots (bits of pk_head.none) */
+
+static const field item_fields[] = {
+    FLD(pf_item, app_id, F_STR), FLD(pf_item, url, F_STR),
+    FLD(pf_item, title, F_STR), FLD(pf_item, developer, F_STR),
+    FLD(pf_item, developer_id, F_STR), FLD(pf_item, icon, F_STR),
+    FLD(pf_item, score, F_DBL), FLD(pf_item, score_text, F_STR),
+    FLD(pf_item, price, F_DBL), FLD(pf_item, free, F_BOOL),
+    FLD(pf_item, currency, F_STR), FLD(pf_item, price_text, F_STR),
+    FLD(pf_item, summary, F_TEXT), FLD(pf_item, genre, F_STR),
+    FLD(pf_item, installs, F_STR), FLD(pf_item, min_installs, F_I64),
+};
+
+static const char *const item_repr[] = {"app_id", "title", "developer", "score", NULL};
+static PyGetSetDef item_getset[NF(item_fields) + 1];
+
+static PyObject *item_get_field(pf_state *st, PyObject *self, const field *f,
+                                int as_dict);
+
+typeinfo pf_py_item_ti = {"SearchResult", "playfast._core.SearchResult", item_fields, NF(item_fields), item_repr, item_getset, NULL, item_get_field};
+
+/* Prefixes most values of a field share, left out when stored. */
+static const struct {
+    const char *field, *prefix;
+} prefixes[] = {
+    {"url", "https://play.google.com/store/apps/details?id="},
+    {"icon", "https://play-lh.googleusercontent.com/"},
+};
+
+/* Where each field lives, worked out from item_fields at init (identically
+ * by every interpreter): a scalar slot, or a string slot with the F_TEXT
+ * field last. */
+static struct {
+    int slot[NF(item_fields)];
+    const char *prefix[PK_NSTR];
+    size_t prefix_len[PK_NSTR];
+} L;
+
+typedef union {
+    double d;              /* F_DBL */
+    int64_t i;             /* F_I64 */
+    signed char b;         /* F_BOOL */
+} pk_num;
+
+typedef struct {
+    pk_num num[PK_NNUM];
+    uint16_t none;         /* bit s: string slot s is None */
+    uint16_t cut;          /* bit s: string s is stored without its prefix */
+    uint8_t zstd;          /* the F_TEXT string is a zstd frame */
+} pk_head;
+
+typedef struct {
+    PyObject_VAR_HEAD      /* ob_size: bytes in text[] */
+    pk_head h;
+    char text[];
+} Item;
+
+/* A packed record is a pk_head followed by the text, as in an Item. */
+_Static_assert(offsetof(Item, text) == offsetof(Item, h) + sizeof(pk_head),
+               "Item.text must follow Item.h");
+
+/* ------------------------------------------------------------------------ */
+/* Packing (no Python API: runs without the GIL)                            */
+/* ------------------------------------------------------------------------ */
+
+#define STR_AT(it, f) (*(const char *const *)((const char *)(it) + (f)->off))
+
+/* The most bytes item_pack() can write for it. */
+static size_t item_bound(const pf_item *it)
+{
+    size_t n = sizeof(pk_head);
+    for (size_t i = 0; i < NF(item_fields); i++) {
+        const field *f = &item_fields[i];
+        const char *s;
+        if ((f->type != F_STR && f->type != F_TEXT) || (s = STR_AT(it, f)) == NULL)
+            continue;
+        n += f->type == F_TEXT ? ZSTD_compressBound(strlen(s)) : strlen(s) + 1;
+    }
+    return n;
+}
+
+/* Write the record of one item at dst (room for item_bound() bytes) and
+ * return its size. z may be NULL (out of memory): the text stays as it is. */
+static size_t item_pack(ZSTD_CCtx *z, const pf_item *it, char *dst)
+{
+    pk_head h;
+    char *p = dst + sizeof h;
+    const char *text = NULL;
+
+    memset(&h, 0, sizeof h);
+    for (size_t i = 0; i < NF(item_fields); i++) {
+        const field *f = &item_fields[i];
+        const char *at = (const char *)it + f->off, *v;
+        int s = L.slot[i];
+        size_t n;
+        switch (f->type) {
+        case F_DBL: h.num[s].d = *(const double *)at; break;
+        case F_I64: h.num[s].i = *(const int64_t *)at; break;
+        case F_BOOL: h.num[s].b = *(const signed char *)at; break;
+        case F_STR:
+        case F_TEXT:
+            if ((v = *(const char *const *)at) == NULL) {
+                h.none |= (uint16_t)(1u << s);
+            } else if (f->type == F_TEXT) {
+                text = v;
+            } else {
+                if (L.prefix[s] && strncmp(v, L.prefix[s], L.prefix_len[s]) == 0) {
+                    v += L.prefix_len[s];
+                    h.cut |= (uint16_t)(1u << s);
+                }
+                n = strlen(v) + 1;
+                memcpy(p, v, n);
+                p += n;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (text != NULL) {
+        size_t n = strlen(text), zn = 0;
+        if (z != NULL && n >= PK_ZMIN)
+            zn = ZSTD_compressCCtx(z, p, ZSTD_compressBound(n), text, n, PK_ZLEVEL);
+        if (zn != 0 && !ZSTD_isError(zn) && zn < n) {
+            h.zstd = 1;
+            p += zn;
+        } else {
+            memcpy(p, text, n);
+            p += n;
+        }
+    }
+    memcpy(dst, &h, sizeof h);
+    return (size_t)(p - dst);
+}
+
+/* Every item of a list, packed: record i is data[end[i-1] .. end[i]). */
+struct pf_py_packed {
+    size_t count;
+    size_t *end;
+    char *data;
+};
+
+void pf_py_packed_free(pf_py_packed *p)
+{
+    if (p == NULL) return;
+    free(p->end);
+    free(p->data);
+    free(p);
+}
+
+pf_py_packed *pf_py_pack(pf_list *l)
+{
+    size_t total = 0, pos = 0;
+    pf_py_packed *p = calloc(1, sizeof *p);
+    ZSTD_CCtx *z;
+
+    if (p == NULL) return NULL;
+    for (size_t i = 0; i < l->count; i++) total += item_bound(&l->items[i]);
+    p->count = l->count;
+    p->data = malloc(total ? total : 1);
+    p->end = malloc((l->count ? l->count : 1) * sizeof *p->end);
+    if (p->data == NULL || p->end == NULL) {
+        pf_py_packed_free(p);
+        return NULL;
+    }
+    z = ZSTD_createCCtx();
+    for (size_t i = 0; i < l->count; i++) {
+        pos += item_pack(z, &l->items[i], p->data + pos);
+        p->end[i] = pos;
+    }
+    ZSTD_freeCCtx(z);
+    pf_list_free(l);
+    return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Objects                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static PyObject *item_from_record(PyTypeObject *tp, const char *rec, size_t size)
+{
+    Item *o = PyObject_NewVar(Item, tp, (Py_ssize_t)(size - sizeof(pk_head)));
+    if (o == NULL) return NULL;
+    memcpy(&o->h, rec, size);   /* the head, then the text */
+    return (PyObject *)o;
+}
+
+PyObject *pf_py_items_from_packed(pf_state *st, pf_py_packed *p)
+{
+    PyObject *list = PyList_New((Py_ssize_t)p->count);
+    for (size_t i = 0; list != NULL && i < p->count; i++) {
+        size_t start = i ? p->end[i - 1] : 0;
+        PyObject *o = item_from_record(st->SearchResult_Type, p->data + start,
+                                       p->end[i] - start);
+        if (o == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, o);   /* steals o */
+    }
+    pf_py_packed_free(p);
+    return list;
+}
+
+PyObject *pf_py_items_new(pf_state *st, pf_list *l)
+{
+    pf_py_packed *p;
+
+    Py_BEGIN_ALLOW_THREADS
+    if ((p = pf_py_pack(l)) == NULL) pf_list_free(l);
+    Py_END_ALLOW_THREADS
+    if (p == NULL) return PyErr_NoMemory();
+    return pf_py_items_from_packed(st, p);
+}
+
+static void Item_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+/* Start of string slot s, which is not None. */
+static const char *item_text_at(const Item *it, int s)
+{
+    const char *p = it->text;
+    for (int j = 0; j < s; j++)
+        if (!(it->h.none >> j & 1)) p += strlen(p) + 1;
+    return p;
+}
+
+static PyObject *with_prefix(const char *prefix, size_t plen, const char *rest)
+{
+    size_t rlen = strlen(rest);
+    char local[512], *buf = plen + rlen <= sizeof local ? local : PyMem_Malloc(plen + rlen);
+    PyObject *s;
+    if (buf == NULL) return PyErr_NoMemory();
+    memcpy(buf, prefix, plen);
+    memcpy(buf + plen, rest, rlen);
+    s = pf_py_str(buf, plen + rlen);
+    if (buf != local) PyMem_Free(buf);
+    return s;
+}
+
+static PyObject *decompressed(const field *f, const char *p, size_t n)
+{
+    unsigned long long size = ZSTD_getFrameContentSize(p, n);
+    PyObject *s = NULL;
+    char *buf;
+    size_t got;
+
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+        size > (unsigned long long)PY_SSIZE_T_MAX) {
+        return PyErr_Format(PyExc_ValueError,
+                            "SearchResult.%s: the stored text is damaged", f->name);
+    }
+    if ((buf = PyMem_Malloc(size ? (size_t)size : 1)) == NULL) return PyErr_NoMemory();
+    got = ZSTD_decompress(buf, (size_t)size, p, n);
+    if (ZSTD_isError(got) || got != size)
+        PyErr_Format(PyExc_ValueError, "SearchResult.%s: the stored text is damaged (%s)",
+                     f->name, ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
+    else
+        s = pf_py_str(buf, got);
+    PyMem_Free(buf);
+    return s;
+}
+
+static PyObject *item_get_field(pf_state *st, PyObject *self, const field *f,
+                                int as_dict)
+{
+    const Item *it = (const Item *)self;
+    int s = L.slot[f - item_fields];
+    const char *p;
+
+    if (f->type != F_STR && f->type != F_TEXT)
+        return pf_py_scalar(f->type, &it->h.num[s]);
+    if (it->h.none >> s & 1) Py_RETURN_NONE;
+    p = item_text_at(it, s);
+    if (f->type == F_TEXT) {
+        size_t n = (size_t)(it->text + Py_SIZE(it) - p);
+        return it->h.zstd ? decompressed(f, p, n) : pf_py_str(p, n);
+    }
+    if (it->h.cut >> s & 1) return with_prefix(L.prefix[s], L.prefix_len[s], p);
+    return pf_py_str(p, strlen(p));
+}
+
+/* ------------------------------------------------------------------------ */
+/* SearchResult(mapping=None, /, **fields)                                  */
+/* ------------------------------------------------------------------------ */
+
+static int type_error(const field *f, const char *want, PyObject *v)
+{
+    PyErr_Format(PyExc_TypeError, "SearchResult.%s must be %s or None, not %.100s",
+                 f->name, want, Py_TYPE(v)->tp_name);
+    return -1;
+}
+
+/* Store Python value v (None: absent) as field f of a pf_item, at `at`.
+ * Strings point into v, which the caller keeps alive. */
+static int value_in(const field *f, PyObject *v, char *at)
+{
+    switch (f->type) {
+    case F_STR:
+    case F_TEXT: {
+        const char *s = NULL;
+        Py_ssize_t n = 0;
+        if (v != Py_None) {
+            if (!PyUnicode_Check(v)) return type_error(f, "str", v);
+            if ((s = PyUnicode_AsUTF8AndSize(v, &n)) == NULL) return -1;
+            if (strlen(s) != (size_t)n) {
+                PyErr_Format(PyExc_ValueError,
+                             "SearchResult.%s contains a NUL character", f->name);
+                return -1;
+            }
+        }
+        *(const char **)at = s;
+        return 0;
+    }
+    case F_DBL: {
+        double d = NAN;
+        if (v != Py_None) {
+            if (PyBool_Check(v) || !(PyFloat_Check(v) || PyLong_Check(v)))
+                return type_error(f, "a number", v);
+            if ((d = PyFloat_AsDouble(v)) == -1.0 && PyErr_Occurred()) return -1;
+        }
+        *(double *)at = d;
+        return 0;
+    }
+    case F_I64: {
+        long long i = PF_NULL_INT;
+        if (v != Py_None) {
+            if (PyBool_Check(v) || !PyLong_Check(v)) return type_error(f, "int", v);
+            if ((i = PyLong_AsLongLong(v)) == -1 && PyErr_Occurred()) return -1;
+        }
+        *(int64_t *)at = (int64_t)i;
+        return 0;
+    }
+    case F_BOOL:
+        if (v != Py_None && !PyBool_Check(v)) return type_error(f, "bool", v);
+        *(signed char *)at = v == Py_None ? PF_NULL_BOOL : (signed char)(v == Py_True);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Builds the packed form from Python values: used by unpickling and by code
+ * that makes results itself. Missing fields are None; unknown ones, and
+ * values of the wrong type, are errors. */
+static PyObject *Item_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    PyObject *src = pf_py_fields_arg(&pf_py_item_ti, args, kwds), *res = NULL;
+    ZSTD_CCtx *z;
+    pf_item it;
+    char *buf;
+
+    if (src == NULL) return NULL;
+    memset(&it, 0, sizeof it);
+    for (size_t i = 0; i < NF(item_fields); i++) {
+        const field *f = &item_fields[i];
+        PyObject *v = PyDict_GetItemString(src, f->name);   /* borrowed */
+        if (value_in(f, v ? v : Py_None, (char *)&it + f->off) < 0) goto done;
+    }
+    if ((buf = PyMem_Malloc(item_bound(&it))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    z = ZSTD_createCCtx();
+    res = item_from_record(tp, buf, item_pack(z, &it, buf));
+    ZSTD_freeCCtx(z);
+    PyMem_Free(buf);
+done:
+    Py_DECREF(src);
+    return res;
+}
+
+int pf_py_item_init(PyObject *mod, pf_state *st)
+{
+    static const PyType_Slot own[] = {
+        {Py_tp_dealloc, Item_dealloc},
+        {Py_tp_new, Item_new},
+        {0, NULL},
+    };
+    int nstr = 0, nnum = 0;
+    size_t text = NF(item_fields);
+
+    for (size_t i = 0; i < NF(item_fields); i++) {
+        enum ftype t = item_fields[i].type;
+        if (t == F_TEXT) text = i;
+        else if (t == F_STR) L.slot[i] = nstr++;
+        else L.slot[i] = nnum++;
+    }
+    if (text < NF(item_fields)) L.slot[text] = nstr++;
+    if (nstr > PK_NSTR || nnum > PK_NNUM) {
+        PyErr_SetString(PyExc_SystemError, "SearchResult: too many fields to pack");
+        return -1;
+    }
+    for (size_t p = 0; p < NF(prefixes); p++) {
+        for (size_t i = 0; i < NF(item_fields); i++) {
+            if (strcmp(item_fields[i].name, prefixes[p].field) == 0) {
+                L.prefix[L.slot[i]] = prefixes[p].prefix;
+                L.prefix_len[L.slot[i]] = strlen(prefixes[p].prefix);
+            }
+        }
+    }
+    st->SearchResult_Type = pf_py_make_type(mod, &pf_py_item_ti,
+        "One entry of a top chart or of search results.", own,
+        (int)offsetof(Item, text), 1, 0);
+    return st->SearchResult_Type == NULL ? -1 : 0;
+}
