@@ -137,7 +137,11 @@ def find_app_id(inner):
 
 
 def find_chart(inner):
-    """(collection, category) of a vyAe2 request: the [2, coll, cat] list."""
+    """(collection, category) of a vyAe2 request: the [2, coll, cat] list.
+
+    It closes the request, after ~4,000 nodes of field masks, so the walk
+    goes from the end: in document order it cost ~1 ms a request, most of
+    the server's CPU when a benchmark sends 50 charts at once."""
     stack = [inner]
     while stack:
         node = stack.pop()
@@ -145,7 +149,7 @@ def find_chart(inner):
             if (len(node) == 3 and node[0] == 2 and isinstance(node[1], str)
                     and isinstance(node[2], str)):
                 return node[1], node[2]
-            stack.extend(reversed(node))
+            stack.extend(node)
     return None, None
 
 
