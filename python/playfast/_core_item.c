@@ -27,6 +27,7 @@
 #include "_core.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,38 @@ static size_t item_pack(ZSTD_CCtx *z, const pf_item *it, char *dst)
     return (size_t)(p - dst);
 }
 
+/* One compression context per thread, kept for the thread's life: making
+ * one costs more than compressing a few descriptions with it. */
+static pthread_key_t cctx_key;
+static int cctx_key_ok;
+static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
+
+static void cctx_destroy(void *z)
+{
+    ZSTD_freeCCtx(z);
+}
+
+static void cctx_key_init(void)
+{
+    cctx_key_ok = pthread_key_create(&cctx_key, cctx_destroy) == 0;
+}
+
+/* This thread's context, or NULL out of memory (texts then stay as they
+ * are). */
+static ZSTD_CCtx *thread_cctx(void)
+{
+    ZSTD_CCtx *z;
+    pthread_once(&cctx_once, cctx_key_init);
+    if (!cctx_key_ok) return NULL;
+    if ((z = pthread_getspecific(cctx_key)) == NULL &&
+        (z = ZSTD_createCCtx()) != NULL &&
+        pthread_setspecific(cctx_key, z) != 0) {
+        ZSTD_freeCCtx(z);
+        z = NULL;
+    }
+    return z;
+}
+
 /* Every item of a list, packed: record i is data[end[i-1] .. end[i]). */
 struct pf_py_packed {
     size_t count;
@@ -200,12 +233,11 @@ pf_py_packed *pf_py_pack(pf_list *l)
         pf_py_packed_free(p);
         return NULL;
     }
-    z = ZSTD_createCCtx();
+    z = thread_cctx();
     for (size_t i = 0; i < l->count; i++) {
         pos += item_pack(z, &l->items[i], p->data + pos);
         p->end[i] = pos;
     }
-    ZSTD_freeCCtx(z);
     pf_list_free(l);
     return p;
 }
@@ -387,7 +419,6 @@ static int value_in(const field *f, PyObject *v, char *at)
 static PyObject *Item_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
 {
     PyObject *src = pf_py_fields_arg(&pf_py_item_ti, args, kwds), *res = NULL;
-    ZSTD_CCtx *z;
     pf_item it;
     char *buf;
 
@@ -402,9 +433,7 @@ static PyObject *Item_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
         PyErr_NoMemory();
         goto done;
     }
-    z = ZSTD_createCCtx();
-    res = item_from_record(tp, buf, item_pack(z, &it, buf));
-    ZSTD_freeCCtx(z);
+    res = item_from_record(tp, buf, item_pack(thread_cctx(), &it, buf));
     PyMem_Free(buf);
 done:
     Py_DECREF(src);

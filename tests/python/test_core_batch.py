@@ -349,6 +349,34 @@ def test_cancel_yields_cancelled(pf, replay_factory):
     assert all(isinstance(v, _core.CancelledError) for v in out.values())
 
 
+def test_cancel_from_another_thread_while_lists_stream(pf, replay_factory, fixture_bytes):
+    # Lists are packed on the engine's workers. A cancel from another thread
+    # ends the request in flight and those never started, and the thread
+    # waiting inside the iterator yields them at once.
+    rp = replay_factory("--fill", "--latency", "1")
+    use(rp, concurrency=1)
+    want = _core.parse_batchexecute_list_response(fixture_bytes(CHART))
+    it = _core.iter_list_batch([("GAME", "topselling_free", "en", c) for c in
+                                ("us", "gb", "de", "fr", "jp")])
+    out, first = {}, threading.Event()
+
+    def consume():
+        for i, v in it:
+            out[i] = v
+            first.set()
+
+    th = threading.Thread(target=consume)
+    th.start()
+    assert first.wait(30)
+    t0 = time.perf_counter()
+    it.cancel()                 # the consumer now waits for request 1
+    th.join(30)
+    assert time.perf_counter() - t0 < 0.5
+    assert out[0] == want
+    assert sorted(out) == [0, 1, 2, 3, 4]
+    assert all(isinstance(out[i], _core.CancelledError) for i in range(1, 5))
+
+
 # ---------------------------------------------------------------- GIL, Ctrl-C, threads
 
 
