@@ -27,7 +27,8 @@ if __package__ in (None, ""):
 from server import http1  # noqa: E402
 from server.policy import FaultPlan, Latency, RateLimiter, make_rng  # noqa: E402
 from server.recordings import (HTML, JSON, Body, Recordings, find_app_id,  # noqa: E402
-                               find_chart, find_review_token, parse_freq, wrb_null)
+                               find_chart_text, find_review_token, inner_json, parse_freq,
+                               wrb_null)
 
 BATCH_PATH = "/_/PlayStoreUi/data/batchexecute"
 LOG_KEEP = 2000
@@ -331,7 +332,7 @@ class ReplayServer:
 
     def _batch(self, req, entry):
         rec = self.rec
-        calls = parse_freq(req.body)
+        calls = parse_freq(req.body, text=True)
         if not calls:
             # Fall back on the URL's rpcids when the body did not parse.
             rpc = (req.arg("rpcids") or "").split(",")[0]
@@ -339,15 +340,16 @@ class ReplayServer:
         if not calls:
             entry["rpc"] = None
             return 400, BAD_REQUEST
-        rpc, inner = calls[0]
+        rpc, text = calls[0]
         entry["rpc"] = rpc
         self.st["by_rpc"][rpc] = self.st["by_rpc"].get(rpc, 0) + 1
         if rpc == "vyAe2":
-            coll, cat = find_chart(inner)
+            coll, cat = find_chart_text(text) if text is not None else (None, None)
             entry["chart"] = [coll, cat]
             if self.fill or (coll, cat) == rec.chart_key:
                 return 200, rec.chart
             return 200, wrb_null(rpc)
+        inner = inner_json(text) if text is not None else None
         if rpc in ("UsvDTd", "oCPfdb"):
             token = find_review_token(inner)
             entry["app_id"] = find_app_id(inner)

@@ -11,7 +11,7 @@
  *  - Freed buffers are kept for reuse while live plus spare stay within the
  *    budget: mapping fresh pages costs a page fault per 4 KiB, which for a
  *    1.2 MB page is more CPU than the parse itself. The loop drops the
- *    spares when the client goes idle.
+ *    spares once the client has been idle for SPARE_KEEP_S (client.c).
  *  - The client has a budget for live body bytes. A transfer whose first
  *    bytes arrive while the budget is spent is paused (client.c) until
  *    earlier bodies have been parsed and freed. A transfer that already

@@ -90,7 +90,14 @@ typedef struct loop {
     pf__bucket bucket;
     unsigned seed;
     unsigned cancel_seen;
+    double idle_since;           /* when the client went idle; 0: busy */
 } loop;
+
+/* Spare body buffers outlive a short idle spell: a program that runs one
+ * batch after another (a country at a time, say) would otherwise map and
+ * fault in every body afresh, which for a 1 MB page costs about what
+ * parsing it does. After this long idle they go back to the OS. */
+#define SPARE_KEEP_S 2.0
 
 static void push_waiting(loop *L, pf__xfer *x)
 {
@@ -468,7 +475,12 @@ static void *loop_main(void *arg)
         int idle = c->active == 0;
         pthread_mutex_unlock(&c->mu);
         if (quit) break;
-        if (idle) pf__body_spares_free(c); /* give the RSS back */
+        if (!idle)
+            L.idle_since = 0;
+        else if (L.idle_since == 0)
+            L.idle_since = pf__now();
+        else if (pf__now() - L.idle_since >= SPARE_KEEP_S)
+            pf__body_spares_free(c); /* give the RSS back */
         for (pf__xfer *x = ready, *nx; x; x = nx) {
             nx = x->next;
             x->due = 0;

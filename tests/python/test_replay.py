@@ -25,7 +25,7 @@ sys.path.insert(0, ROOT)
 from server.harness import ReplayProcess  # noqa: E402
 from server.policy import Latency, RateLimiter  # noqa: E402
 from server.recordings import (Recordings, find_app_id, find_chart,  # noqa: E402
-                               find_review_token, parse_freq)
+                               find_chart_text, find_review_token, parse_freq)
 from server.replay import ReplayServer  # noqa: E402
 
 FIX = os.path.join(ROOT, "tests", "fixtures")
@@ -308,6 +308,13 @@ def test_freq_parsing_is_robust():
     calls = parse_freq(body)
     assert calls[0][0] == "vyAe2" and find_chart(calls[0][1]) == ("a", "B")
     assert parse_freq(b"f.req=%5Bnot json") == [] and parse_freq(b"") == []
+    # The text form the server uses for charts: the same answer, also for
+    # the body playfast itself sends, and for JSON spaced differently.
+    rpc, text = parse_freq(body, text=True)[0]
+    assert rpc == "vyAe2" and isinstance(text, str) and find_chart_text(text) == ("a", "B")
+    spaced = json.dumps(chart_inner("topgrossing", "GAME_ACTION"), indent=1)
+    assert find_chart_text(spaced) == ("topgrossing", "GAME_ACTION")
+    assert find_chart_text("[1,2]") == (None, None) and find_chart_text("not json") == (None, None)
 
 
 # ---------------------------------------------------------------- HTTP behaviour
