@@ -304,6 +304,32 @@ typedef struct pf_request {
 PF_EXPORT void pf_request_init(pf_request *req, pf_kind kind);
 
 /* ------------------------------------------------------------------------ */
+/* Request builders, for callers with their own HTTP client                 */
+/* ------------------------------------------------------------------------ */
+
+/* One HTTP exchange: GET url when body is NULL, else POST body to url with
+ * "Content-Type: application/x-www-form-urlencoded;charset=UTF-8". */
+typedef struct pf_http_request {
+    char *url;
+    char *body;
+    size_t body_len;
+} pf_http_request;
+
+/**
+ * The exchange the engine would send for req against base_url (NULL: as
+ * the client: $PLAYFAST_BASE_URL, else the live store). It asks for one
+ * page: for reviews, req->num is the page size
+ * (0 or more than 150: 150) and req->token the page wanted. Parse what comes
+ * back with the pf_parse_* function of the kind.
+ * @return PF_OK with *out filled (free it with pf_http_request_cleanup),
+ *         PF_EINVAL when a required field is missing or out of range,
+ *         PF_ENOMEM. *out is zeroed on failure.
+ */
+PF_EXPORT pf_code pf_request_build(const pf_request *req, const char *base_url,
+                                   pf_http_request *out);
+PF_EXPORT void pf_http_request_cleanup(pf_http_request *h);
+
+/* ------------------------------------------------------------------------ */
 /* Client                                                                   */
 /* ------------------------------------------------------------------------ */
 

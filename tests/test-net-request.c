@@ -290,6 +290,54 @@ TEST(invalid_requests)
     CHECK_INT(pf__http_build("http://h", &r, NULL, 0, NULL, &h), PF_EINVAL);
 }
 
+TEST(public_builder)
+{
+    /* pf_request_build is the engine's builder for one page, with the
+     * base URL resolved as the client resolves it. */
+    pf_request r;
+    pf_http_request h;
+    pf_request_init(&r, PF_KIND_REVIEWS);
+    r.app_id = "a.b";
+    r.token = "TOK";
+    r.num = 40;
+    unsetenv("PLAYFAST_BASE_URL");
+    CHECK_INT(pf_request_build(&r, NULL, &h), PF_OK);
+    const char *want = "https://play.google.com/_/PlayStoreUi/data/batchexecute?"
+                       "rpcids=UsvDTd&";
+    CHECK(!strncmp(h.url, want, strlen(want)));
+    char rpc[16];
+    char *inner = inner_of(h.body, rpc);
+    CHECK(strstr(inner, "[40,null,\"TOK\"]") != NULL);
+    free(inner);
+    pf_http_request_cleanup(&h);
+
+    r.num = 0;   /* 0, or more than a page: one full page */
+    r.token = NULL;
+    setenv("PLAYFAST_BASE_URL", "http://127.0.0.1:9", 1);
+    CHECK_INT(pf_request_build(&r, NULL, &h), PF_OK);
+    want = "http://127.0.0.1:9/_/";
+    CHECK(!strncmp(h.url, want, strlen(want)));
+    inner = inner_of(h.body, rpc);
+    CHECK(strstr(inner, "[150,null,null]") != NULL);
+    free(inner);
+    pf_http_request_cleanup(&h);
+    unsetenv("PLAYFAST_BASE_URL");
+
+    pf_request_init(&r, PF_KIND_APP);
+    r.app_id = "x.y";
+    CHECK_INT(pf_request_build(&r, "http://h", &h), PF_OK);
+    CHECK_STR(h.url, "http://h/store/apps/details?id=x.y&hl=en&gl=us");
+    CHECK(h.body == NULL && h.body_len == 0);
+    pf_http_request_cleanup(&h);
+
+    r.app_id = NULL;
+    CHECK_INT(pf_request_build(&r, "http://h", &h), PF_EINVAL);
+    CHECK(h.url == NULL && h.body == NULL);
+    CHECK_INT(pf_request_build(NULL, "http://h", &h), PF_EINVAL);
+    CHECK_INT(pf_request_build(&r, "http://h", NULL), PF_EINVAL);
+    pf_http_request_cleanup(NULL);
+}
+
 TEST(buf_cap_is_an_error)
 {
     pf__buf b;

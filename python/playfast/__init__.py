@@ -48,8 +48,11 @@ from playfast._core import (  # noqa: F401  (re-exported API)
     SearchResult,
     TimeoutError,
     UnsupportedLayoutError,
+    build_list_request_body,
+    build_reviews_request_body,
     client_stats,
     configure,
+    extract_continuation_token,
     fetch_and_parse_app,
     fetch_and_parse_apps_batch,
     fetch_and_parse_list,
@@ -65,6 +68,7 @@ from playfast._core import (  # noqa: F401  (re-exported API)
     parse_app_page,
     parse_batchexecute_list_response,
     parse_batchexecute_reviews_response,
+    parse_review_batch,
     parse_search_results,
 )
 

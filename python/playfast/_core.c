@@ -155,6 +155,77 @@ static PyObject *py_parse_reviews(PyObject *mod, PyObject *text)
     return parse_text(mod, text, NULL, PF_KIND_REVIEWS);
 }
 
+/* The original package's compatibility pair for reviews pages: the reviews
+ * alone, and the next page's token alone. */
+static PyObject *reviews_part(PyObject *mod, PyObject *text, Py_ssize_t part)
+{
+    PyObject *pair = parse_text(mod, text, NULL, PF_KIND_REVIEWS), *v;
+    if (pair == NULL) return NULL;
+    v = Py_NewRef(PyTuple_GET_ITEM(pair, part));
+    Py_DECREF(pair);
+    return v;
+}
+
+static PyObject *py_parse_review_batch(PyObject *mod, PyObject *text)
+{
+    return reviews_part(mod, text, 0);
+}
+
+static PyObject *py_extract_continuation_token(PyObject *mod, PyObject *text)
+{
+    return reviews_part(mod, text, 1);
+}
+
+/* ---- request bodies, for callers with their own HTTP client ---- */
+
+static PyObject *request_body(PyObject *mod, const pf_request *r)
+{
+    pf_http_request h;
+    pf_error err;
+    pf_code rc = pf_request_build(r, NULL, &h);
+    PyObject *body;
+
+    if (rc != PF_OK) {
+        memset(&err, 0, sizeof err);
+        err.code = rc;
+        err.offset = PF_NO_OFFSET;
+        snprintf(err.message, sizeof err.message, "%s",
+                 rc == PF_EINVAL ? "invalid request: a required field is "
+                                   "missing or out of range" : pf_strerror(rc));
+        return raise_parse_error(pf_state_of_module(mod), &err, rc);
+    }
+    body = PyUnicode_DecodeUTF8(h.body, (Py_ssize_t)h.body_len, "strict");
+    pf_http_request_cleanup(&h);
+    return body;
+}
+
+static PyObject *py_build_list_request_body(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"category", "collection", "num", NULL};
+    pf_request r;
+    pf_request_init(&r, PF_KIND_LIST);
+    r.num = 100;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "zz|i:build_list_request_body", kwlist,
+                                     &r.category, &r.collection, &r.num))
+        return NULL;
+    return request_body(mod, &r);
+}
+
+static PyObject *py_build_reviews_request_body(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"app_id", "sort", "continuation_token", "lang", "country",
+                             "count", NULL};
+    pf_request r;
+    int sort = PF_SORT_NEWEST;
+    pf_request_init(&r, PF_KIND_REVIEWS);
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "s|izzz$i:build_reviews_request_body",
+                                     kwlist, &r.app_id, &sort, &r.token, &r.lang,
+                                     &r.country, &r.num))
+        return NULL;
+    r.sort = (pf_sort)sort;
+    return request_body(mod, &r);
+}
+
 static PyMethodDef parse_methods[] = {
     {"parse_app_page", (PyCFunction)(void (*)(void))py_parse_app_page,
      METH_VARARGS | METH_KEYWORDS,
@@ -166,6 +237,27 @@ static PyMethodDef parse_methods[] = {
      "parse_batchexecute_list_response(text) -> list[SearchResult]"},
     {"parse_batchexecute_reviews_response", py_parse_reviews, METH_O,
      "parse_batchexecute_reviews_response(text) -> (list[Review], next_token | None)"},
+    {"parse_review_batch", py_parse_review_batch, METH_O,
+     "parse_review_batch(text) -> list[Review]\n"
+     "The reviews of a reviews response (the original package's name)."},
+    {"extract_continuation_token", py_extract_continuation_token, METH_O,
+     "extract_continuation_token(text) -> str | None\n"
+     "The next page's token of a reviews response; None on the last page."},
+    {"build_list_request_body", (PyCFunction)(void (*)(void))py_build_list_request_body,
+     METH_VARARGS | METH_KEYWORDS,
+     "build_list_request_body(category, collection, num=100) -> str\n"
+     "The form body to POST for a top chart, for your own HTTP client: to\n"
+     "https://play.google.com/_/PlayStoreUi/data/batchexecute?rpcids=vyAe2&hl=LANG&gl=COUNTRY\n"
+     "with Content-Type: application/x-www-form-urlencoded;charset=UTF-8.\n"
+     "category None means all apps. Parse the answer with\n"
+     "parse_batchexecute_list_response()."},
+    {"build_reviews_request_body", (PyCFunction)(void (*)(void))py_build_reviews_request_body,
+     METH_VARARGS | METH_KEYWORDS,
+     "build_reviews_request_body(app_id, sort=SORT_NEWEST, continuation_token=None,\n"
+     "                           lang='en', country='us', *, count=150) -> str\n"
+     "The form body to POST for one page of reviews (count <= 150), to\n"
+     "https://play.google.com/_/PlayStoreUi/data/batchexecute?rpcids=UsvDTd&hl=LANG&gl=COUNTRY.\n"
+     "Parse the answer with parse_batchexecute_reviews_response()."},
     {NULL, NULL, 0, NULL},
 };
 

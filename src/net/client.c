@@ -11,7 +11,6 @@
 
 #include "net.h"
 
-#define DEFAULT_BASE "https://play.google.com"
 #define DEFAULT_UA                                                          \
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like "      \
     "Gecko) Chrome/126.0.0.0 Safari/537.36"
@@ -619,10 +618,7 @@ pf_code pf_client_new(const pf_client_options *opt, pf_client **out,
     pthread_mutex_init(&c->spare_mu, NULL);
     c->body_est = 1 << 20; /* an app page is ~1.2 MB */
     c->opt = o;
-    const char *base = o.base_url;
-    if (base == NULL || !*base) base = getenv("PLAYFAST_BASE_URL");
-    if (base == NULL || !*base) base = DEFAULT_BASE;
-    c->base_url = strdup(base);
+    c->base_url = strdup(pf__base_url(o.base_url));
     c->user_agent = strdup(o.user_agent ? o.user_agent : DEFAULT_UA);
     c->proxy = dup_or_null(o.proxy);
     c->cacert = dup_or_null(o.cacert);

@@ -84,11 +84,11 @@ void pf__buf_cleanup(pf__buf *b);
 
 /* What one HTTP exchange needs. url and body are malloc'd; body is NULL
  * for GET. */
-typedef struct pf__http {
-    char *url;
-    char *body;
-    size_t body_len;
-} pf__http;
+typedef pf_http_request pf__http;
+
+/* The server to talk to: `given` when set, else $PLAYFAST_BASE_URL, else
+ * the live store. */
+const char *pf__base_url(const char *given);
 
 #define PF__REVIEWS_PAGE 150
 

@@ -369,3 +369,28 @@ void pf__http_cleanup(pf__http *h)
     free(h->body);
     memset(h, 0, sizeof *h);
 }
+
+/* ---- the public builder ------------------------------------------------ */
+
+const char *pf__base_url(const char *given)
+{
+    if (given == NULL || !*given) given = getenv("PLAYFAST_BASE_URL");
+    return given && *given ? given : "https://play.google.com";
+}
+
+pf_code pf_request_build(const pf_request *req, const char *base_url,
+                         pf_http_request *out)
+{
+    if (out == NULL) return PF_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (req == NULL) return PF_EINVAL;
+    int count = req->num > 0 && req->num < PF__REVIEWS_PAGE ? req->num
+                                                            : PF__REVIEWS_PAGE;
+    return pf__http_build(pf__base_url(base_url), req, NULL, count,
+                          req->token, out);
+}
+
+void pf_http_request_cleanup(pf_http_request *h)
+{
+    if (h != NULL) pf__http_cleanup(h);
+}

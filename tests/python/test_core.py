@@ -71,7 +71,9 @@ def test_module_surface():
                  "fetch_and_parse_reviews", "parse_app_page", "parse_search_results",
                  "parse_batchexecute_list_response", "parse_batchexecute_reviews_response",
                  "iter_apps_batch", "iter_list_batch", "iter_search_batch",
-                 "iter_reviews_batch", "configure"]:
+                 "iter_reviews_batch", "configure", "parse_review_batch",
+                 "extract_continuation_token", "build_list_request_body",
+                 "build_reviews_request_body"]:
         assert callable(getattr(_core, name)), name
         assert getattr(playfast, name) is getattr(_core, name)
     assert (_core.SORT_RELEVANT, _core.SORT_NEWEST, _core.SORT_RATING) == (1, 2, 3)

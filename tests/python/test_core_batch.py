@@ -377,6 +377,41 @@ def test_cancel_from_another_thread_while_lists_stream(pf, replay_factory, fixtu
     assert all(isinstance(out[i], _core.CancelledError) for i in range(1, 5))
 
 
+def test_own_http_client_with_built_bodies(pf, replay, fixture_bytes):
+    # The original package's way to use another HTTP client: build the body,
+    # POST it, parse the answer.
+    import urllib.request
+
+    def post(rpc, body):
+        req = urllib.request.Request(
+            replay.base_url + "/_/PlayStoreUi/data/batchexecute?rpcids=%s&hl=en&gl=us" % rpc,
+            data=body.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.read()
+
+    chart = post("vyAe2", _core.build_list_request_body("GAME", "topselling_free", 50))
+    assert _core.parse_batchexecute_list_response(chart) == \
+        _core.parse_batchexecute_list_response(fixture_bytes(CHART))
+    assert _core.build_list_request_body(None, "topselling_paid") != \
+        _core.build_list_request_body("GAME", "topselling_paid")
+    first = post("UsvDTd", _core.build_reviews_request_body(TRANSLATE_ID, _core.SORT_NEWEST,
+                                                            None, "en", "us"))
+    reviews, token = _core.parse_batchexecute_reviews_response(first)
+    assert len(reviews) == 150 and token
+    assert _core.parse_review_batch(first) == reviews
+    assert _core.extract_continuation_token(first) == token
+    second = post("UsvDTd", _core.build_reviews_request_body(TRANSLATE_ID, 2, token, count=40))
+    more = _core.parse_review_batch(second)
+    assert more and more[0] != reviews[0]
+    with pytest.raises(_core.InvalidArgumentError):
+        _core.build_reviews_request_body("", 2)
+    with pytest.raises(_core.InvalidArgumentError):
+        _core.build_list_request_body("GAME", "topselling_free", -1)
+    with pytest.raises(_core.ParseError):
+        _core.extract_continuation_token(b")]}'\n garbage")
+
+
 # ---------------------------------------------------------------- GIL, Ctrl-C, threads
 
 
