@@ -57,12 +57,14 @@ static PyObject *item_get_field(pf_state *st, PyObject *self, const field *f,
 
 typeinfo pf_py_item_ti = {"SearchResult", "playfast._core.SearchResult", item_fields, NF(item_fields), item_repr, item_getset, NULL, item_get_field};
 
-/* Prefixes most values of a field share, left out when stored. */
+/* Prefixes most values of a field share, left out when stored; when what
+ * follows the prefix is another field's value (the details URL ends with
+ * the app id), nothing is stored at all. */
 static const struct {
-    const char *field, *prefix;
+    const char *field, *prefix, *rest_of;
 } prefixes[] = {
-    {"url", "https://play.google.com/store/apps/details?id="},
-    {"icon", "https://play-lh.googleusercontent.com/"},
+    {"url", "https://play.google.com/store/apps/details?id=", "app_id"},
+    {"icon", "https://play-lh.googleusercontent.com/", NULL},
 };
 
 /* Where each field lives, worked out from item_fields at init (identically
@@ -72,6 +74,8 @@ static struct {
     int slot[NF(item_fields)];
     const char *prefix[PK_NSTR];
     size_t prefix_len[PK_NSTR];
+    int rest_of[PK_NSTR];              /* a string slot, or -1 */
+    const field *field_of[PK_NSTR];
 } L;
 
 typedef union {
@@ -84,6 +88,7 @@ typedef struct {
     pk_num num[PK_NNUM];
     uint16_t none;         /* bit s: string slot s is None */
     uint16_t cut;          /* bit s: string s is stored without its prefix */
+    uint16_t rest;         /* bit s: ...and the rest is string rest_of[s] */
     uint8_t zstd;          /* the F_TEXT string is a zstd frame */
 } pk_head;
 
@@ -143,8 +148,14 @@ static size_t item_pack(ZSTD_CCtx *z, const pf_item *it, char *dst)
                 text = v;
             } else {
                 if (L.prefix[s] && strncmp(v, L.prefix[s], L.prefix_len[s]) == 0) {
+                    const char *other = L.rest_of[s] < 0 ? NULL
+                                      : STR_AT(it, L.field_of[L.rest_of[s]]);
                     v += L.prefix_len[s];
                     h.cut |= (uint16_t)(1u << s);
+                    if (other != NULL && strcmp(v, other) == 0) {
+                        h.rest |= (uint16_t)(1u << s);
+                        break;
+                    }
                 }
                 n = strlen(v) + 1;
                 memcpy(p, v, n);
@@ -289,12 +300,13 @@ static void Item_dealloc(PyObject *self)
     Py_DECREF(tp);
 }
 
-/* Start of string slot s, which is not None. */
+/* Start of string slot s, which is stored (neither None nor derived). */
 static const char *item_text_at(const Item *it, int s)
 {
     const char *p = it->text;
+    unsigned absent = it->h.none | it->h.rest;
     for (int j = 0; j < s; j++)
-        if (!(it->h.none >> j & 1)) p += strlen(p) + 1;
+        if (!(absent >> j & 1)) p += strlen(p) + 1;
     return p;
 }
 
@@ -344,6 +356,8 @@ static PyObject *item_get_field(pf_state *st, PyObject *self, const field *f,
     if (f->type != F_STR && f->type != F_TEXT)
         return pf_py_scalar(f->type, &it->h.num[s]);
     if (it->h.none >> s & 1) Py_RETURN_NONE;
+    if (it->h.rest >> s & 1)
+        return with_prefix(L.prefix[s], L.prefix_len[s], item_text_at(it, L.rest_of[s]));
     p = item_text_at(it, s);
     if (f->type == F_TEXT) {
         size_t n = (size_t)(it->text + Py_SIZE(it) - p);
@@ -461,12 +475,19 @@ int pf_py_item_init(PyObject *mod, pf_state *st)
         PyErr_SetString(PyExc_SystemError, "SearchResult: too many fields to pack");
         return -1;
     }
+    for (size_t i = 0; i < NF(item_fields); i++) {
+        enum ftype t = item_fields[i].type;
+        if (t == F_STR || t == F_TEXT) L.field_of[L.slot[i]] = &item_fields[i];
+    }
+    for (int s = 0; s < PK_NSTR; s++) L.rest_of[s] = -1;
     for (size_t p = 0; p < NF(prefixes); p++) {
         for (size_t i = 0; i < NF(item_fields); i++) {
-            if (strcmp(item_fields[i].name, prefixes[p].field) == 0) {
-                L.prefix[L.slot[i]] = prefixes[p].prefix;
-                L.prefix_len[L.slot[i]] = strlen(prefixes[p].prefix);
-            }
+            if (strcmp(item_fields[i].name, prefixes[p].field) != 0) continue;
+            L.prefix[L.slot[i]] = prefixes[p].prefix;
+            L.prefix_len[L.slot[i]] = strlen(prefixes[p].prefix);
+            for (size_t j = 0; prefixes[p].rest_of && j < NF(item_fields); j++)
+                if (strcmp(item_fields[j].name, prefixes[p].rest_of) == 0)
+                    L.rest_of[L.slot[i]] = L.slot[j];
         }
     }
     st->SearchResult_Type = pf_py_make_type(mod, &pf_py_item_ti,

@@ -295,6 +295,12 @@ def test_search_result_keeps_every_value_exactly(chart):
         dict(app_id="a.b", url="https://example.com/store/apps/details?id=a.b",
              icon="https://play-lh.googleusercontent.com/", summary="short 🐾"),
         dict(url="https://play.google.com/store/apps/details?id=", icon="", summary=""),
+        # The URL's tail is the app id (stored once), or not; fields after it.
+        dict(app_id="a.b", url="https://play.google.com/store/apps/details?id=a.b",
+             title="T", developer="D", genre="G", summary="s"),
+        dict(app_id="a.b", url="https://play.google.com/store/apps/details?id=a.c",
+             title="T", developer=None, genre="G"),
+        dict(app_id="", url="https://play.google.com/store/apps/details?id=", title="T"),
         dict(title="", developer="", summary=None, score=0.0, price=0.0, free=False,
              min_installs=0),
         dict(score=4.6152463, price=1.99, free=True, min_installs=2**62,
