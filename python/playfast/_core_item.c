@@ -182,33 +182,55 @@ static size_t item_pack(ZSTD_CCtx *z, const pf_item *it, char *dst)
     return (size_t)(p - dst);
 }
 
-/* One compression context per thread, kept for the thread's life: making
- * one costs more than compressing a few descriptions with it. */
-static pthread_key_t cctx_key;
-static int cctx_key_ok;
-static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
+/* One compression and one decompression context per thread, kept for the
+ * thread's life: making a context costs more than compressing a few
+ * descriptions, or decompressing several, with it. */
+static pthread_key_t cctx_key, dctx_key;
+static int ctx_keys_ok;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
 
 static void cctx_destroy(void *z)
 {
     ZSTD_freeCCtx(z);
 }
 
-static void cctx_key_init(void)
+static void dctx_destroy(void *z)
 {
-    cctx_key_ok = pthread_key_create(&cctx_key, cctx_destroy) == 0;
+    ZSTD_freeDCtx(z);
 }
 
-/* This thread's context, or NULL out of memory (texts then stay as they
- * are). */
+static void ctx_keys_init(void)
+{
+    ctx_keys_ok = pthread_key_create(&cctx_key, cctx_destroy) == 0 &&
+                  pthread_key_create(&dctx_key, dctx_destroy) == 0;
+}
+
+/* This thread's compression context, or NULL out of memory (texts then
+ * stay as they are). */
 static ZSTD_CCtx *thread_cctx(void)
 {
     ZSTD_CCtx *z;
-    pthread_once(&cctx_once, cctx_key_init);
-    if (!cctx_key_ok) return NULL;
+    pthread_once(&ctx_once, ctx_keys_init);
+    if (!ctx_keys_ok) return NULL;
     if ((z = pthread_getspecific(cctx_key)) == NULL &&
         (z = ZSTD_createCCtx()) != NULL &&
         pthread_setspecific(cctx_key, z) != 0) {
         ZSTD_freeCCtx(z);
+        z = NULL;
+    }
+    return z;
+}
+
+/* This thread's decompression context, or NULL out of memory. */
+static ZSTD_DCtx *thread_dctx(void)
+{
+    ZSTD_DCtx *z;
+    pthread_once(&ctx_once, ctx_keys_init);
+    if (!ctx_keys_ok) return NULL;
+    if ((z = pthread_getspecific(dctx_key)) == NULL &&
+        (z = ZSTD_createDCtx()) != NULL &&
+        pthread_setspecific(dctx_key, z) != 0) {
+        ZSTD_freeDCtx(z);
         z = NULL;
     }
     return z;
@@ -326,6 +348,7 @@ static PyObject *with_prefix(const char *prefix, size_t plen, const char *rest)
 static PyObject *decompressed(const field *f, const char *p, size_t n)
 {
     unsigned long long size = ZSTD_getFrameContentSize(p, n);
+    ZSTD_DCtx *z = thread_dctx();
     PyObject *s = NULL;
     char *buf;
     size_t got;
@@ -335,8 +358,9 @@ static PyObject *decompressed(const field *f, const char *p, size_t n)
         return PyErr_Format(PyExc_ValueError,
                             "SearchResult.%s: the stored text is damaged", f->name);
     }
-    if ((buf = PyMem_Malloc(size ? (size_t)size : 1)) == NULL) return PyErr_NoMemory();
-    got = ZSTD_decompress(buf, (size_t)size, p, n);
+    if (z == NULL || (buf = PyMem_Malloc(size ? (size_t)size : 1)) == NULL)
+        return PyErr_NoMemory();
+    got = ZSTD_decompressDCtx(z, buf, (size_t)size, p, n);
     if (ZSTD_isError(got) || got != size)
         PyErr_Format(PyExc_ValueError, "SearchResult.%s: the stored text is damaged (%s)",
                      f->name, ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
