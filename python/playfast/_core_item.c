@@ -8,11 +8,13 @@
  *
  *   head  the scalars (score, price, free, min_installs) in fixed slots; a
  *         bit per string that is None; a bit per string stored without its
- *         usual prefix; whether the long text is compressed
+ *         usual prefix, and one per string that is that prefix plus another
+ *         field (the details URL is its prefix plus the app id); whether
+ *         the long text is compressed
  *   text  the short strings as NUL-terminated UTF-8 in field order, without
- *         their prefix when they have it (the details URL, the image host);
- *         then the one F_TEXT field (summary), last and unterminated,
- *         compressed with zstd when that makes it smaller
+ *         their prefix when they have it (the details URL, the image host),
+ *         absent when derived; then the one F_TEXT field (summary), last and
+ *         unterminated, compressed with zstd when that makes it smaller
  *
  * On chart and search cards the summary is the app's whole store
  * description: 2.2 KB of UTF-8 on average in the recordings, and about
@@ -21,8 +23,10 @@
  * whole SearchResult about 1.4 KB. Attributes are decoded when read; the
  * summary costs a decompression of a few microseconds.
  *
- * Packing is plain C on a pf_list: pf_py_items_new() runs it with the GIL
- * released, then only copies each packed record into its object.
+ * Packing is plain C on a pf_list (pf_py_pack), so it runs without the GIL:
+ * on the engine's worker threads for fetched lists (_core_batch.c), or with
+ * the GIL released for offline parses (pf_py_items_new). Making the objects
+ * then only copies each packed record into its own allocation.
  */
 #include "_core.h"
 
@@ -33,7 +37,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#define PK_ZLEVEL 1      /* zstd level: ~1.1 KB for 2.2 KB, 3 times as fast as zlib */
+#define PK_ZLEVEL 1      /* ~1.1 KB for 2.2 KB; zlib is 3 times slower for 5% less */
 #define PK_ZMIN 128      /* shorter texts gain too little to compress */
 #define PK_NNUM 4        /* scalar slots */
 #define PK_NSTR 16       /* string slots (bits of pk_head.none) */
@@ -205,35 +209,33 @@ static void ctx_keys_init(void)
                   pthread_key_create(&dctx_key, dctx_destroy) == 0;
 }
 
-/* This thread's compression context, or NULL out of memory (texts then
- * stay as they are). */
-static ZSTD_CCtx *thread_cctx(void)
+static void *make_cctx(void) { return ZSTD_createCCtx(); }
+static void *make_dctx(void) { return ZSTD_createDCtx(); }
+
+static void *thread_ctx(pthread_key_t *key, void *(*make)(void),
+                        void (*destroy)(void *))
 {
-    ZSTD_CCtx *z;
+    void *z;
     pthread_once(&ctx_once, ctx_keys_init);
     if (!ctx_keys_ok) return NULL;
-    if ((z = pthread_getspecific(cctx_key)) == NULL &&
-        (z = ZSTD_createCCtx()) != NULL &&
-        pthread_setspecific(cctx_key, z) != 0) {
-        ZSTD_freeCCtx(z);
+    if ((z = pthread_getspecific(*key)) == NULL && (z = make()) != NULL &&
+        pthread_setspecific(*key, z) != 0) {
+        destroy(z);
         z = NULL;
     }
     return z;
 }
 
-/* This thread's decompression context, or NULL out of memory. */
+/* This thread's contexts, or NULL out of memory (a text to compress then
+ * stays as it is; one to decompress is a MemoryError). */
+static ZSTD_CCtx *thread_cctx(void)
+{
+    return thread_ctx(&cctx_key, make_cctx, cctx_destroy);
+}
+
 static ZSTD_DCtx *thread_dctx(void)
 {
-    ZSTD_DCtx *z;
-    pthread_once(&ctx_once, ctx_keys_init);
-    if (!ctx_keys_ok) return NULL;
-    if ((z = pthread_getspecific(dctx_key)) == NULL &&
-        (z = ZSTD_createDCtx()) != NULL &&
-        pthread_setspecific(dctx_key, z) != 0) {
-        ZSTD_freeDCtx(z);
-        z = NULL;
-    }
-    return z;
+    return thread_ctx(&dctx_key, make_dctx, dctx_destroy);
 }
 
 /* Every item of a list, packed: record i is data[end[i-1] .. end[i]). */
@@ -512,6 +514,14 @@ int pf_py_item_init(PyObject *mod, pf_state *st)
             for (size_t j = 0; prefixes[p].rest_of && j < NF(item_fields); j++)
                 if (strcmp(item_fields[j].name, prefixes[p].rest_of) == 0)
                     L.rest_of[L.slot[i]] = L.slot[j];
+        }
+    }
+    /* A derived string is read back from the other field's stored text, so
+     * that field must be stored whole: no prefix of its own. */
+    for (int s = 0; s < PK_NSTR; s++) {
+        if (L.rest_of[s] >= 0 && L.prefix[L.rest_of[s]] != NULL) {
+            PyErr_SetString(PyExc_SystemError, "SearchResult: a derived field's source has a prefix");
+            return -1;
         }
     }
     st->SearchResult_Type = pf_py_make_type(mod, &pf_py_item_ti,
