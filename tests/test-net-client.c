@@ -331,4 +331,43 @@ TEST(body_budget_bounds_memory)
     server_stop(&s);
 }
 
+TEST(spares_are_paged_in_during_the_wait)
+{
+    /* While the server thinks, the loop maps spare buffers for the bodies
+     * to come (bounded by the budget); after 2 s idle they go back. */
+    test_server s;
+    server_start(&s, "--latency 0.6");
+    pf_client *c = test_client(&s, NULL);
+    enum { N = 8 };
+    pf_request r[N];
+    for (int i = 0; i < N; i++) {
+        pf_request_init(&r[i], PF_KIND_APP);
+        r[i].app_id = TRANSLATE;
+    }
+    pf_batch *b;
+    CHECK_INT(pf_batch_start(c, r, N, NULL, &b, NULL), PF_OK);
+    usleep(300 * 1000);   /* requests sent, no byte back yet */
+    pthread_mutex_lock(&c->spare_mu);
+    size_t nspare = c->nspare, spare_bytes = c->spare_bytes;
+    pthread_mutex_unlock(&c->spare_mu);
+    CHECK(nspare >= 1 && nspare <= N);
+    CHECK(spare_bytes <= PF__BODY_BUDGET);
+    CHECK_INT(atomic_load(&c->body_bytes), 0);
+    CHECK_INT(pf_batch_wait(b, -1), PF_OK);
+    for (size_t i = 0; i < N; i++) {
+        pf_response res;
+        CHECK_INT(pf_batch_take(b, i, &res), PF_OK);
+        CHECK_INT(res.code, PF_OK);
+        pf_response_cleanup(&res);
+    }
+    pf_batch_free(b);
+    usleep(3200 * 1000);  /* idle past the 2 s grace, and the 1 s poll */
+    pthread_mutex_lock(&c->spare_mu);
+    nspare = c->nspare;
+    pthread_mutex_unlock(&c->spare_mu);
+    CHECK_INT(nspare, 0);
+    pf_client_free(c);
+    server_stop(&s);
+}
+
 TEST_MAIN()

@@ -12,10 +12,16 @@
  *    budget: mapping fresh pages costs a page fault per 4 KiB, which for a
  *    1.2 MB page is more CPU than the parse itself. The loop drops the
  *    spares once the client has been idle for SPARE_KEEP_S (client.c).
+ *  - While the loop waits on the network with no body coming in yet (the
+ *    server's think time), it maps and faults in spares for the transfers
+ *    in flight, one per turn (pf__body_prefault): bodies that arrive
+ *    together then land in memory already paged in, instead of every one
+ *    of them faulting at once when the CPU has parsing to do.
  *  - The client has a budget for live body bytes. A transfer whose first
  *    bytes arrive while the budget is spent is paused (client.c) until
  *    earlier bodies have been parsed and freed. A transfer that already
- *    holds a buffer is never paused, so the budget always drains.
+ *    holds a buffer is never paused, so the budget always drains. Spares
+ *    count against the same budget.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +38,16 @@ static size_t page_round(size_t n)
     return (n + 4095) & ~(size_t)4095;
 }
 
-static void *map(void *old, size_t oldcap, size_t cap)
+static void *map(void *old, size_t oldcap, size_t cap, int populate)
 {
 #ifdef __linux__
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0);
     void *p = old ? mremap(old, oldcap, cap, MREMAP_MAYMOVE)
-                  : mmap(NULL, cap, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                  : mmap(NULL, cap, PROT_READ | PROT_WRITE, flags, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 #else
     (void)oldcap;
+    (void)populate;
     return realloc(old, cap);
 #endif
 }
@@ -80,7 +87,7 @@ int pf__body_reserve(pf__xfer *x, size_t need)
     cap = page_round(cap);
     if (cap > max) cap = max;
     if (cap < need) return 0;
-    void *p = map(x->buf, x->cap, cap);
+    void *p = map(x->buf, x->cap, cap, 0);
     if (p == NULL) return 0;
     atomic_fetch_add(&c->body_bytes, cap - x->cap);
     x->buf = p;
@@ -107,6 +114,34 @@ void pf__body_free(pf__xfer *x)
     if (x->buf) unmap(x->buf, x->cap);
     x->buf = NULL;
     x->cap = x->len = 0;
+}
+
+int pf__body_prefault(pf_client *c, size_t active)
+{
+    size_t est = page_round(c->body_est), want = active * est;
+    if (want > PF__BODY_BUDGET) want = PF__BODY_BUDGET;
+    /* Only in the wait before the first bytes: once bodies stream in, the
+     * loop has better things to do, and spares would only crowd them. */
+    if (atomic_load(&c->body_bytes) != 0) return 0;
+    pthread_mutex_lock(&c->spare_mu);
+    int room = c->nspare < SPARE_MAX && c->spare_bytes + est <= want;
+    if (room) c->spare_bytes += est;   /* claimed while mapping */
+    pthread_mutex_unlock(&c->spare_mu);
+    if (!room) return 0;
+    void *p = map(NULL, 0, est, 1);
+    int made = 0;
+    pthread_mutex_lock(&c->spare_mu);
+    if (p != NULL && c->nspare < SPARE_MAX) {
+        c->spare[c->nspare].p = p;
+        c->spare[c->nspare].cap = est;
+        c->nspare++;
+        made = 1;
+    } else {
+        c->spare_bytes -= est;
+    }
+    pthread_mutex_unlock(&c->spare_mu);
+    if (p != NULL && !made) unmap(p, est);
+    return made;
 }
 
 void pf__body_spares_free(pf_client *c)

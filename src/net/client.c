@@ -472,6 +472,7 @@ static void *loop_main(void *arg)
         c->ready = c->ready_tail = NULL;
         int quit = c->stop && c->active == 0;
         int idle = c->active == 0;
+        size_t active = c->active;
         pthread_mutex_unlock(&c->mu);
         if (quit) break;
         if (!idle)
@@ -512,6 +513,9 @@ static void *loop_main(void *arg)
         /* Compare before converting: a far-off wake (a tiny rate) would
          * overflow int, and the poll never sleeps over a second anyway. */
         int ms = wake >= 1.0 ? 1000 : wake > 0 ? (int)(wake * 1000) + 1 : 1;
+        /* Nothing due for a while: use the wait to page in a body buffer
+         * for the responses still to come, then look at the network. */
+        if (ms > 1 && active > 0 && pf__body_prefault(c, active)) ms = 0;
         curl_multi_poll(c->multi, NULL, 0, ms, NULL);
     }
 

@@ -135,6 +135,10 @@ int pf__body_reserve(pf__xfer *x, size_t need);
 void pf__body_free(pf__xfer *x);
 /* Unmap the spare buffers (idle client, pf_client_free); any thread. */
 void pf__body_spares_free(pf_client *c);
+/* While no body is being received, map and fault in one more spare when
+ * `active` transfers would want more than there are and the budget has
+ * room. Returns 1 when it made one. Loop thread, when nothing is due. */
+int pf__body_prefault(pf_client *c, size_t active);
 
 /* Body bytes the client lets transfers hold before it pauses new ones. */
 #ifndef PF__BODY_BUDGET
