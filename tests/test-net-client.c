@@ -351,7 +351,7 @@ TEST(spares_are_paged_in_during_the_wait)
     size_t nspare = c->nspare, spare_bytes = c->spare_bytes;
     pthread_mutex_unlock(&c->spare_mu);
     CHECK(nspare >= 1 && nspare <= N);
-    CHECK(spare_bytes <= PF__BODY_BUDGET);
+    CHECK(spare_bytes <= PF__BODY_BUDGET / 2);
     CHECK_INT(atomic_load(&c->body_bytes), 0);
     CHECK_INT(pf_batch_wait(b, -1), PF_OK);
     for (size_t i = 0; i < N; i++) {

@@ -119,7 +119,9 @@ void pf__body_free(pf__xfer *x)
 int pf__body_prefault(pf_client *c, size_t active)
 {
     size_t est = page_round(c->body_est), want = active * est;
-    if (want > PF__BODY_BUDGET) want = PF__BODY_BUDGET;
+    /* Half the budget: spares mapped here are paged in whole, so a budget
+     * full of them would be all resident, where grown buffers are not. */
+    if (want > PF__BODY_BUDGET / 2) want = PF__BODY_BUDGET / 2;
     /* Only in the wait before the first bytes: once bodies stream in, the
      * loop has better things to do, and spares would only crowd them. */
     if (atomic_load(&c->body_bytes) != 0) return 0;
