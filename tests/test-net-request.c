@@ -114,20 +114,20 @@ TEST(app_url_exact)
     pf_request r;
     pf_request_init(&r, PF_KIND_APP);
     r.app_id = "com.example.app";
-    pf__http h;
+    pf_http_request h;
     CHECK_INT(pf__http_build("https://play.google.com/", &r, NULL, 0, NULL, &h),
               PF_OK);
     CHECK_STR(h.url, "https://play.google.com/store/apps/details"
                      "?id=com.example.app&hl=en&gl=us");
     CHECK(h.body == NULL);
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 
     r.lang = "pt-BR";
     r.country = "br";
     CHECK_INT(pf__http_build("http://127.0.0.1:9", &r, NULL, 0, NULL, &h), PF_OK);
     CHECK_STR(h.url, "http://127.0.0.1:9/store/apps/details"
                      "?id=com.example.app&hl=pt-BR&gl=br");
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 }
 
 TEST(app_id_hostile_is_one_param)
@@ -136,7 +136,7 @@ TEST(app_id_hostile_is_one_param)
     pf_request_init(&r, PF_KIND_APP);
     r.app_id = nasty;
     r.lang = "en&gl=xx";
-    pf__http h;
+    pf_http_request h;
     CHECK_INT(pf__http_build("http://h", &r, NULL, 0, NULL, &h), PF_OK);
     CHECK_INT(count_params(h.url), 3);
     CHECK(strchr(h.url, '#') == NULL && strchr(h.url, '\n') == NULL &&
@@ -149,7 +149,7 @@ TEST(app_id_hostile_is_one_param)
     free(id);
     free(hl);
     free(gl);
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 }
 
 TEST(search_url_roundtrip)
@@ -158,7 +158,7 @@ TEST(search_url_roundtrip)
     pf_request_init(&r, PF_KIND_SEARCH);
     r.query = nasty;
     r.price = PF_PRICE_PAID;
-    pf__http h;
+    pf_http_request h;
     CHECK_INT(pf__http_build("http://h", &r, NULL, 0, NULL, &h), PF_OK);
     CHECK(!strncmp(h.url, "http://h/store/search?q=", 24));
     char *q = query_arg(h.url, "q"), *c = query_arg(h.url, "c"),
@@ -170,13 +170,13 @@ TEST(search_url_roundtrip)
     free(q);
     free(c);
     free(price);
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 
     r.price = PF_PRICE_ALL;
     r.query = "panda";
     CHECK_INT(pf__http_build("http://h", &r, NULL, 0, NULL, &h), PF_OK);
     CHECK_STR(h.url, "http://h/store/search?q=panda&c=apps&hl=en&gl=us");
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 }
 
 TEST(reviews_body_roundtrip)
@@ -186,7 +186,7 @@ TEST(reviews_body_roundtrip)
     r.app_id = nasty;
     r.sort = PF_SORT_RATING;
     r.score = 4;
-    pf__http h;
+    pf_http_request h;
     const char *token = "CpEBCo4BKmsKCPo\"\\&#\n=end";
     CHECK_INT(pf__http_build("http://h", &r, "UsvDTd", 77, token, &h), PF_OK);
     CHECK(strstr(h.url, "rpcids=UsvDTd") != NULL);
@@ -210,7 +210,7 @@ TEST(reviews_body_roundtrip)
     free(tok);
     free(id);
     free(inner);
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 
     /* First page: null token, no score filter, newest by default. */
     r.app_id = "com.x";
@@ -221,7 +221,7 @@ TEST(reviews_body_roundtrip)
     CHECK_STR(rpc, "oCPfdb");
     CHECK_STR(inner, "[null,null,[2,2,[150,null,null],null,[]],[\"com.x\",7]]");
     free(inner);
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 }
 
 TEST(list_body_roundtrip)
@@ -231,7 +231,7 @@ TEST(list_body_roundtrip)
     r.category = "GAME\",\"x";
     r.collection = "TOP_PAID";
     r.num = 42;
-    pf__http h;
+    pf_http_request h;
     CHECK_INT(pf__http_build("http://h", &r, NULL, 0, NULL, &h), PF_OK);
     CHECK(strstr(h.url, "rpcids=vyAe2") != NULL);
     CHECK(strstr(h.url, "&hl=en&gl=us") != NULL);
@@ -253,7 +253,7 @@ TEST(list_body_roundtrip)
     free(coll);
     free(cat);
     free(inner);
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 
     /* Defaults: all apps, top free, 100. */
     pf_request_init(&r, PF_KIND_LIST);
@@ -262,13 +262,13 @@ TEST(list_body_roundtrip)
     CHECK(strstr(inner, "[2,\"topselling_free\",\"APPLICATION\"]") != NULL);
     CHECK(strstr(inner, "[8,[20,100]]") != NULL);
     free(inner);
-    pf__http_cleanup(&h);
+    pf_http_request_cleanup(&h);
 }
 
 TEST(invalid_requests)
 {
     pf_request r;
-    pf__http h;
+    pf_http_request h;
     pf_request_init(&r, PF_KIND_APP);
     CHECK_INT(pf__http_build("http://h", &r, NULL, 0, NULL, &h), PF_EINVAL);
     CHECK(h.url == NULL && h.body == NULL);

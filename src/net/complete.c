@@ -25,7 +25,7 @@ static int page_size(const pf__xfer *x)
 
 static pf_code build(pf__xfer *x)
 {
-    pf__http_cleanup(&x->http);
+    pf_http_request_cleanup(&x->http);
     return pf__http_build(x->client->base_url, x->req, x->rpc, page_size(x),
                           x->token, &x->http);
 }
@@ -55,7 +55,7 @@ pf_code pf__xfer_init(pf__xfer *x, pf_client *c, struct pf_batch *b,
 void pf__xfer_free(pf__xfer *x)
 {
     if (x == NULL) return;
-    pf__http_cleanup(&x->http);
+    pf_http_request_cleanup(&x->http);
     pf__body_free(x);
     free(x->token);
     for (size_t i = 0; i < x->npages; i++) pf_reviews_free(x->pages[i]);

@@ -82,23 +82,19 @@ void pf__buf_json(pf__buf *b, const char *s, size_t n);
 char *pf__buf_take(pf__buf *b);
 void pf__buf_cleanup(pf__buf *b);
 
-/* What one HTTP exchange needs. url and body are malloc'd; body is NULL
- * for GET. */
-typedef pf_http_request pf__http;
-
 /* The server to talk to: `given` when set, else $PLAYFAST_BASE_URL, else
  * the live store. */
 const char *pf__base_url(const char *given);
 
 #define PF__REVIEWS_PAGE 150
 
-/* Build the exchange for req against base (no trailing slash needed).
- * For reviews, `rpc` is "UsvDTd" or "oCPfdb", `count` the page size and
- * `token` the continuation (NULL for the first page). */
+/* Build the exchange for req against base (no trailing slash needed) into
+ * *out (playfast.h: url and body malloc'd, body NULL for GET; release with
+ * pf_http_request_cleanup). For reviews, `rpc` is "UsvDTd" or "oCPfdb",
+ * `count` the page size and `token` the continuation (NULL: first page). */
 pf_code pf__http_build(const char *base, const pf_request *req,
                        const char *rpc, int count, const char *token,
-                       pf__http *out);
-void pf__http_cleanup(pf__http *h);
+                       pf_http_request *out);
 
 /* ---- retry.c: backoff, Retry-After, token bucket ---------------------- */
 
@@ -166,7 +162,7 @@ struct pf__xfer {
     const pf_request *req;       /* the batch's copy */
 
     /* Current exchange (loop thread while running, then the worker). */
-    pf__http http;
+    pf_http_request http;
     CURL *easy;
     char *buf;                   /* response body */
     size_t len, cap;

@@ -282,7 +282,7 @@ static const char *collection_name(const char *c)
 
 pf_code pf__http_build(const char *base_url, const pf_request *req,
                        const char *rpc, int count, const char *token,
-                       pf__http *out)
+                       pf_http_request *out)
 {
     memset(out, 0, sizeof *out);
     if (req == NULL || base_url == NULL) return PF_EINVAL;
@@ -359,16 +359,11 @@ inval:
     return PF_EINVAL;
 nomem:
     pf__buf_cleanup(&u);
-    pf__http_cleanup(out);
+    pf_http_request_cleanup(out);
     return PF_ENOMEM;
 }
 
-void pf__http_cleanup(pf__http *h)
-{
-    free(h->url);
-    free(h->body);
-    memset(h, 0, sizeof *h);
-}
+
 
 /* ---- the public builder ------------------------------------------------ */
 
@@ -392,5 +387,8 @@ pf_code pf_request_build(const pf_request *req, const char *base_url,
 
 void pf_http_request_cleanup(pf_http_request *h)
 {
-    if (h != NULL) pf__http_cleanup(h);
+    if (h == NULL) return;
+    free(h->url);
+    free(h->body);
+    memset(h, 0, sizeof *h);
 }
