@@ -323,10 +323,10 @@ typedef struct pf_http_request {
  * back with the pf_parse_* function of the kind.
  * @return PF_OK with *out filled (free it with pf_http_request_cleanup),
  *         PF_EINVAL when a required field is missing or out of range,
- *         PF_ENOMEM. *out is zeroed on failure.
+ *         PF_ENOMEM; then *err (may be NULL) says so, and *out is zeroed.
  */
 PF_EXPORT pf_code pf_request_build(const pf_request *req, const char *base_url,
-                                   pf_http_request *out);
+                                   pf_http_request *out, pf_error *err);
 PF_EXPORT void pf_http_request_cleanup(pf_http_request *h);
 
 /* ------------------------------------------------------------------------ */

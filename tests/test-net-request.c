@@ -301,7 +301,7 @@ TEST(public_builder)
     r.token = "TOK";
     r.num = 40;
     unsetenv("PLAYFAST_BASE_URL");
-    CHECK_INT(pf_request_build(&r, NULL, &h), PF_OK);
+    CHECK_INT(pf_request_build(&r, NULL, &h, NULL), PF_OK);
     const char *want = "https://play.google.com/_/PlayStoreUi/data/batchexecute?"
                        "rpcids=UsvDTd&";
     CHECK(!strncmp(h.url, want, strlen(want)));
@@ -314,7 +314,7 @@ TEST(public_builder)
     r.num = 0;   /* 0, or more than a page: one full page */
     r.token = NULL;
     setenv("PLAYFAST_BASE_URL", "http://127.0.0.1:9", 1);
-    CHECK_INT(pf_request_build(&r, NULL, &h), PF_OK);
+    CHECK_INT(pf_request_build(&r, NULL, &h, NULL), PF_OK);
     want = "http://127.0.0.1:9/_/";
     CHECK(!strncmp(h.url, want, strlen(want)));
     inner = inner_of(h.body, rpc);
@@ -325,16 +325,19 @@ TEST(public_builder)
 
     pf_request_init(&r, PF_KIND_APP);
     r.app_id = "x.y";
-    CHECK_INT(pf_request_build(&r, "http://h", &h), PF_OK);
+    CHECK_INT(pf_request_build(&r, "http://h", &h, NULL), PF_OK);
     CHECK_STR(h.url, "http://h/store/apps/details?id=x.y&hl=en&gl=us");
     CHECK(h.body == NULL && h.body_len == 0);
     pf_http_request_cleanup(&h);
 
     r.app_id = NULL;
-    CHECK_INT(pf_request_build(&r, "http://h", &h), PF_EINVAL);
+    pf_error err;
+    CHECK_INT(pf_request_build(&r, "http://h", &h, &err), PF_EINVAL);
     CHECK(h.url == NULL && h.body == NULL);
-    CHECK_INT(pf_request_build(NULL, "http://h", &h), PF_EINVAL);
-    CHECK_INT(pf_request_build(&r, "http://h", NULL), PF_EINVAL);
+    CHECK_INT(err.code, PF_EINVAL);
+    CHECK(strstr(err.message, "invalid request") != NULL);
+    CHECK_INT(pf_request_build(NULL, "http://h", &h, &err), PF_EINVAL);
+    CHECK_INT(pf_request_build(&r, "http://h", NULL, NULL), PF_EINVAL);
     pf_http_request_cleanup(NULL);
 }
 

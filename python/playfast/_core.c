@@ -182,18 +182,10 @@ static PyObject *request_body(PyObject *mod, const pf_request *r)
 {
     pf_http_request h;
     pf_error err;
-    pf_code rc = pf_request_build(r, NULL, &h);
+    pf_code rc = pf_request_build(r, NULL, &h, &err);
     PyObject *body;
 
-    if (rc != PF_OK) {
-        memset(&err, 0, sizeof err);
-        err.code = rc;
-        err.offset = PF_NO_OFFSET;
-        snprintf(err.message, sizeof err.message, "%s",
-                 rc == PF_EINVAL ? "invalid request: a required field is "
-                                   "missing or out of range" : pf_strerror(rc));
-        return raise_parse_error(pf_state_of_module(mod), &err, rc);
-    }
+    if (rc != PF_OK) return raise_parse_error(pf_state_of_module(mod), &err, rc);
     body = PyUnicode_DecodeUTF8(h.body, (Py_ssize_t)h.body_len, "strict");
     pf_http_request_cleanup(&h);
     return body;

@@ -344,8 +344,8 @@ static pf_code run_next(run *r, int timeout_ms, arrival *out)
 }
 
 /* Turn one response into a result object, or into an exception instance
- * when the request failed. Frees what a holds. NULL only when Python
- * itself failed. */
+ * when the request failed. The result moves out of a; the caller frees
+ * what is left with arrival_free(). NULL only when Python itself failed. */
 static PyObject *arrival_to_object(pf_state *st, pf_kind kind, arrival *a,
                                    PyObject *request)
 {
@@ -358,17 +358,13 @@ static PyObject *arrival_to_object(pf_state *st, pf_kind kind, arrival *a,
         a->packed = NULL;
         return obj;
     }
-    if (res->code != PF_OK) {
-        obj = pf_py_error_new(st, &res->error, res->code, request);
-        pf_response_cleanup(res);
-        return obj;
-    }
+    if (res->code != PF_OK)
+        return pf_py_error_new(st, &res->error, res->code, request);
     switch (kind) {
     case PF_KIND_APP: ptr = res->app; res->app = NULL; break;
     case PF_KIND_REVIEWS: ptr = res->reviews; res->reviews = NULL; break;
     default: ptr = res->list; res->list = NULL; break;
     }
-    pf_response_cleanup(res);
     if (ptr == NULL) {
         pf_error err;
         memset(&err, 0, sizeof err);

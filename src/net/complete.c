@@ -209,11 +209,7 @@ void pf__xfer_complete(pf__job *job)
     long st = x->status;
 
     if (x->fail) {
-        res.code = pf__error(e, x->fail, PF_NO_OFFSET, "%s",
-                             x->fail == PF_EINVAL
-                                 ? "invalid request: a required field is "
-                                   "missing or out of range"
-                                 : pf_strerror(x->fail));
+        res.code = pf__build_error(e, x->fail);
     } else if (x->cancelled) {
         res.code = pf__error(e, PF_ECANCELLED, PF_NO_OFFSET,
                              "cancelled before it completed");

@@ -95,6 +95,8 @@ const char *pf__base_url(const char *given);
 pf_code pf__http_build(const char *base, const pf_request *req,
                        const char *rpc, int count, const char *token,
                        pf_http_request *out);
+/* Fill *err (may be NULL) for a pf__http_build failure; returns code. */
+pf_code pf__build_error(pf_error *err, pf_code code);
 
 /* ---- retry.c: backoff, Retry-After, token bucket ---------------------- */
 

@@ -373,16 +373,24 @@ const char *pf__base_url(const char *given)
     return given && *given ? given : "https://play.google.com";
 }
 
-pf_code pf_request_build(const pf_request *req, const char *base_url,
-                         pf_http_request *out)
+pf_code pf__build_error(pf_error *err, pf_code code)
 {
-    if (out == NULL) return PF_EINVAL;
-    memset(out, 0, sizeof *out);
-    if (req == NULL) return PF_EINVAL;
+    return pf__error(err, code, PF_NO_OFFSET, "%s",
+                     code == PF_EINVAL ? "invalid request: a required field is "
+                                         "missing or out of range"
+                                       : pf_strerror(code));
+}
+
+pf_code pf_request_build(const pf_request *req, const char *base_url,
+                         pf_http_request *out, pf_error *err)
+{
+    if (out != NULL) memset(out, 0, sizeof *out);
+    if (out == NULL || req == NULL) return pf__build_error(err, PF_EINVAL);
     int count = req->num > 0 && req->num < PF__REVIEWS_PAGE ? req->num
                                                             : PF__REVIEWS_PAGE;
-    return pf__http_build(pf__base_url(base_url), req, NULL, count,
-                          req->token, out);
+    pf_code rc = pf__http_build(pf__base_url(base_url), req, NULL, count,
+                                req->token, out);
+    return rc == PF_OK ? PF_OK : pf__build_error(err, rc);
 }
 
 void pf_http_request_cleanup(pf_http_request *h)
