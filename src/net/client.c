@@ -470,12 +470,11 @@ static void *loop_main(void *arg)
         pthread_mutex_lock(&c->mu);
         pf__xfer *ready = c->ready;
         c->ready = c->ready_tail = NULL;
-        int quit = c->stop && c->active == 0;
-        int idle = c->active == 0;
         size_t active = c->active;
+        int quit = c->stop && active == 0;
         pthread_mutex_unlock(&c->mu);
         if (quit) break;
-        if (!idle)
+        if (active > 0)
             L.idle_since = 0;
         else if (L.idle_since == 0)
             L.idle_since = pf__now();
