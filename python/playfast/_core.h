@@ -125,11 +125,6 @@ PyObject *pf_py_items_new(pf_state *st, pf_list *l);
 
 int pf_py_types_init(PyObject *mod, pf_state *st);
 
-/* Wrap a C result. The block takes ownership of ptr (freed with the kind's
- * _free function when the last object using it goes). On failure ptr is
- * freed too, so the caller never has to. */
-PyObject *pf_py_block_new(pf_state *st, pf_kind kind, void *ptr);
-
 /* The Python result for a C result of `kind` (an AppInfo, a list of
  * SearchResult, or (reviews, token)). Takes ownership of ptr, which is freed
  * with its result, or at once on failure. */
