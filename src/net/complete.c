@@ -81,14 +81,21 @@ static void finish(pf__xfer *x, pf_response *res)
     pf__client_release(c);
 }
 
-/* Send the xfer back to the loop for its next page. */
-static void again(pf__xfer *x)
+/* Rebuild the request (x->rpc or x->token changed) and send the xfer back
+ * to the loop for it. Returns 1, or 0 with res set when the build failed. */
+static int again(pf__xfer *x, pf_response *res)
 {
+    if (build(x) != PF_OK) {
+        res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
+                              "out of memory building a request");
+        return 0;
+    }
     x->page_attempts = 0;
     pf__body_free(x); /* parsed: an idle xfer must not hold the budget */
     x->status = 0;
     x->cc = CURLE_OK;
     pf__client_continue(x->client, x);
+    return 1;
 }
 
 static void trim(pf_list *l, int num)
@@ -111,13 +118,7 @@ static int reviews_page(pf__xfer *x, pf_response *res)
         pf_reviews_free(page);
         res->error.code = PF_OK;
         x->rpc = "oCPfdb";
-        if (build(x) != PF_OK) {
-            res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
-                                  "out of memory building a request");
-            return 0;
-        }
-        again(x);
-        return 1;
+        return again(x, res);
     }
     if (rc == PF_ENOTFOUND && x->npages > 0) {
         /* A null payload after the first page just means no more. */
@@ -150,15 +151,7 @@ static int reviews_page(pf__xfer *x, pf_response *res)
         if (next && *next && tok == NULL) more = 0;
         free(x->token);
         x->token = tok;
-        if (more) {
-            if (build(x) != PF_OK) {
-                res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
-                                      "out of memory building a request");
-                return 0;
-            }
-            again(x);
-            return 1;
-        }
+        if (more) return again(x, res);
     }
     /* Done: one page as it came, or every page merged into one block. */
     if (x->npages == 1 && (x->want < 0 || x->got <= (size_t)x->want)) {
