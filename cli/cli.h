@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "playfast.h"
 
 /* Exit statuses: the contract of issue 3, section 6. */
@@ -33,31 +34,8 @@
  * endless pipe ends in a too_large error rather than in swap. */
 #define PF_CLI_INPUT_CAP ((size_t)256 << 20)
 
-/* ------------------------------------------------------------------------ */
-/* Output buffer                                                            */
-/* ------------------------------------------------------------------------ */
-
-/* A growable byte buffer. Allocation failure is sticky (`failed`), so
- * writers append freely and the caller checks once. */
-typedef struct pf__obuf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} pf__obuf;
-
-void pf__obuf_init(pf__obuf *b);
-void pf__obuf_cleanup(pf__obuf *b);
-void pf__obuf_put(pf__obuf *b, const char *s, size_t n);
-void pf__obuf_puts(pf__obuf *b, const char *s);
-void pf__obuf_putc(pf__obuf *b, char c);
-void pf__obuf_printf(pf__obuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-/* Hand the bytes over (NUL-terminated; the caller frees) and reset b.
- * NULL when an allocation failed. */
-char *pf__obuf_take(pf__obuf *b, size_t *len);
+/* Output goes into a pf__buf (src/core/buf.h), made with no cap beyond
+ * memory: pf__buf_init(&b, SIZE_MAX). */
 
 /* ------------------------------------------------------------------------ */
 /* Field tables: one description of every schema key, used by JSON and CSV  */
@@ -96,43 +74,43 @@ extern const size_t pf__n_review_fields;
 /* A JSON string literal. Control characters are escaped; bytes that are not
  * valid UTF-8 become U+FFFD, so the output is always valid JSON. NULL
  * writes null. */
-void pf__json_str(pf__obuf *b, const char *s);
-void pf__json_strn(pf__obuf *b, const char *s, size_t n);
+void pf__json_str(pf__buf *b, const char *s);
+void pf__json_strn(pf__buf *b, const char *s, size_t n);
 /* Shortest text that reads back as the same double; non-finite -> null. */
-void pf__json_double(pf__obuf *b, double d);
-void pf__json_int(pf__obuf *b, int64_t v);       /* PF_NULL_INT -> null */
+void pf__json_double(pf__buf *b, double d);
+void pf__json_int(pf__buf *b, int64_t v);       /* PF_NULL_INT -> null */
 
 /* The value of one field of the struct at base (no key). */
-void pf__json_field_value(pf__obuf *b, const pf__field *f, const void *base);
+void pf__json_field_value(pf__buf *b, const pf__field *f, const void *base);
 /* {"key": value, ...} for every field of the table, in table order. */
-void pf__json_object(pf__obuf *b, const pf__field *fields, size_t n,
+void pf__json_object(pf__buf *b, const pf__field *fields, size_t n,
                      const void *base);
 
-void pf__json_app(pf__obuf *b, const pf_app *app);
-void pf__json_item(pf__obuf *b, const pf_item *item);
-void pf__json_review(pf__obuf *b, const pf_review *r);
+void pf__json_app(pf__buf *b, const pf_app *app);
+void pf__json_item(pf__buf *b, const pf_item *item);
+void pf__json_review(pf__buf *b, const pf_review *r);
 /* [item, ...] */
-void pf__json_list(pf__obuf *b, const pf_list *list);
+void pf__json_list(pf__buf *b, const pf_list *list);
 /* [review, ...] (the array only) */
-void pf__json_reviews_array(pf__obuf *b, const pf_reviews *rv);
+void pf__json_reviews_array(pf__buf *b, const pf_reviews *rv);
 /* {"reviews": [...], "next_token": s|null} */
-void pf__json_reviews_doc(pf__obuf *b, const pf_reviews *rv);
+void pf__json_reviews_doc(pf__buf *b, const pf_reviews *rv);
 /* The request as the CLI resolved it: {"kind": ..., "app_id": ..., ...}. */
-void pf__json_request(pf__obuf *b, const pf_request *req);
+void pf__json_request(pf__buf *b, const pf_request *req);
 /* {"kind": ..., "status": n|null, "message": ...} */
-void pf__json_error(pf__obuf *b, pf_code code, const pf_error *err);
+void pf__json_error(pf__buf *b, pf_code code, const pf_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* CSV                                                                      */
 /* ------------------------------------------------------------------------ */
 
 /* One RFC 4180 cell: quoted when it holds a comma, quote, CR or LF. */
-void pf__csv_cell(pf__obuf *b, const char *s, size_t n);
+void pf__csv_cell(pf__buf *b, const char *s, size_t n);
 /* The header row for a kind's output (CRLF-terminated). */
-void pf__csv_header(pf__obuf *b, pf_kind kind);
+void pf__csv_header(pf__buf *b, pf_kind kind);
 /* The rows of one response: one per item (per app for PF_KIND_APP), or one
  * row carrying the error. */
-void pf__csv_response(pf__obuf *b, const pf_request *req,
+void pf__csv_response(pf__buf *b, const pf_request *req,
                       const pf_response *res);
 
 /* ------------------------------------------------------------------------ */

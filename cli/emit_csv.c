@@ -12,24 +12,24 @@
 
 #include "cli.h"
 
-void pf__csv_cell(pf__obuf *b, const char *s, size_t n)
+void pf__csv_cell(pf__buf *b, const char *s, size_t n)
 {
     if (!s)
         return;
     if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) &&
         !memchr(s, '\r', n)) {
-        pf__obuf_put(b, s, n);
+        pf__buf_add(b, s, n);
         return;
     }
-    pf__obuf_putc(b, '"');
+    pf__buf_putc(b, '"');
     for (const char *q; (q = memchr(s, '"', n)) != NULL;) {
-        pf__obuf_put(b, s, (size_t)(q - s) + 1);
-        pf__obuf_putc(b, '"');
+        pf__buf_add(b, s, (size_t)(q - s) + 1);
+        pf__buf_putc(b, '"');
         n -= (size_t)(q - s) + 1;
         s = q + 1;
     }
-    pf__obuf_put(b, s, n);
-    pf__obuf_putc(b, '"');
+    pf__buf_add(b, s, n);
+    pf__buf_putc(b, '"');
 }
 
 static void fields_of(pf_kind kind, const pf__field **f, size_t *n)
@@ -55,23 +55,23 @@ static int ranked(pf_kind kind)
     return kind == PF_KIND_LIST || kind == PF_KIND_SEARCH;
 }
 
-void pf__csv_header(pf__obuf *b, pf_kind kind)
+void pf__csv_header(pf__buf *b, pf_kind kind)
 {
     const pf__field *f;
     size_t n;
     fields_of(kind, &f, &n);
-    pf__obuf_puts(b, "request,error,error_status,error_message");
+    pf__buf_str(b, "request,error,error_status,error_message");
     if (ranked(kind))
-        pf__obuf_puts(b, ",rank");
+        pf__buf_str(b, ",rank");
     for (size_t i = 0; i < n; i++) {
-        pf__obuf_putc(b, ',');
-        pf__obuf_puts(b, f[i].name);
+        pf__buf_putc(b, ',');
+        pf__buf_str(b, f[i].name);
     }
-    pf__obuf_puts(b, "\r\n");
+    pf__buf_str(b, "\r\n");
 }
 
 /* The value of one field as a cell. */
-static void cell(pf__obuf *b, pf__obuf *tmp, const pf__field *f,
+static void cell(pf__buf *b, pf__buf *tmp, const pf__field *f,
                  const void *base)
 {
     if (f->type == PF_F_STR) {
@@ -86,39 +86,39 @@ static void cell(pf__obuf *b, pf__obuf *tmp, const pf__field *f,
         b->failed = 1;
         return;
     }
-    if (tmp->len == 4 && !memcmp(tmp->data, "null", 4))
+    if (tmp->len == 4 && !memcmp(tmp->p, "null", 4))
         return;
-    pf__csv_cell(b, tmp->data, tmp->len);
+    pf__csv_cell(b, tmp->p, tmp->len);
 }
 
 /* request + the three error cells (empty when ok). */
-static void row_head(pf__obuf *b, const char *req, size_t rlen,
+static void row_head(pf__buf *b, const char *req, size_t rlen,
                      const pf_response *res)
 {
     pf__csv_cell(b, req, rlen);
-    pf__obuf_putc(b, ',');
+    pf__buf_putc(b, ',');
     if (res->code != PF_OK) {
         const char *msg = res->error.message[0] ? res->error.message
                                                  : pf_strerror(res->code);
-        pf__obuf_puts(b, pf_code_name(res->code));
-        pf__obuf_putc(b, ',');
+        pf__buf_str(b, pf_code_name(res->code));
+        pf__buf_putc(b, ',');
         if (res->error.http_status > 0)
-            pf__obuf_printf(b, "%d", res->error.http_status);
-        pf__obuf_putc(b, ',');
+            pf__buf_fmt(b, "%d", res->error.http_status);
+        pf__buf_putc(b, ',');
         pf__csv_cell(b, msg, strnlen(msg, sizeof res->error.message));
     } else {
-        pf__obuf_puts(b, ",,");
+        pf__buf_str(b, ",,");
     }
 }
 
-void pf__csv_response(pf__obuf *b, const pf_request *req,
+void pf__csv_response(pf__buf *b, const pf_request *req,
                       const pf_response *res)
 {
     const pf__field *f;
     size_t nf;
-    pf__obuf rq, tmp;
-    pf__obuf_init(&rq);
-    pf__obuf_init(&tmp);
+    pf__buf rq, tmp;
+    pf__buf_init(&rq, SIZE_MAX);
+    pf__buf_init(&tmp, SIZE_MAX);
     fields_of(req->kind, &f, &nf);
     pf__json_request(&rq, req);
 
@@ -140,26 +140,26 @@ void pf__csv_response(pf__obuf *b, const pf_request *req,
     }
 
     if (res->code != PF_OK) {
-        row_head(b, rq.data, rq.len, res);
+        row_head(b, rq.p, rq.len, res);
         if (ranked(req->kind))
-            pf__obuf_putc(b, ',');
+            pf__buf_putc(b, ',');
         for (size_t i = 0; i < nf; i++)
-            pf__obuf_putc(b, ',');
-        pf__obuf_puts(b, "\r\n");
+            pf__buf_putc(b, ',');
+        pf__buf_str(b, "\r\n");
     }
     for (size_t r = 0; r < nrows; r++) {
         const void *base = (const char *)rows + r * stride;
-        row_head(b, rq.data, rq.len, res);
+        row_head(b, rq.p, rq.len, res);
         if (ranked(req->kind))
-            pf__obuf_printf(b, ",%zu", r + 1);
+            pf__buf_fmt(b, ",%zu", r + 1);
         for (size_t i = 0; i < nf; i++) {
-            pf__obuf_putc(b, ',');
+            pf__buf_putc(b, ',');
             cell(b, &tmp, &f[i], base);
         }
-        pf__obuf_puts(b, "\r\n");
+        pf__buf_str(b, "\r\n");
     }
     if (rq.failed || tmp.failed)
         b->failed = 1;
-    pf__obuf_cleanup(&rq);
-    pf__obuf_cleanup(&tmp);
+    pf__buf_cleanup(&rq);
+    pf__buf_cleanup(&tmp);
 }

@@ -8,97 +8,10 @@
  */
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-/* ------------------------------------------------------------------------ */
-/* Output buffer                                                            */
-/* ------------------------------------------------------------------------ */
-
-void pf__obuf_init(pf__obuf *b) { memset(b, 0, sizeof *b); }
-
-void pf__obuf_cleanup(pf__obuf *b)
-{
-    free(b->data);
-    memset(b, 0, sizeof *b);
-}
-
-static int grow(pf__obuf *b, size_t extra)
-{
-    if (b->failed)
-        return 0;
-    if (b->len + extra + 1 <= b->cap)
-        return 1;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->failed = 1;
-            return 0;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->failed = 1;
-        return 0;
-    }
-    b->data = p;
-    b->cap = cap;
-    return 1;
-}
-
-void pf__obuf_put(pf__obuf *b, const char *s, size_t n)
-{
-    if (!grow(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void pf__obuf_puts(pf__obuf *b, const char *s) { pf__obuf_put(b, s, strlen(s)); }
-
-void pf__obuf_putc(pf__obuf *b, char c) { pf__obuf_put(b, &c, 1); }
-
-void pf__obuf_printf(pf__obuf *b, const char *fmt, ...)
-{
-    char small[128];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        pf__obuf_put(b, small, (size_t)n);
-        return;
-    }
-    if (!grow(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-char *pf__obuf_take(pf__obuf *b, size_t *len)
-{
-    char *p = NULL;
-    if (!b->failed && grow(b, 0)) {
-        b->data[b->len] = '\0';
-        p = b->data;
-        if (len)
-            *len = b->len;
-        b->data = NULL;
-    }
-    pf__obuf_cleanup(b);
-    return p;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Scalars                                                                  */
@@ -139,13 +52,13 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-void pf__json_strn(pf__obuf *b, const char *str, size_t n)
+void pf__json_strn(pf__buf *b, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, run = 0;
 
-    pf__obuf_putc(b, '"');
+    pf__buf_putc(b, '"');
     while (i < n) {
         unsigned c = s[i];
         /* Plain bytes are copied in runs: most text needs no escaping. */
@@ -164,49 +77,49 @@ void pf__json_strn(pf__obuf *b, const char *str, size_t n)
             i += ulen;
             continue;
         }
-        pf__obuf_put(b, str + run, i - run);
+        pf__buf_add(b, str + run, i - run);
         if (sep) {
-            pf__obuf_puts(b, c == 0xC2 ? "\\u0085"
+            pf__buf_str(b, c == 0xC2 ? "\\u0085"
                              : s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
             i += ulen;
             run = i;
             continue;
         }
         switch (c) {
-        case '"': pf__obuf_put(b, "\\\"", 2); break;
-        case '\\': pf__obuf_put(b, "\\\\", 2); break;
-        case '\n': pf__obuf_put(b, "\\n", 2); break;
-        case '\r': pf__obuf_put(b, "\\r", 2); break;
-        case '\t': pf__obuf_put(b, "\\t", 2); break;
-        case '\b': pf__obuf_put(b, "\\b", 2); break;
-        case '\f': pf__obuf_put(b, "\\f", 2); break;
+        case '"': pf__buf_add(b, "\\\"", 2); break;
+        case '\\': pf__buf_add(b, "\\\\", 2); break;
+        case '\n': pf__buf_add(b, "\\n", 2); break;
+        case '\r': pf__buf_add(b, "\\r", 2); break;
+        case '\t': pf__buf_add(b, "\\t", 2); break;
+        case '\b': pf__buf_add(b, "\\b", 2); break;
+        case '\f': pf__buf_add(b, "\\f", 2); break;
         default:
             if (c < 0x20) {
                 char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                pf__obuf_put(b, e, 6);
+                pf__buf_add(b, e, 6);
             } else {
-                pf__obuf_put(b, "\xEF\xBF\xBD", 3);   /* U+FFFD */
+                pf__buf_add(b, "\xEF\xBF\xBD", 3);   /* U+FFFD */
             }
         }
         i++;
         run = i;
     }
-    pf__obuf_put(b, str + run, n - run);
-    pf__obuf_putc(b, '"');
+    pf__buf_add(b, str + run, n - run);
+    pf__buf_putc(b, '"');
 }
 
-void pf__json_str(pf__obuf *b, const char *s)
+void pf__json_str(pf__buf *b, const char *s)
 {
     if (!s)
-        pf__obuf_put(b, "null", 4);
+        pf__buf_add(b, "null", 4);
     else
         pf__json_strn(b, s, strlen(s));
 }
 
-void pf__json_double(pf__obuf *b, double d)
+void pf__json_double(pf__buf *b, double d)
 {
     if (!isfinite(d)) {
-        pf__obuf_put(b, "null", 4);
+        pf__buf_add(b, "null", 4);
         return;
     }
     /* The shortest of %.15g..%.17g that reads back exactly: 4.5 stays
@@ -217,15 +130,15 @@ void pf__json_double(pf__obuf *b, double d)
         if (strtod(tmp, NULL) == d)
             break;
     }
-    pf__obuf_puts(b, tmp);
+    pf__buf_str(b, tmp);
 }
 
-void pf__json_int(pf__obuf *b, int64_t v)
+void pf__json_int(pf__buf *b, int64_t v)
 {
     if (v == PF_NULL_INT)
-        pf__obuf_put(b, "null", 4);
+        pf__buf_add(b, "null", 4);
     else
-        pf__obuf_printf(b, "%" PRId64, v);
+        pf__buf_fmt(b, "%" PRId64, v);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -330,7 +243,7 @@ const size_t pf__n_review_fields =
 
 #define AT(base, off, T) (*(T const *)((const char *)(base) + (off)))
 
-void pf__json_field_value(pf__obuf *b, const pf__field *f, const void *base)
+void pf__json_field_value(pf__buf *b, const pf__field *f, const void *base)
 {
     size_t n = f->count_off ? AT(base, f->count_off, size_t) : 0;
 
@@ -346,15 +259,15 @@ void pf__json_field_value(pf__obuf *b, const pf__field *f, const void *base)
         break;
     case PF_F_BOOL: {
         signed char v = AT(base, f->off, signed char);
-        pf__obuf_puts(b, v == PF_NULL_BOOL ? "null" : v ? "true" : "false");
+        pf__buf_str(b, v == PF_NULL_BOOL ? "null" : v ? "true" : "false");
         break;
     }
     case PF_F_STARS: {
         int v = AT(base, f->off, int);
         if (v >= 1 && v <= 5)
-            pf__obuf_printf(b, "%d", v);
+            pf__buf_fmt(b, "%d", v);
         else
-            pf__obuf_puts(b, "null");
+            pf__buf_str(b, "null");
         break;
     }
     case PF_F_HIST: {
@@ -363,153 +276,153 @@ void pf__json_field_value(pf__obuf *b, const pf__field *f, const void *base)
         for (int i = 0; i < 5; i++)
             any |= h[i] != PF_NULL_INT;
         if (!any) {
-            pf__obuf_puts(b, "null");
+            pf__buf_str(b, "null");
             break;
         }
         for (int i = 0; i < 5; i++) {
-            pf__obuf_printf(b, "%s\"%d\": ", i ? ", " : "{", i + 1);
+            pf__buf_fmt(b, "%s\"%d\": ", i ? ", " : "{", i + 1);
             pf__json_int(b, h[i]);
         }
-        pf__obuf_putc(b, '}');
+        pf__buf_putc(b, '}');
         break;
     }
     case PF_F_CATS: {
         const pf_category *c = AT(base, f->off, const pf_category *);
-        pf__obuf_putc(b, '[');
+        pf__buf_putc(b, '[');
         for (size_t i = 0; c && i < n; i++) {
-            pf__obuf_puts(b, i ? ", {\"name\": " : "{\"name\": ");
+            pf__buf_str(b, i ? ", {\"name\": " : "{\"name\": ");
             pf__json_str(b, c[i].name);
-            pf__obuf_puts(b, ", \"id\": ");
+            pf__buf_str(b, ", \"id\": ");
             pf__json_str(b, c[i].id);
-            pf__obuf_putc(b, '}');
+            pf__buf_putc(b, '}');
         }
-        pf__obuf_putc(b, ']');
+        pf__buf_putc(b, ']');
         break;
     }
     case PF_F_STRS: {
         const char *const *s = AT(base, f->off, const char *const *);
-        pf__obuf_putc(b, '[');
+        pf__buf_putc(b, '[');
         for (size_t i = 0; s && i < n; i++) {
             if (i)
-                pf__obuf_puts(b, ", ");
+                pf__buf_str(b, ", ");
             pf__json_str(b, s[i]);
         }
-        pf__obuf_putc(b, ']');
+        pf__buf_putc(b, ']');
         break;
     }
     case PF_F_PERMS: {
         const pf_permission *p = AT(base, f->off, const pf_permission *);
-        pf__obuf_putc(b, '[');
+        pf__buf_putc(b, '[');
         for (size_t i = 0; p && i < n; i++) {
-            pf__obuf_puts(b, i ? ", {\"group\": " : "{\"group\": ");
+            pf__buf_str(b, i ? ", {\"group\": " : "{\"group\": ");
             pf__json_str(b, p[i].group);
-            pf__obuf_puts(b, ", \"permissions\": [");
+            pf__buf_str(b, ", \"permissions\": [");
             for (size_t j = 0; p[i].items && j < p[i].n_items; j++) {
                 if (j)
-                    pf__obuf_puts(b, ", ");
+                    pf__buf_str(b, ", ");
                 pf__json_str(b, p[i].items[j]);
             }
-            pf__obuf_puts(b, "]}");
+            pf__buf_str(b, "]}");
         }
-        pf__obuf_putc(b, ']');
+        pf__buf_putc(b, ']');
         break;
     }
     }
 }
 
-void pf__json_object(pf__obuf *b, const pf__field *fields, size_t n,
+void pf__json_object(pf__buf *b, const pf__field *fields, size_t n,
                      const void *base)
 {
-    pf__obuf_putc(b, '{');
+    pf__buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
         if (i)
-            pf__obuf_puts(b, ", ");
+            pf__buf_str(b, ", ");
         pf__json_str(b, fields[i].name);
-        pf__obuf_puts(b, ": ");
+        pf__buf_str(b, ": ");
         pf__json_field_value(b, &fields[i], base);
     }
-    pf__obuf_putc(b, '}');
+    pf__buf_putc(b, '}');
 }
 
 /* ------------------------------------------------------------------------ */
 /* Results                                                                  */
 /* ------------------------------------------------------------------------ */
 
-void pf__json_app(pf__obuf *b, const pf_app *app)
+void pf__json_app(pf__buf *b, const pf_app *app)
 {
     if (!app) {
-        pf__obuf_puts(b, "null");
+        pf__buf_str(b, "null");
         return;
     }
     pf__json_object(b, pf__app_fields, pf__n_app_fields, app);
 }
 
-void pf__json_item(pf__obuf *b, const pf_item *item)
+void pf__json_item(pf__buf *b, const pf_item *item)
 {
     pf__json_object(b, pf__item_fields, pf__n_item_fields, item);
 }
 
-void pf__json_review(pf__obuf *b, const pf_review *r)
+void pf__json_review(pf__buf *b, const pf_review *r)
 {
     pf__json_object(b, pf__review_fields, pf__n_review_fields, r);
 }
 
-void pf__json_list(pf__obuf *b, const pf_list *list)
+void pf__json_list(pf__buf *b, const pf_list *list)
 {
-    pf__obuf_putc(b, '[');
+    pf__buf_putc(b, '[');
     for (size_t i = 0; list && i < list->count; i++) {
         if (i)
-            pf__obuf_puts(b, ", ");
+            pf__buf_str(b, ", ");
         pf__json_item(b, &list->items[i]);
     }
-    pf__obuf_putc(b, ']');
+    pf__buf_putc(b, ']');
 }
 
-void pf__json_reviews_array(pf__obuf *b, const pf_reviews *rv)
+void pf__json_reviews_array(pf__buf *b, const pf_reviews *rv)
 {
-    pf__obuf_putc(b, '[');
+    pf__buf_putc(b, '[');
     for (size_t i = 0; rv && i < rv->count; i++) {
         if (i)
-            pf__obuf_puts(b, ", ");
+            pf__buf_str(b, ", ");
         pf__json_review(b, &rv->items[i]);
     }
-    pf__obuf_putc(b, ']');
+    pf__buf_putc(b, ']');
 }
 
-void pf__json_reviews_doc(pf__obuf *b, const pf_reviews *rv)
+void pf__json_reviews_doc(pf__buf *b, const pf_reviews *rv)
 {
-    pf__obuf_puts(b, "{\"reviews\": ");
+    pf__buf_str(b, "{\"reviews\": ");
     pf__json_reviews_array(b, rv);
-    pf__obuf_puts(b, ", \"next_token\": ");
+    pf__buf_str(b, ", \"next_token\": ");
     pf__json_str(b, rv ? rv->next_token : NULL);
-    pf__obuf_putc(b, '}');
+    pf__buf_putc(b, '}');
 }
 
 /* ------------------------------------------------------------------------ */
 /* Requests and errors                                                      */
 /* ------------------------------------------------------------------------ */
 
-static void key(pf__obuf *b, const char *k)
+static void key(pf__buf *b, const char *k)
 {
-    pf__obuf_puts(b, ", \"");
-    pf__obuf_puts(b, k);
-    pf__obuf_puts(b, "\": ");
+    pf__buf_str(b, ", \"");
+    pf__buf_str(b, k);
+    pf__buf_str(b, "\": ");
 }
 
-static void num_or_null(pf__obuf *b, int v)
+static void num_or_null(pf__buf *b, int v)
 {
     if (v)
-        pf__obuf_printf(b, "%d", v);
+        pf__buf_fmt(b, "%d", v);
     else
-        pf__obuf_puts(b, "null");
+        pf__buf_str(b, "null");
 }
 
-void pf__json_request(pf__obuf *b, const pf_request *r)
+void pf__json_request(pf__buf *b, const pf_request *r)
 {
     static const char *const prices[] = {"all", "free", "paid"};
     static const char *const sorts[] = {NULL, "relevant", "newest", "rating"};
 
-    pf__obuf_puts(b, "{\"kind\": ");
+    pf__buf_str(b, "{\"kind\": ");
     pf__json_str(b, pf_kind_name(r->kind));
     switch (r->kind) {
     case PF_KIND_APP:
@@ -541,7 +454,7 @@ void pf__json_request(pf__obuf *b, const pf_request *r)
         key(b, "count");
         num_or_null(b, r->num == PF_REVIEWS_ALL ? 0 : r->num);
         key(b, "all");
-        pf__obuf_puts(b, r->num == PF_REVIEWS_ALL ? "true" : "false");
+        pf__buf_str(b, r->num == PF_REVIEWS_ALL ? "true" : "false");
         key(b, "score");
         num_or_null(b, r->score);
         key(b, "token");
@@ -554,21 +467,21 @@ void pf__json_request(pf__obuf *b, const pf_request *r)
     pf__json_str(b, r->lang ? r->lang : "en");
     key(b, "country");
     pf__json_str(b, r->country ? r->country : "us");
-    pf__obuf_putc(b, '}');
+    pf__buf_putc(b, '}');
 }
 
-void pf__json_error(pf__obuf *b, pf_code code, const pf_error *err)
+void pf__json_error(pf__buf *b, pf_code code, const pf_error *err)
 {
-    pf__obuf_puts(b, "{\"kind\": ");
+    pf__buf_str(b, "{\"kind\": ");
     pf__json_str(b, pf_code_name(code));
-    pf__obuf_puts(b, ", \"status\": ");
+    pf__buf_str(b, ", \"status\": ");
     if (err && err->http_status > 0)
-        pf__obuf_printf(b, "%d", err->http_status);
+        pf__buf_fmt(b, "%d", err->http_status);
     else
-        pf__obuf_puts(b, "null");
-    pf__obuf_puts(b, ", \"message\": ");
+        pf__buf_str(b, "null");
+    pf__buf_str(b, ", \"message\": ");
     const char *msg = err && err->message[0] ? err->message : pf_strerror(code);
     /* message is a fixed array: never read past it even if unterminated. */
     pf__json_strn(b, msg, strnlen(msg, sizeof err->message));
-    pf__obuf_putc(b, '}');
+    pf__buf_putc(b, '}');
 }

@@ -96,32 +96,32 @@ static void progress_draw(progress *p, size_t done, size_t failed,
 static char *render(const pf__fetch_plan *plan, const pf_request *req,
                     const pf_response *res, size_t *len)
 {
-    pf__obuf b;
-    pf__obuf_init(&b);
+    pf__buf b;
+    pf__buf_init(&b, SIZE_MAX);
     if (plan->format == PF_FMT_CSV) {
         /* An empty list gives "" (no rows), still non-NULL: "done". */
         pf__csv_response(&b, req, res);
-        return pf__obuf_take(&b, len);
+        return pf__buf_take(&b, len);
     }
-    pf__obuf_puts(&b, "{\"request\": ");
+    pf__buf_str(&b, "{\"request\": ");
     pf__json_request(&b, req);
     if (res->code != PF_OK) {
-        pf__obuf_puts(&b, ", \"error\": ");
+        pf__buf_str(&b, ", \"error\": ");
         pf__json_error(&b, res->code, &res->error);
     } else if (req->kind == PF_KIND_APP) {
-        pf__obuf_puts(&b, ", \"result\": ");
+        pf__buf_str(&b, ", \"result\": ");
         pf__json_app(&b, res->app);
     } else if (req->kind == PF_KIND_REVIEWS) {
-        pf__obuf_puts(&b, ", \"results\": ");
+        pf__buf_str(&b, ", \"results\": ");
         pf__json_reviews_array(&b, res->reviews);
-        pf__obuf_puts(&b, ", \"next_token\": ");
+        pf__buf_str(&b, ", \"next_token\": ");
         pf__json_str(&b, res->reviews ? res->reviews->next_token : NULL);
     } else {
-        pf__obuf_puts(&b, ", \"results\": ");
+        pf__buf_str(&b, ", \"results\": ");
         pf__json_list(&b, res->list);
     }
-    pf__obuf_putc(&b, '}');
-    return pf__obuf_take(&b, len);
+    pf__buf_putc(&b, '}');
+    return pf__buf_take(&b, len);
 }
 
 /* Where a finished response waits for its turn. */
@@ -254,11 +254,11 @@ static int run(pf__fetch_plan *plan)
     w.plan = plan;
     w.mem_cap = reorder_cap();
     if (plan->format == PF_FMT_CSV) {
-        pf__obuf h;
-        pf__obuf_init(&h);
+        pf__buf h;
+        pf__buf_init(&h, SIZE_MAX);
         pf__csv_header(&h, plan->kind);
-        put(&w, h.data, h.len);
-        pf__obuf_cleanup(&h);
+        put(&w, h.p, h.len);
+        pf__buf_cleanup(&h);
     } else if (plan->format == PF_FMT_JSON) {
         put(&w, "[", 1);
     }

@@ -110,8 +110,8 @@ int pf__cmd_parse(int argc, char **argv)
     pf_error err;
     memset(&err, 0, sizeof err);
     err.offset = PF_NO_OFFSET;
-    pf__obuf out;
-    pf__obuf_init(&out);
+    pf__buf out;
+    pf__buf_init(&out, SIZE_MAX);
     switch (k) {
     case PF_KIND_APP: {
         pf_app *app = NULL;
@@ -143,19 +143,19 @@ int pf__cmd_parse(int argc, char **argv)
     free(buf);
 
     if (rc != PF_OK) {
-        pf__obuf_cleanup(&out);
+        pf__buf_cleanup(&out);
         return report(rc, &err);
     }
-    pf__obuf_putc(&out, '\n');
+    pf__buf_putc(&out, '\n');
     if (out.failed) {
-        pf__obuf_cleanup(&out);
+        pf__buf_cleanup(&out);
         pf__die_msg("%s: out of memory writing the output",
                     pf_code_name(PF_ENOMEM));
         return PF_EXIT_FAIL;
     }
     size_t olen = out.len;
-    size_t w = fwrite(out.data, 1, olen, stdout);
-    pf__obuf_cleanup(&out);
+    size_t w = fwrite(out.p, 1, olen, stdout);
+    pf__buf_cleanup(&out);
     if (w != olen || fflush(stdout) != 0) {
         pf__die_msg("cannot write output: %s", strerror(errno));
         return PF_EXIT_FAIL;

@@ -12,13 +12,13 @@
 #include "../cli/emit_csv.c"
 
 /* Render with fn into a fresh buffer and return the NUL-terminated text. */
-#define RENDER(call)                                                    \
-    ({                                                                  \
-        pf__obuf b_;                                                    \
-        pf__obuf_init(&b_);                                             \
-        pf__obuf *b = &b_;                                              \
-        call;                                                           \
-        pf__obuf_take(&b_, NULL);                                       \
+#define RENDER(call)                                                \
+    ({                                                              \
+        pf__buf b_;                                                 \
+        pf__buf_init(&b_, SIZE_MAX);                                \
+        pf__buf *b = &b_;                                           \
+        call;                                                       \
+        pf__buf_take(&b_, NULL);                                    \
     })
 
 static char *jstr(const char *s, size_t n)

@@ -349,7 +349,36 @@ TEST(buf_cap_is_an_error)
     CHECK(!b.failed);
     pf__buf_str(&b, "0123456789");
     CHECK(b.failed);
-    CHECK(pf__buf_take(&b) == NULL);
+    CHECK(pf__buf_take(&b, NULL) == NULL);
+    /* After take (or cleanup) the buffer is empty and usable again. */
+    CHECK(!b.failed);
+    pf__buf_str(&b, "ok");
+    size_t len = 0;
+    char *t = pf__buf_take(&b, &len);
+    CHECK_STR(t, "ok");
+    CHECK_INT(len, 2);
+    free(t);
+}
+
+TEST(buf_take_and_fmt)
+{
+    /* The CLI's output buffer: no cap, formats of any length, and an empty
+     * buffer hands over "" rather than NULL. */
+    pf__buf b;
+    pf__buf_init(&b, SIZE_MAX);
+    size_t len = 7;
+    char *t = pf__buf_take(&b, &len);
+    CHECK(t != NULL && t[0] == '\0' && len == 0);
+    free(t);
+    char big[300];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    pf__buf_fmt(&b, "<%s|%d>", big, 42);
+    pf__buf_putc(&b, '!');
+    t = pf__buf_take(&b, &len);
+    CHECK_INT(len, 299 + 6);
+    CHECK(t[0] == '<' && t[300] == '|' && strcmp(t + 301, "42>!") == 0);
+    free(t);
 }
 
 /* ---- merge ------------------------------------------------------------- */

@@ -34,6 +34,7 @@
 #include <curl/curl.h>
 
 #include "playfast.h"
+#include "buf.h"
 #include "page.h" /* pf__error */
 
 typedef struct pf__pool pf__pool;
@@ -59,28 +60,11 @@ int pf__pool_default_size(void);
 
 /* ---- request.c: URL and body builders --------------------------------- */
 
-/* A growable text buffer with a hard cap; `failed` is sticky. */
-typedef struct pf__buf {
-    char *p;
-    size_t len, cap, max;
-    int failed;
-} pf__buf;
-
-void pf__buf_init(pf__buf *b, size_t max);
-void pf__buf_add(pf__buf *b, const char *s, size_t n);
-void pf__buf_str(pf__buf *b, const char *s);
-void pf__buf_fmt(pf__buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+/* Escapers for the request builders, into a pf__buf (buf.h). */
 /* Percent-encode every byte except RFC 3986 unreserved characters. */
 void pf__buf_pct(pf__buf *b, const char *s, size_t n);
 /* Append s as the inside of a JSON string literal (no quotes added). */
 void pf__buf_json(pf__buf *b, const char *s, size_t n);
-/* Hand the NUL-terminated text over (caller frees), or NULL on failure. */
-char *pf__buf_take(pf__buf *b);
-void pf__buf_cleanup(pf__buf *b);
 
 /* The server to talk to: `given` when set, else $PLAYFAST_BASE_URL, else
  * the live store. */

@@ -9,69 +9,17 @@
  * is percent-encoded. Built that way, no quote, backslash, '&' or newline in
  * a query can change the structure of the request.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net.h"
 
-/* ---- pf__buf ---------------------------------------------------------- */
-
-void pf__buf_init(pf__buf *b, size_t max)
-{
-    memset(b, 0, sizeof *b);
-    b->max = max ? max : ((size_t)64 << 20);
-}
-
-static int reserve(pf__buf *b, size_t extra)
-{
-    if (b->failed) return 0;
-    size_t need = b->len + extra + 1;
-    if (need < b->len || need > b->max) goto fail;
-    if (need <= b->cap) return 1;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need) cap *= 2;
-    if (cap > b->max) cap = b->max;
-    char *p = realloc(b->p, cap);
-    if (p == NULL) goto fail;
-    b->p = p;
-    b->cap = cap;
-    return 1;
-fail:
-    b->failed = 1;
-    return 0;
-}
-
-void pf__buf_add(pf__buf *b, const char *s, size_t n)
-{
-    if (!reserve(b, n)) return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void pf__buf_str(pf__buf *b, const char *s) { pf__buf_add(b, s, strlen(s)); }
-
-void pf__buf_fmt(pf__buf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    /* Only short numeric fragments go through here. */
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        b->failed = 1;
-        return;
-    }
-    pf__buf_add(b, tmp, (size_t)n);
-}
+/* ---- escaping into a pf__buf (buf.h) ------------------------------------ */
 
 void pf__buf_pct(pf__buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    if (!reserve(b, n * 3)) return;
+    if (!pf__buf_reserve(b, n * 3)) return;
     char *o = b->p + b->len;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -92,7 +40,7 @@ void pf__buf_pct(pf__buf *b, const char *s, size_t n)
 void pf__buf_json(pf__buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    if (!reserve(b, n * 6)) return;
+    if (!pf__buf_reserve(b, n * 6)) return;
     char *o = b->p + b->len;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -116,25 +64,6 @@ void pf__buf_json(pf__buf *b, const char *s, size_t n)
     }
     b->len = (size_t)(o - b->p);
     b->p[b->len] = '\0';
-}
-
-char *pf__buf_take(pf__buf *b)
-{
-    if (b->failed || !reserve(b, 0)) {
-        pf__buf_cleanup(b);
-        return NULL;
-    }
-    char *p = b->p;
-    b->p = NULL;
-    b->len = b->cap = 0;
-    return p;
-}
-
-void pf__buf_cleanup(pf__buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
 }
 
 /* ---- kinds ------------------------------------------------------------ */
@@ -252,7 +181,7 @@ static char *be_body(const char *rpc, const char *inner, size_t inner_len,
     pf__buf_cleanup(&outer);
     if (outer.failed) form.failed = 1;
     *len = form.len;
-    return pf__buf_take(&form);
+    return pf__buf_take(&form, NULL);
 }
 
 static void query_param(pf__buf *b, const char *sep, const char *name,
@@ -351,7 +280,7 @@ pf_code pf__http_build(const char *base_url, const pf_request *req,
     query_param(&u, "&", "gl", gl);
     if (req->kind == PF_KIND_SEARCH && req->price != PF_PRICE_ALL)
         pf__buf_fmt(&u, "&price=%d", (int)req->price);
-    out->url = pf__buf_take(&u);
+    out->url = pf__buf_take(&u, NULL);
     if (out->url == NULL) goto nomem;
     return PF_OK;
 inval:
