@@ -53,12 +53,16 @@ typedef enum pf_code {
     PF_ENOTFOUND,       /* "not_found": the app/page does not exist (404) */
     PF_EUNSUPPORTED,    /* "unsupported_layout": a page we do not know how to read */
     PF_EMALFORMED,      /* "malformed": broken or truncated JSON/envelope */
-    PF_ERATELIMIT,      /* "rate_limited": HTTP 429 after all retries */
+    PF_ERATELIMIT,      /* "rate_limited": HTTP 429 (or 503) until the
+                           request's deadline */
     PF_ETIMEOUT,        /* "timeout" */
     PF_EHTTP,           /* "http_error": any other non-2xx status */
     PF_ENETWORK,        /* "network": DNS, connect, reset, TLS */
     PF_ETOOBIG,         /* "too_large": response over the configured cap */
     PF_ECANCELLED,      /* "cancelled": the batch was cancelled first */
+    PF_EBLOCKED,        /* "blocked": Google's "unusual traffic" captcha page,
+                           a redirect to /sorry/ or to the consent wall; still
+                           so when the request's deadline ran out */
     PF_EAGAIN,          /* not an error: nothing ready yet (pf_batch_next) */
     PF_EDONE,           /* not an error: every result has been delivered */
     PF_CODE_COUNT_
@@ -339,19 +343,36 @@ typedef struct pf_client_options {
     const char *base_url;       /* NULL: $PLAYFAST_BASE_URL, else
                                    https://play.google.com */
     const char *user_agent;     /* NULL: a current desktop browser's */
-    const char *proxy;          /* NULL: none (libcurl's env vars apply) */
+    const char *proxy;          /* NULL: none (libcurl's env vars apply);
+                                   one more entry of `proxies` */
     const char *cacert;         /* NULL: system store */
     double timeout;             /* seconds per attempt; 0 = 30 */
     double connect_timeout;     /* seconds; 0 = 10 */
     int max_concurrency;        /* requests in flight; 0 = 64 */
     int max_per_host;           /* 0 = same as max_concurrency */
-    double rate;                /* requests/second started; 0 = unlimited */
-    int retries;                /* extra attempts; < 0 = default (3) */
+    double rate;                /* ceiling on requests/second started per
+                                   egress; 0 = none. The pacing learns the
+                                   rate the server allows below it. */
+    int retries;                /* extra attempts after a network error or
+                                   a 5xx other than 503; < 0 = default (3).
+                                   429, 503 and blocked pages are retried
+                                   until the deadline instead. */
     double backoff;             /* first backoff, seconds; 0 = 0.5 */
     size_t max_response;        /* bytes; 0 = 32 MiB */
     int workers;                /* parse threads; 0 = from CPU count */
     int http_version;           /* 0 auto (h2 over TLS), 1 = 1.1, 2 = h2 */
     int verbose;                /* libcurl debug output to stderr */
+    /* The egress pool: each proxy and each local address is one egress,
+     * with its own pacing; with none, one direct egress. Proxies are
+     * http://, https:// or socks5:// URLs; local addresses are IPv4 or IPv6
+     * literals that outgoing connections bind to. Strings are copied. */
+    const char *const *proxies;
+    size_t n_proxies;
+    const char *const *local_addresses;
+    size_t n_local_addresses;
+    double deadline;            /* seconds a request may take in all, its
+                                   retries and Retry-After waits included;
+                                   0 = 600 */
 } pf_client_options;
 
 PF_EXPORT void pf_client_options_init(pf_client_options *opt);
@@ -369,15 +390,36 @@ PF_EXPORT pf_code pf_client_new(const pf_client_options *opt, pf_client **out,
  * Must not be called while another thread still uses the client. */
 PF_EXPORT void pf_client_free(pf_client *client);
 
-/* Counters since creation, for tests and benchmarks. */
+/* Counters since creation, for progress lines, tests and benchmarks. */
 typedef struct pf_client_stats {
     uint64_t requests;         /* HTTP attempts started */
     uint64_t retries;
     uint64_t connections;      /* new connections opened */
-    uint64_t bytes_received;   /* decoded body bytes */
+    uint64_t bytes_received;   /* body bytes received */
+    uint64_t rate_limited;     /* 429 and 503 answers seen */
+    uint64_t blocked;          /* blocked pages and redirects seen */
+    size_t egresses;           /* entries pf_client_egress_stats() gives */
 } pf_client_stats;
 
 PF_EXPORT void pf_client_stats_get(pf_client *client, pf_client_stats *out);
+
+/* One egress as the pacing sees it. */
+typedef struct pf_egress_stats {
+    const char *name;          /* "direct", the proxy URL without its
+                                  credentials, or the local address; valid
+                                  while the client lives */
+    double rate;               /* requests/second it may start now; 0 while
+                                  no pushback was seen and no ceiling set */
+    double cooldown;           /* seconds until it may start again, 0 when
+                                  it may now */
+    int quarantined;           /* cooling down after a blocked page */
+    uint64_t requests, rate_limited, blocked;
+} pf_egress_stats;
+
+/* Fill out[0..cap) with the client's egresses in the order they were
+ * given; returns how many there are (which may exceed cap). Any thread. */
+PF_EXPORT size_t pf_client_egress_stats(pf_client *client,
+                                        pf_egress_stats *out, size_t cap);
 
 /* ------------------------------------------------------------------------ */
 /* Batches                                                                  */
@@ -406,8 +448,9 @@ typedef void (*pf_progress_cb)(void *userdata, size_t done, size_t failed,
 /* Called on a worker thread with each response as it completes; the
  * callback owns *res from then on and releases it with
  * pf_response_cleanup(). Responses delivered this way count as taken:
- * pf_batch_next() has nothing to return for them. Requests cancelled before
- * they started are not delivered (pf_batch_progress() counts them). */
+ * pf_batch_next() has nothing to return for them. Every request is
+ * delivered exactly once, those cancelled before they started included
+ * (from the thread that called pf_batch_cancel()). */
 typedef void (*pf_result_cb)(void *userdata, size_t index, pf_response *res);
 
 typedef struct pf_batch_options {

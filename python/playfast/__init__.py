@@ -39,6 +39,7 @@ from playfast._core import (  # noqa: F401  (re-exported API)
     Permission,
     PlayfastError,
     RateLimitError,
+    BlockedError,
     ResponseTooLargeError,
     Review,
     RustAppInfo,

@@ -281,7 +281,8 @@ static int exceptions_init(PyObject *mod, pf_state *st)
         PyObject **base2;   /* a builtin to inherit from as well */
     } table[] = {
         {PF_ENOTFOUND, "AppNotFoundError", "The app or page does not exist (HTTP 404).", NULL},
-        {PF_ERATELIMIT, "RateLimitError", "HTTP 429 after every retry.", NULL},
+        {PF_ERATELIMIT, "RateLimitError", "HTTP 429 or 503 until the request's deadline.", NULL},
+        {PF_EBLOCKED, "BlockedError", "Google answered with its unusual-traffic captcha or a consent redirect, until the request's deadline.", NULL},
         {PF_EHTTP, "HttpError", "An unexpected HTTP status.", NULL},
         {PF_EMALFORMED, "ParseError", "Broken or truncated JSON or envelope.", &PyExc_ValueError},
         {PF_ETIMEOUT, "TimeoutError", "The request timed out.", &PyExc_TimeoutError},

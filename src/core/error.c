@@ -23,6 +23,7 @@ static const struct {
     [PF_ENETWORK]     = {"network", "network error"},
     [PF_ETOOBIG]      = {"too_large", "response larger than the configured cap"},
     [PF_ECANCELLED]   = {"cancelled", "cancelled"},
+    [PF_EBLOCKED]     = {"blocked", "blocked by the server (captcha or consent page)"},
     [PF_EAGAIN]       = {"again", "nothing ready yet"},
     [PF_EDONE]        = {"done", "all results delivered"},
 };
