@@ -7,7 +7,8 @@
 #include <math.h>
 #include "test-net.h"
 
-#include "net.h"
+#include "body.h"
+#include "client.h"
 
 #define TRANSLATE "com.google.android.apps.translate"
 
@@ -52,14 +53,14 @@ TEST(options_defaults)
     CHECK_INT(pf_client_new(NULL, NULL, NULL), PF_EINVAL);
 
     CHECK_INT(pf_client_new(NULL, &c, &err), PF_OK);
-    CHECK_STR(c->base_url, "https://play.google.com");
-    CHECK_INT(c->opt.max_concurrency, 64);
-    CHECK_INT(c->opt.max_per_host, 64);
-    CHECK_INT(c->opt.retries, 3);
-    CHECK_NUM(c->opt.timeout, 30, 0);
-    CHECK_NUM(c->opt.backoff, 0.5, 0);
-    CHECK_INT(c->opt.max_response, 32 << 20);
-    CHECK(c->opt.workers >= 2 && c->opt.workers <= 8);
+    CHECK_STR(pf__client_options(c)->base_url, "https://play.google.com");
+    CHECK_INT(pf__client_options(c)->max_concurrency, 64);
+    CHECK_INT(pf__client_options(c)->max_per_host, 64);
+    CHECK_INT(pf__client_options(c)->retries, 3);
+    CHECK_NUM(pf__client_options(c)->timeout, 30, 0);
+    CHECK_NUM(pf__client_options(c)->backoff, 0.5, 0);
+    CHECK_INT(pf__client_options(c)->max_response, 32 << 20);
+    CHECK(pf__client_options(c)->workers >= 2 && pf__client_options(c)->workers <= 8);
     pf_client_stats st;
     pf_client_stats_get(c, &st);
     CHECK_INT(st.requests, 0);
@@ -70,12 +71,12 @@ TEST(options_defaults)
 
     setenv("PLAYFAST_BASE_URL", "http://127.0.0.1:1", 1);
     CHECK_INT(pf_client_new(NULL, &c, &err), PF_OK);
-    CHECK_STR(c->base_url, "http://127.0.0.1:1");
+    CHECK_STR(pf__client_options(c)->base_url, "http://127.0.0.1:1");
     pf_client_free(c);
     pf_client_options_init(&o);
     o.base_url = "http://127.0.0.1:2";
     CHECK_INT(pf_client_new(&o, &c, &err), PF_OK);
-    CHECK_STR(c->base_url, "http://127.0.0.1:2"); /* the option wins */
+    CHECK_STR(pf__client_options(c)->base_url, "http://127.0.0.1:2"); /* the option wins */
     pf_client_free(c);
     unsetenv("PLAYFAST_BASE_URL");
 }
@@ -95,10 +96,10 @@ TEST(absurd_seconds_are_clamped)
     o.rate = NAN;
     pf_client *c = NULL;
     CHECK_INT(pf_client_new(&o, &c, NULL), PF_OK);
-    CHECK_NUM(c->opt.timeout, 30, 0);
-    CHECK_NUM(c->opt.connect_timeout, 86400, 0);
-    CHECK_NUM(c->opt.backoff, 86400, 0);
-    CHECK_NUM(c->opt.rate, 0, 0);
+    CHECK_NUM(pf__client_options(c)->timeout, 30, 0);
+    CHECK_NUM(pf__client_options(c)->connect_timeout, 86400, 0);
+    CHECK_NUM(pf__client_options(c)->backoff, 86400, 0);
+    CHECK_NUM(pf__client_options(c)->rate, 0, 0);
     pf_client_free(c);
 
     test_server s;
@@ -315,7 +316,8 @@ TEST(body_budget_bounds_memory)
     while (pf_batch_next(b, -1, &idx, &res) == PF_OK) {
         ok += res.code == PF_OK;
         pf_response_cleanup(&res);
-        size_t live = atomic_load(&c->body_bytes);
+        size_t live;
+        pf__bodies_stats(pf__client_bodies(c), &live, NULL, NULL);
         if (live > peak) peak = live;
     }
     CHECK_INT(ok, N);
@@ -347,12 +349,11 @@ TEST(spares_are_paged_in_during_the_wait)
     pf_batch *b;
     CHECK_INT(pf_batch_start(c, r, N, NULL, &b, NULL), PF_OK);
     usleep(300 * 1000);   /* requests sent, no byte back yet */
-    pthread_mutex_lock(&c->spare_mu);
-    size_t nspare = c->nspare, spare_bytes = c->spare_bytes;
-    pthread_mutex_unlock(&c->spare_mu);
+    size_t live, nspare, spare_bytes;
+    pf__bodies_stats(pf__client_bodies(c), &live, &nspare, &spare_bytes);
     CHECK(nspare >= 1 && nspare <= N);
     CHECK(spare_bytes <= PF__BODY_BUDGET / 2);
-    CHECK_INT(atomic_load(&c->body_bytes), 0);
+    CHECK_INT(live, 0);
     CHECK_INT(pf_batch_wait(b, -1), PF_OK);
     for (size_t i = 0; i < N; i++) {
         pf_response res;
@@ -362,9 +363,7 @@ TEST(spares_are_paged_in_during_the_wait)
     }
     pf_batch_free(b);
     usleep(3200 * 1000);  /* idle past the 2 s grace, and the 1 s poll */
-    pthread_mutex_lock(&c->spare_mu);
-    nspare = c->nspare;
-    pthread_mutex_unlock(&c->spare_mu);
+    pf__bodies_stats(pf__client_bodies(c), NULL, &nspare, NULL);
     CHECK_INT(nspare, 0);
     pf_client_free(c);
     server_stop(&s);

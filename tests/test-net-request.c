@@ -12,7 +12,7 @@
 
 #include "arena.h"
 #include "json.h"
-#include "net.h"
+#include "request.h"
 
 static const char *nasty = "a\"b\\c&d=e#f\ng\r\th'i<j>%k+l m\xc3\xa9\xe2\x82\xac"
                            "\\u0041\x01/?[1,2]";

@@ -1,12 +1,14 @@
 /*
  * test-net-retry.c -- src/net/retry.c and the loop's use of it: which
- * failures are retried, backoff with jitter, Retry-After, the token-bucket
- * rate limit, and the error kinds a request ends with when retries run out.
+ * failures are retried, backoff with jitter, Retry-After, a ceiling on the
+ * rate, and the error kinds a request ends with when retries or its
+ * deadline run out. The pacing policy itself is test-net-pace.c's.
  */
 #include "harness.h"
 #include "test-net.h"
 
-#include "net.h"
+#include "pace.h"
+#include "retry.h"
 
 #define TRANSLATE "com.google.android.apps.translate"
 
@@ -56,20 +58,18 @@ TEST(retryable_classification)
     CHECK(!pf__retryable(CURLE_URL_MALFORMAT, 0));
 }
 
-TEST(bucket_spaces_starts)
+TEST(ceiling_spaces_starts)
 {
-    pf__bucket b;
-    pf__bucket_init(&b, 10, 100.0);
-    CHECK_NUM(pf__bucket_take(&b, 100.0), 0, 0);   /* the first is free */
-    double w = pf__bucket_take(&b, 100.0);
+    pf__pace b;
+    pf__pace_init(&b, 10, 100.0);
+    CHECK_NUM(pf__pace_take(&b, 100.0), 0, 0);   /* the first is free */
+    double w = pf__pace_take(&b, 100.0);
     CHECK(w > 0.099 && w <= 0.1);
-    CHECK(pf__bucket_take(&b, 100.05) > 0);
-    CHECK_NUM(pf__bucket_take(&b, 100.1), 0, 0);
+    CHECK(pf__pace_take(&b, 100.05) > 0);
+    CHECK_NUM(pf__pace_take(&b, 100.1), 0, 0);
     /* Idle time does not build a burst beyond one. */
-    CHECK_NUM(pf__bucket_take(&b, 200.0), 0, 0);
-    CHECK(pf__bucket_take(&b, 200.0) > 0);
-    pf__bucket_init(&b, 0, 0);
-    for (int i = 0; i < 100; i++) CHECK_NUM(pf__bucket_take(&b, 0), 0, 0);
+    CHECK_NUM(pf__pace_take(&b, 200.0), 0, 0);
+    CHECK(pf__pace_take(&b, 200.0) > 0);
 }
 
 TEST(retries_503_then_succeeds)
@@ -91,37 +91,69 @@ TEST(retries_503_then_succeeds)
     server_stop(&s);
 }
 
-TEST(retries_exhausted_on_429_is_rate_limited)
+TEST(rate_limited_until_the_deadline)
 {
+    /* A 429 is "come back later": retried whatever `retries` says, and
+     * reported as rate_limited only when the deadline runs out. Without a
+     * Retry-After the egress pauses PF__PAUSE_DEFAULT between attempts. */
     test_server s;
-    server_start(&s, "--script 429,429,429,429,429 --retry-after 0");
+    server_start(&s, "--rate-limit 0.01 --burst 1 --retry-after 0");
     pf_client_options o;
     pf_client_options_init(&o);
-    o.retries = 2;
+    o.retries = 0;
+    o.deadline = 2.5;
     pf_client *c = test_client(&s, &o);
+    double t0 = test_now();
+    pf_response first = fetch_one(c); /* takes the bucket's one token */
+    CHECK_INT(first.code, PF_OK);
+    pf_response_cleanup(&first);
     pf_response res = fetch_one(c);
+    double el = test_now() - t0;
     CHECK_INT(res.code, PF_ERATELIMIT);
     CHECK_INT(res.error.code, PF_ERATELIMIT);
     CHECK_INT(res.error.http_status, 429);
-    CHECK_INT(res.error.attempts, 3);
+    CHECK(res.error.attempts >= 2);
+    CHECK(strstr(res.error.message, "deadline") != NULL);
     CHECK(res.app == NULL);
+    CHECK(el < 2.5 + 1.5);
+    pf_response_cleanup(&res);
+    pf_client_stats st;
+    pf_client_stats_get(c, &st);
+    CHECK(st.rate_limited >= 2);
+    CHECK_INT(st.egresses, 1);
+    pf_client_free(c);
+    server_stop(&s);
+}
+
+TEST(a_429_is_retried_beyond_retries)
+{
+    test_server s;
+    server_start(&s, "--script 429,429 --retry-after 0");
+    pf_client_options o;
+    pf_client_options_init(&o);
+    o.retries = 0;
+    pf_client *c = test_client(&s, &o);
+    pf_response res = fetch_one(c);
+    CHECK_INT(res.code, PF_OK);
+    CHECK_INT(res.error.attempts, 3);
     pf_response_cleanup(&res);
     pf_client_free(c);
     server_stop(&s);
 }
 
-TEST(retries_exhausted_on_503_is_http_error)
+TEST(a_503_until_the_deadline_is_rate_limited)
 {
     test_server s;
     server_start(&s, "--fail-5xx 1");
     pf_client_options o;
     pf_client_options_init(&o);
     o.retries = 1;
+    o.deadline = 1.5;
     pf_client *c = test_client(&s, &o);
     pf_response res = fetch_one(c);
-    CHECK_INT(res.code, PF_EHTTP);
+    CHECK_INT(res.code, PF_ERATELIMIT);
     CHECK_INT(res.error.http_status, 503);
-    CHECK_INT(res.error.attempts, 2);
+    CHECK(res.error.attempts >= 2);
     pf_response_cleanup(&res);
     pf_client_free(c);
     server_stop(&s);

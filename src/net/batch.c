@@ -12,7 +12,30 @@
 #include <string.h>
 #include <time.h>
 
-#include "net.h"
+#include "batch.h"
+#include "client.h"
+#include "loop.h"
+#include "page.h" /* pf__error */
+
+struct pf_batch {
+    pf__loop *loop;              /* NULL once the client is gone */
+    pthread_mutex_t mu;          /* guards everything below */
+    pthread_cond_t cv;
+    size_t n;
+    size_t next;                 /* first request not yet claimed */
+    size_t done, failed, taken;
+    size_t outstanding;          /* claimed or being delivered, not yet
+                                    fully published */
+    atomic_int cancelled;        /* read by the loop without the lock */
+    int mode;                    /* 0 unused, 1 next(), 2 take() */
+    pf_request *reqs;            /* copies; strings live in `strings` */
+    char *strings;
+    pf_response *slots;
+    unsigned char *state;        /* per slot: 0 pending, 1 ready, 2 taken */
+    size_t *queue;               /* completion order; each index once */
+    size_t qhead, qtail;
+    pf_batch_options opt;
+};
 
 /* pf_response_cleanup: free the typed result a response holds and zero
  * the whole struct (code and error included). NULL is a no-op. Any thread,
@@ -101,7 +124,7 @@ pf_code pf_batch_start(pf_client *client, const pf_request *reqs, size_t n,
     pthread_cond_init(&b->cv, &ca);
     pthread_condattr_destroy(&ca);
     b->n = n;
-    b->client = client;
+    b->loop = pf__client_loop(client);
     if (opt) b->opt = *opt;
     size_t total = 1;
     for (size_t i = 0; i < n; i++) total += req_strings(&reqs[i]);
@@ -118,7 +141,7 @@ pf_code pf_batch_start(pf_client *client, const pf_request *reqs, size_t n,
     }
     char *at = b->strings;
     for (size_t i = 0; i < n; i++) copy_req(&b->reqs[i], &reqs[i], &at);
-    pf__client_link_batch(client, b);
+    pf__loop_attach(b->loop, b);
     *out = b;
     return PF_OK;
 }
@@ -141,6 +164,13 @@ size_t pf__batch_claim(pf_batch *b, const pf_request **req)
 int pf__batch_cancelled(pf_batch *b)
 {
     return atomic_load(&b->cancelled);
+}
+
+void pf__batch_orphan(pf_batch *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->loop = NULL;
+    pthread_mutex_unlock(&b->mu);
 }
 
 /* With b->mu held. */
@@ -308,11 +338,12 @@ void pf_batch_progress(pf_batch *b, size_t *done, size_t *failed,
 }
 
 /* pf_batch_cancel: requests not yet started end at once with
- * PF_ECANCELLED; the loop aborts those in flight or waiting to retry at its
- * next turn; responses already published are kept. Requests ended here do
- * not trigger the progress callback (pf_batch_progress shows them). Any
- * thread, including a progress callback; idempotent. Takes the batch lock
- * briefly, so it is not async-signal-safe. */
+ * PF_ECANCELLED (delivered to the result callback from this thread when the
+ * batch has one); the loop aborts those in flight or waiting to retry at
+ * its next turn; responses already published are kept. Requests ended here
+ * do not trigger the progress callback (pf_batch_progress shows them). Any
+ * thread, including a progress or result callback; idempotent. Takes the
+ * batch lock briefly, so it is not async-signal-safe. */
 void pf_batch_cancel(pf_batch *b)
 {
     if (b == NULL) return;
@@ -323,24 +354,42 @@ void pf_batch_cancel(pf_batch *b)
     }
     atomic_store(&b->cancelled, 1);
     /* Requests never started end here; those in flight are the loop's. */
-    for (size_t i = b->next; i < b->n; i++) {
+    size_t first = b->next, last = b->n;
+    pf_result_cb rcb = b->opt.on_result;
+    for (size_t i = first; i < last; i++) {
         pf_response *r = &b->slots[i];
         r->kind = b->reqs[i].kind;
         r->code = PF_ECANCELLED;
         pf__error(&r->error, PF_ECANCELLED, PF_NO_OFFSET,
                   "cancelled before it started");
-        ready(b, i);
+        r->error.offset = PF_NO_OFFSET;
+        if (rcb) {
+            /* Delivered below, outside the lock, like every result. */
+            b->state[i] = 2;
+            b->done++;
+            b->failed++;
+            b->taken++;
+        } else {
+            ready(b, i);
+        }
     }
     b->next = b->n;
+    if (rcb) b->outstanding++; /* pf_batch_free waits for the delivery */
     pthread_cond_broadcast(&b->cv);
-    pf_client *c = b->client;
+    pf__loop *L = b->loop;
     pthread_mutex_unlock(&b->mu);
-    if (c) {
-        atomic_fetch_add(&c->cancel_gen, 1);
-        pthread_mutex_lock(&c->mu);
-        pf__client_wake(c);
-        pthread_mutex_unlock(&c->mu);
+    if (rcb) {
+        for (size_t i = first; i < last; i++) {
+            pf_response r = b->slots[i];
+            memset(&b->slots[i], 0, sizeof b->slots[i]);
+            rcb(b->opt.userdata, i, &r);
+        }
+        pthread_mutex_lock(&b->mu);
+        b->outstanding--;
+        pthread_cond_broadcast(&b->cv);
+        pthread_mutex_unlock(&b->mu);
     }
+    if (L) pf__loop_cancelled(L);
 }
 
 /* pf_batch_free: cancel, wait until no transfer of this batch is left in
@@ -355,7 +404,10 @@ void pf_batch_free(pf_batch *b)
     pthread_mutex_lock(&b->mu);
     while (b->outstanding > 0) pthread_cond_wait(&b->cv, &b->mu);
     pthread_mutex_unlock(&b->mu);
-    if (b->client) pf__client_unlink_batch(b->client, b);
+    pthread_mutex_lock(&b->mu);
+    pf__loop *L = b->loop;
+    pthread_mutex_unlock(&b->mu);
+    if (L) pf__loop_detach(L, b);
     batch_destroy(b);
 }
 

@@ -11,27 +11,38 @@
  *  - Freed buffers are kept for reuse while live plus spare stay within the
  *    budget: mapping fresh pages costs a page fault per 4 KiB, which for a
  *    1.2 MB page is more CPU than the parse itself. The loop drops the
- *    spares once the client has been idle for SPARE_KEEP_S (client.c).
+ *    spares once the client has been idle for SPARE_KEEP_S (loop.c).
  *  - While the loop waits on the network with no body coming in yet (the
  *    server's think time), it maps and faults in spares for the transfers
  *    in flight, one per turn (pf__body_prefault): bodies that arrive
  *    together then land in memory already paged in, instead of every one
  *    of them faulting at once when the CPU has parsing to do.
  *  - The client has a budget for live body bytes. A transfer whose first
- *    bytes arrive while the budget is spent is paused (client.c) until
+ *    bytes arrive while the budget is spent is paused (loop.c) until
  *    earlier bodies have been parsed and freed. A transfer that already
  *    holds a buffer is never paused, so the budget always drains. Spares
  *    count against the same budget.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
 
-#include "net.h"
+#include "body.h"
 
 #define SPARE_MAX 64
+
+struct pf__bodies {
+    size_t max_response;
+    atomic_size_t live;          /* capacity of all live body buffers */
+    size_t est;                  /* expected body size (loop thread) */
+    pthread_mutex_t mu;          /* guards the spares */
+    struct { char *p; size_t cap; } spare[SPARE_MAX];
+    size_t nspare, spare_bytes;
+};
 
 static size_t page_round(size_t n)
 {
@@ -62,96 +73,136 @@ static void unmap(void *p, size_t cap)
 #endif
 }
 
-int pf__body_reserve(pf__xfer *x, size_t need)
+pf__bodies *pf__bodies_new(size_t max_response)
 {
-    if (need <= x->cap) return 1;
-    pf_client *c = x->client;
-    size_t max = page_round(c->opt.max_response + 1);
+    pf__bodies *bs = calloc(1, sizeof *bs);
+    if (bs == NULL) return NULL;
+    pthread_mutex_init(&bs->mu, NULL);
+    bs->max_response = max_response;
+    bs->est = 1 << 20; /* an app page is ~1.2 MB */
+    return bs;
+}
+
+void pf__bodies_free(pf__bodies *bs)
+{
+    if (bs == NULL) return;
+    pf__bodies_trim(bs);
+    pthread_mutex_destroy(&bs->mu);
+    free(bs);
+}
+
+int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need)
+{
+    if (need <= b->cap) return 1;
+    size_t max = page_round(bs->max_response + 1);
     size_t want = need;
-    if (x->cap == 0) {
-        pthread_mutex_lock(&c->spare_mu);
-        if (c->nspare > 0) {
-            c->nspare--;
-            x->buf = c->spare[c->nspare].p;
-            x->cap = c->spare[c->nspare].cap;
-            c->spare_bytes -= x->cap;
+    if (b->cap == 0) {
+        pthread_mutex_lock(&bs->mu);
+        if (bs->nspare > 0) {
+            bs->nspare--;
+            b->buf = bs->spare[bs->nspare].p;
+            b->cap = bs->spare[bs->nspare].cap;
+            bs->spare_bytes -= b->cap;
         }
-        pthread_mutex_unlock(&c->spare_mu);
-        if (x->cap) atomic_fetch_add(&c->body_bytes, x->cap);
-        if (x->cap >= need) return 1;
+        pthread_mutex_unlock(&bs->mu);
+        if (b->cap) atomic_fetch_add(&bs->live, b->cap);
+        if (b->cap >= need) return 1;
         /* Start at the expected size so growth rarely moves the buffer. */
-        if (c->body_est > want) want = c->body_est;
+        if (bs->est > want) want = bs->est;
     }
-    size_t cap = x->cap ? x->cap : 64 * 1024;
+    size_t cap = b->cap ? b->cap : 64 * 1024;
     while (cap < want) cap *= 2;
     cap = page_round(cap);
     if (cap > max) cap = max;
     if (cap < need) return 0;
-    void *p = map(x->buf, x->cap, cap, 0);
+    void *p = map(b->buf, b->cap, cap, 0);
     if (p == NULL) return 0;
-    atomic_fetch_add(&c->body_bytes, cap - x->cap);
-    x->buf = p;
-    x->cap = cap;
+    atomic_fetch_add(&bs->live, cap - b->cap);
+    b->buf = p;
+    b->cap = cap;
     return 1;
 }
 
-void pf__body_free(pf__xfer *x)
+void pf__body_release(pf__bodies *bs, pf__body *b)
 {
-    if (x->buf == NULL) return;
-    pf_client *c = x->client;
-    atomic_fetch_sub(&c->body_bytes, x->cap);
-    pthread_mutex_lock(&c->spare_mu);
-    if (c->nspare < SPARE_MAX &&
-        c->spare_bytes + x->cap + atomic_load(&c->body_bytes) <=
+    if (b->buf == NULL) return;
+    atomic_fetch_sub(&bs->live, b->cap);
+    pthread_mutex_lock(&bs->mu);
+    if (bs->nspare < SPARE_MAX &&
+        bs->spare_bytes + b->cap + atomic_load(&bs->live) <=
             PF__BODY_BUDGET) {
-        c->spare[c->nspare].p = x->buf;
-        c->spare[c->nspare].cap = x->cap;
-        c->nspare++;
-        c->spare_bytes += x->cap;
-        x->buf = NULL;
+        bs->spare[bs->nspare].p = b->buf;
+        bs->spare[bs->nspare].cap = b->cap;
+        bs->nspare++;
+        bs->spare_bytes += b->cap;
+        b->buf = NULL;
     }
-    pthread_mutex_unlock(&c->spare_mu);
-    if (x->buf) unmap(x->buf, x->cap);
-    x->buf = NULL;
-    x->cap = x->len = 0;
+    pthread_mutex_unlock(&bs->mu);
+    if (b->buf) unmap(b->buf, b->cap);
+    b->buf = NULL;
+    b->cap = b->len = 0;
 }
 
-int pf__body_prefault(pf_client *c, size_t active)
+int pf__bodies_full(pf__bodies *bs)
 {
-    size_t est = page_round(c->body_est), want = active * est;
+    size_t live = atomic_load(&bs->live);
+    return live > 0 && live + bs->est > PF__BODY_BUDGET;
+}
+
+void pf__bodies_observe(pf__bodies *bs, size_t len)
+{
+    /* Slow decay, fast rise: the estimate sizes new buffers and the
+     * budget's admission test. */
+    if (len == 0) return;
+    bs->est = len > bs->est ? len : bs->est - (bs->est - len) / 8;
+}
+
+int pf__bodies_prefault(pf__bodies *bs, size_t active)
+{
+    size_t est = page_round(bs->est), want = active * est;
     /* Half the budget: spares mapped here are paged in whole, so a budget
      * full of them would be all resident, where grown buffers are not. */
     if (want > PF__BODY_BUDGET / 2) want = PF__BODY_BUDGET / 2;
     /* Only in the wait before the first bytes: once bodies stream in, the
      * loop has better things to do, and spares would only crowd them. */
-    if (atomic_load(&c->body_bytes) != 0) return 0;
-    pthread_mutex_lock(&c->spare_mu);
-    int room = c->nspare < SPARE_MAX && c->spare_bytes + est <= want;
-    if (room) c->spare_bytes += est;   /* claimed while mapping */
-    pthread_mutex_unlock(&c->spare_mu);
+    if (atomic_load(&bs->live) != 0) return 0;
+    pthread_mutex_lock(&bs->mu);
+    int room = bs->nspare < SPARE_MAX && bs->spare_bytes + est <= want;
+    if (room) bs->spare_bytes += est;   /* claimed while mapping */
+    pthread_mutex_unlock(&bs->mu);
     if (!room) return 0;
     void *p = map(NULL, 0, est, 1);
     int made = 0;
-    pthread_mutex_lock(&c->spare_mu);
-    if (p != NULL && c->nspare < SPARE_MAX) {
-        c->spare[c->nspare].p = p;
-        c->spare[c->nspare].cap = est;
-        c->nspare++;
+    pthread_mutex_lock(&bs->mu);
+    if (p != NULL && bs->nspare < SPARE_MAX) {
+        bs->spare[bs->nspare].p = p;
+        bs->spare[bs->nspare].cap = est;
+        bs->nspare++;
         made = 1;
     } else {
-        c->spare_bytes -= est;
+        bs->spare_bytes -= est;
     }
-    pthread_mutex_unlock(&c->spare_mu);
+    pthread_mutex_unlock(&bs->mu);
     if (p != NULL && !made) unmap(p, est);
     return made;
 }
 
-void pf__body_spares_free(pf_client *c)
+void pf__bodies_trim(pf__bodies *bs)
 {
-    pthread_mutex_lock(&c->spare_mu);
-    for (size_t i = 0; i < c->nspare; i++)
-        unmap(c->spare[i].p, c->spare[i].cap);
-    c->nspare = 0;
-    c->spare_bytes = 0;
-    pthread_mutex_unlock(&c->spare_mu);
+    pthread_mutex_lock(&bs->mu);
+    for (size_t i = 0; i < bs->nspare; i++)
+        unmap(bs->spare[i].p, bs->spare[i].cap);
+    bs->nspare = 0;
+    bs->spare_bytes = 0;
+    pthread_mutex_unlock(&bs->mu);
+}
+
+void pf__bodies_stats(pf__bodies *bs, size_t *live, size_t *nspare,
+                      size_t *spare_bytes)
+{
+    pthread_mutex_lock(&bs->mu);
+    if (nspare) *nspare = bs->nspare;
+    if (spare_bytes) *spare_bytes = bs->spare_bytes;
+    pthread_mutex_unlock(&bs->mu);
+    if (live) *live = atomic_load(&bs->live);
 }

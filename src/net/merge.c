@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "net.h"
+#include "request.h"
 
 static size_t hash(const char *s)
 {

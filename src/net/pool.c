@@ -5,10 +5,11 @@
  * submitting never allocates and never fails; the loop thread can hand over
  * a finished transfer without an error path.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "net.h"
+#include "pool.h"
 
 struct pf__pool {
     pthread_mutex_t mu;

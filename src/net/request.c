@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "page.h" /* pf__error */
+#include "request.h"
 
 /* ---- escaping into a pf__buf (buf.h) ------------------------------------ */
 

@@ -1,11 +1,10 @@
 /*
- * retry.c -- when to try again and when to start: retry classification,
- * exponential backoff with jitter, Retry-After, and the token bucket that
- * enforces the client's requests-per-second limit.
+ * retry.c -- when to try again: retry classification, exponential backoff
+ * with jitter, Retry-After.
  */
 #include <time.h>
 
-#include "net.h"
+#include "retry.h"
 
 double pf__now(void)
 {
@@ -69,30 +68,4 @@ double pf__backoff(double base, int attempt, long retry_after,
      * spread over the other half, so K clients hit by the same 503 do not
      * come back in lockstep. */
     return d / 2 + rnd(seed) * d / 2;
-}
-
-void pf__bucket_init(pf__bucket *b, double rate, double now)
-{
-    b->rate = rate > 0 ? rate : 0;
-    /* A burst of one token: starts are spaced evenly, so a server counting
-     * requests per second never sees more than `rate` in any window. */
-    b->burst = 1;
-    b->tokens = 1;
-    b->last = now;
-}
-
-double pf__bucket_take(pf__bucket *b, double now)
-{
-    if (b->rate <= 0) return 0;
-    if (now > b->last) {
-        b->tokens += (now - b->last) * b->rate;
-        if (b->tokens > b->burst) b->tokens = b->burst;
-        b->last = now;
-    }
-    if (b->tokens >= 1 - 1e-9) { /* float error must not cost a wait */
-        b->tokens -= 1;
-        return 0;
-    }
-    double wait = (1 - b->tokens) / b->rate;
-    return wait > 1e-6 ? wait : 1e-6; /* 0 means "taken" */
 }

@@ -1,13 +1,17 @@
 /*
- * complete.c -- what happens to a transfer after its last attempt, on a
- * worker: map curl and HTTP outcomes to pf_codes, run the parser, and for
- * reviews follow continuation tokens until the caller's count is reached.
+ * outcome.c -- what a transfer's last attempt comes to, on a worker: map
+ * the curl and HTTP outcome to a pf_code, run the parser, and for reviews
+ * follow continuation tokens until the caller's count is reached; then
+ * publish the response in its batch.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "batch.h"
 #include "page.h"
+#include "request.h"
+#include "retry.h"
+#include "xfer.h"
 
 static long reviews_wanted(const pf_request *req)
 {
@@ -26,37 +30,44 @@ static int page_size(const pf__xfer *x)
 static pf_code build(pf__xfer *x)
 {
     pf_http_request_cleanup(&x->http);
-    return pf__http_build(x->client->base_url, x->req, x->rpc, page_size(x),
+    x->redirects = 0;
+    return pf__http_build(x->env->base_url, x->req, x->rpc, page_size(x),
                           x->token, &x->http);
 }
 
-pf_code pf__xfer_init(pf__xfer *x, pf_client *c, struct pf_batch *b,
-                      size_t i, const pf_request *req)
+void pf__xfer_init(pf__xfer *x, const pf__env *env, pf__loop *L,
+                   pf_batch *b, size_t i, const pf_request *req)
 {
     memset(x, 0, sizeof *x);
     x->job.run = pf__xfer_complete;
-    x->client = c;
+    x->env = env;
+    x->loop = L;
     x->batch = b;
     x->index = i;
     x->req = req;
     x->retry_after = -1;
     x->t0 = pf__now();
+    x->deadline = x->t0 + env->opt.deadline;
     if (req->kind == PF_KIND_REVIEWS) {
         x->rpc = "UsvDTd";
         x->want = reviews_wanted(req);
         if (req->token && *req->token) {
             x->token = strdup(req->token);
-            if (x->token == NULL) return PF_ENOMEM;
+            if (x->token == NULL) {
+                x->fail = PF_ENOMEM;
+                return;
+            }
         }
     }
-    return build(x);
+    x->fail = build(x);
 }
 
 void pf__xfer_free(pf__xfer *x)
 {
     if (x == NULL) return;
     pf_http_request_cleanup(&x->http);
-    pf__body_free(x);
+    pf__body_release(x->env->bodies, &x->body);
+    free(x->offsite);
     free(x->token);
     for (size_t i = 0; i < x->npages; i++) pf_reviews_free(x->pages[i]);
     free(x->pages);
@@ -65,8 +76,8 @@ void pf__xfer_free(pf__xfer *x)
 
 static void finish(pf__xfer *x, pf_response *res)
 {
-    pf_client *c = x->client;
-    struct pf_batch *b = x->batch;
+    pf__loop *L = x->loop;
+    pf_batch *b = x->batch;
     size_t i = x->index;
     res->elapsed = pf__now() - x->t0;
     res->error.http_status = (int)x->status;
@@ -78,7 +89,7 @@ static void finish(pf__xfer *x, pf_response *res)
     }
     pf__xfer_free(x);
     pf__batch_publish(b, i, res);
-    pf__client_release(c);
+    pf__loop_release(L);
 }
 
 /* Rebuild the request (x->rpc or x->token changed) and send the xfer back
@@ -91,10 +102,14 @@ static int again(pf__xfer *x, pf_response *res)
         return 0;
     }
     x->page_attempts = 0;
-    pf__body_free(x); /* parsed: an idle xfer must not hold the budget */
+    /* A new page has its own deadline: a long review chain is many
+     * requests, each of which may meet pushback. */
+    x->deadline = pf__now() + x->env->opt.deadline;
+    pf__body_release(x->env->bodies, &x->body); /* parsed: an idle xfer
+                                                    must not hold the budget */
     x->status = 0;
     x->cc = CURLE_OK;
-    pf__client_continue(x->client, x);
+    pf__loop_requeue(x->loop, x);
     return 1;
 }
 
@@ -107,7 +122,7 @@ static void trim(pf_list *l, int num)
 static int reviews_page(pf__xfer *x, pf_response *res)
 {
     pf_reviews *page = NULL;
-    pf_code rc = pf_parse_reviews(x->buf, x->len, &page, &res->error);
+    pf_code rc = pf_parse_reviews(x->body.buf, x->body.len, &page, &res->error);
     int empty = rc == PF_OK && page->count == 0 &&
                 !(page->next_token && *page->next_token);
     if (x->npages == 0 && !strcmp(x->rpc, "UsvDTd") &&
@@ -175,15 +190,15 @@ static void parse(pf__xfer *x, pf_response *res)
     const pf_request *req = x->req;
     switch (req->kind) {
     case PF_KIND_APP:
-        res->code = pf_parse_app(x->buf, x->len, req->app_id, &res->app,
+        res->code = pf_parse_app(x->body.buf, x->body.len, req->app_id, &res->app,
                                  &res->error);
         break;
     case PF_KIND_LIST:
-        res->code = pf_parse_list(x->buf, x->len, &res->list, &res->error);
+        res->code = pf_parse_list(x->body.buf, x->body.len, &res->list, &res->error);
         if (res->code == PF_OK) trim(res->list, req->num);
         break;
     case PF_KIND_SEARCH:
-        res->code = pf_parse_search(x->buf, x->len, &res->list, &res->error);
+        res->code = pf_parse_search(x->body.buf, x->body.len, &res->list, &res->error);
         if (res->code == PF_OK) trim(res->list, req->num);
         break;
     default:
@@ -209,7 +224,7 @@ void pf__xfer_complete(pf__job *job)
     } else if (x->toobig || x->cc == CURLE_FILESIZE_EXCEEDED) {
         res.code = pf__error(e, PF_ETOOBIG, PF_NO_OFFSET,
                              "response over the %zu-byte cap",
-                             x->client->opt.max_response);
+                             x->env->opt.max_response);
     } else if (x->cc == CURLE_OPERATION_TIMEDOUT) {
         res.code = pf__error(e, PF_ETIMEOUT, PF_NO_OFFSET,
                              "timed out after %d attempt%s: %s", x->attempts,
@@ -221,6 +236,16 @@ void pf__xfer_complete(pf__job *job)
                                                              : PF_ENETWORK,
                              PF_NO_OFFSET, "%s", x->errbuf[0] ? x->errbuf
                                  : curl_easy_strerror(x->cc));
+    } else if (x->blocked) {
+        res.code = pf__error(e, PF_EBLOCKED, PF_NO_OFFSET,
+                             "blocked: the server answered with its "
+                             "unusual-traffic or consent page (HTTP %ld), "
+                             "%d attempt%s until the deadline", st,
+                             x->attempts, x->attempts == 1 ? "" : "s");
+    } else if (x->offsite) {
+        res.code = pf__error(e, PF_EHTTP, PF_NO_OFFSET,
+                             "HTTP %ld: redirected off the store, to %.120s",
+                             st, x->offsite);
     } else if (st >= 200 && st <= 299) {
         if (x->req->kind == PF_KIND_REVIEWS) {
             if (reviews_page(x, &res)) return; /* the loop has it again */
@@ -231,9 +256,10 @@ void pf__xfer_complete(pf__job *job)
                              x->req->kind == PF_KIND_REVIEWS)) {
         res.code = pf__error(e, PF_ENOTFOUND, PF_NO_OFFSET,
                              "HTTP 404: no such app");
-    } else if (st == 429) {
+    } else if (st == 429 || st == 503) {
         res.code = pf__error(e, PF_ERATELIMIT, PF_NO_OFFSET,
-                             "HTTP 429 after %d attempt%s", x->attempts,
+                             "HTTP %ld: rate limited, %d attempt%s until "
+                             "the deadline", st, x->attempts,
                              x->attempts == 1 ? "" : "s");
     } else {
         res.code = pf__error(e, PF_EHTTP, PF_NO_OFFSET, "HTTP %ld after %d "

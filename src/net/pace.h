@@ -1,0 +1,77 @@
+/*
+ * pace.h -- how fast one egress may start requests (internal).
+ *
+ * One pf__pace per egress (the client talks to one host, so per egress is
+ * per (host, egress)). It is a token bucket whose rate is learned from the
+ * server's pushback, additive increase and multiplicative decrease:
+ *
+ *  - Before any pushback, and without a ceiling, it probes: a burst of
+ *    PF__PROBE_BURST starts, then starts paced at a rate that doubles with
+ *    every burst's worth, so K requests are all out within tens of
+ *    milliseconds while a server that refuses early (a 429 comes back at
+ *    once) is heard before the whole window has gone out.
+ *  - A 429, a 503 or a blocked page cuts the rate, once per episode (only
+ *    a request started after the last cut can cut again), and pauses the
+ *    egress for the Retry-After it was told: every start on it waits.
+ *  - Successes raise the rate: quickly while far below the rate that last
+ *    drew pushback, slowly near it, never above the caller's ceiling.
+ *  - A blocked page also quarantines the egress for a cool-down that
+ *    doubles with each block in a row (PF__BLOCK_COOL, at most
+ *    PF__BLOCK_COOL_MAX), unless the server's Retry-After says longer.
+ *
+ * Every function takes `now` (pf__now() seconds) so the policy is tested
+ * with a simulated clock. Not thread-safe: the egress pool (egress.c)
+ * guards each controller with its lock.
+ */
+#ifndef PF_PACE_H
+#define PF_PACE_H
+
+#define PF__PROBE_BURST 24
+#define PF__PROBE_RATE 1000.0      /* starts/s after the first burst */
+#define PF__MIN_RATE 0.2           /* the floor a cut can reach */
+#define PF__PAUSE_DEFAULT 1.0      /* a 429/503 without Retry-After */
+#define PF__BLOCK_COOL 30.0
+#define PF__BLOCK_COOL_MAX 900.0
+
+typedef struct pf__pace {
+    double ceiling;        /* the caller's rate, 0 = none */
+    double rate;           /* allowed starts/s; 0 while probing */
+    double tokens, burst, last;
+    double probe_rate;
+    unsigned probe_starts;
+    double paused_until;   /* no start before this */
+    double cut_at;         /* when the rate was last cut; -1: never */
+    double top;            /* the rate that last drew pushback */
+    /* Starts in the current and the previous one-second slot, and the
+     * refusals among requests started in them: accepted = starts -
+     * refused is what the server let through. */
+    double slot;
+    unsigned starts, starts_prev, refused, refused_prev;
+    int blocks;            /* blocked answers in a row */
+    int quarantined;       /* the pause is a block's cool-down */
+} pf__pace;
+
+void pf__pace_init(pf__pace *p, double ceiling, double now);
+
+/* Take a start: 0 when the caller may start now (a token is taken), else
+ * the seconds until one may. */
+double pf__pace_take(pf__pace *p, double now);
+
+/* Give back a token taken by pf__pace_take() that was not used. */
+void pf__pace_untake(pf__pace *p);
+
+/* A request started at `started` was answered (not pushback). */
+void pf__pace_ok(pf__pace *p, double started, double now);
+
+/* A request started at `started` met pushback: a 429 or 503 (blocked 0)
+ * or a blocked page (blocked 1); retry_after in seconds, < 0 when absent.
+ * Returns when the egress may start again. */
+double pf__pace_pushback(pf__pace *p, double started, double now,
+                         double retry_after, int blocked);
+
+/* The rate it may start at now (0: not limited yet) and the seconds until
+ * it may start at all; for stats. */
+double pf__pace_rate(const pf__pace *p);
+double pf__pace_cooldown(const pf__pace *p, double now);
+
+#endif
