@@ -70,7 +70,8 @@ double pf__pace_take(pf__pace *p, double now)
     }
     p->tokens -= 1;
     p->starts++;
-    if (p->rate == 0 && ++p->probe_starts % PF__PROBE_BURST == 0 &&
+    if (p->rate == 0 && ++p->probe_starts > PF__PROBE_BURST &&
+        (p->probe_starts - PF__PROBE_BURST) % PF__PROBE_DOUBLE == 0 &&
         p->probe_rate < PROBE_RATE_MAX)
         p->probe_rate *= 2;
     return 0;
@@ -81,7 +82,8 @@ void pf__pace_untake(pf__pace *p)
     p->tokens += 1;
     if (p->starts) p->starts--;
     if (p->rate == 0 && p->probe_starts > 0) {
-        if (p->probe_starts % PF__PROBE_BURST == 0 &&
+        if (p->probe_starts > PF__PROBE_BURST &&
+            (p->probe_starts - PF__PROBE_BURST) % PF__PROBE_DOUBLE == 0 &&
             p->probe_rate > PF__PROBE_RATE)
             p->probe_rate /= 2;
         p->probe_starts--;

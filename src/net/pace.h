@@ -26,8 +26,15 @@
 #ifndef PF_PACE_H
 #define PF_PACE_H
 
-#define PF__PROBE_BURST 24
-#define PF__PROBE_RATE 1000.0      /* starts/s after the first burst */
+#ifndef PF__PROBE_BURST
+#define PF__PROBE_BURST 20
+#endif
+#ifndef PF__PROBE_DOUBLE
+#define PF__PROBE_DOUBLE 8         /* probe starts per doubling of its rate */
+#endif
+#ifndef PF__PROBE_RATE
+#define PF__PROBE_RATE 400.0       /* starts/s after the first burst */
+#endif
 #define PF__MIN_RATE 0.2           /* the floor a cut can reach */
 #define PF__PAUSE_DEFAULT 1.0      /* a 429/503 without Retry-After */
 #define PF__BLOCK_COOL 30.0
