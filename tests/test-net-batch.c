@@ -389,6 +389,50 @@ TEST(result_callback_owns_each_response)
     server_stop(&s);
 }
 
+/* Regression: requests cancelled before they started never reached the
+ * result callback, so a binding taking results that way needed a second
+ * queue (pf_batch_next) for them. Every index now arrives exactly once. */
+static void count_cancelled(void *ud, size_t i, pf_response *res)
+{
+    struct collected *c = ud;
+    pthread_mutex_lock(&c->mu);
+    if (i < 60) c->seen[i]++;
+    c->got++;
+    if (res->code == PF_ECANCELLED) c->failed++;
+    pthread_mutex_unlock(&c->mu);
+    pf_response_cleanup(res);
+}
+
+TEST(cancelled_before_start_reach_the_result_callback)
+{
+    test_server s;
+    server_start(&s, "--latency 0.3");
+    pf_client_options o;
+    pf_client_options_init(&o);
+    o.max_concurrency = 2;
+    pf_client *c = test_client(&s, &o);
+    enum { N = 40 };
+    pf_request r[N];
+    for (int i = 0; i < N; i++) r[i] = mixed(0);
+    struct collected col = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0};
+    pf_batch_options bo = {NULL, &col, count_cancelled};
+    pf_batch *b;
+    CHECK_INT(pf_batch_start(c, r, N, &bo, &b, NULL), PF_OK);
+    usleep(100 * 1000);
+    pf_batch_cancel(b);
+    /* Those never started were delivered by pf_batch_cancel itself. */
+    pthread_mutex_lock(&col.mu);
+    CHECK(col.failed >= N - 2);
+    pthread_mutex_unlock(&col.mu);
+    CHECK_INT(pf_batch_wait(b, 5000), PF_OK);
+    pf_batch_free(b);
+    CHECK_INT(col.got, N);
+    CHECK_INT(col.failed, N);
+    for (int i = 0; i < N; i++) CHECK_INT(col.seen[i], 1);
+    pf_client_free(c);
+    server_stop(&s);
+}
+
 TEST(take_in_input_order_and_timeouts)
 {
     test_server s;

@@ -163,9 +163,9 @@ static int reqset_init(reqset *rs, pf_kind kind, PyObject *requests)
  * parsed it (pf_batch_options.on_result). A list is packed into SearchResult
  * records right there, so compressing a page's descriptions runs on the
  * workers alongside the transfers and parses still going, not afterwards
- * on the Python thread. The Python thread takes arrivals from the inbox.
- * Requests cancelled before they started never reach on_result; they wait
- * in the batch's own queue, for pf_batch_next(). */
+ * on the Python thread. The Python thread takes arrivals from the inbox,
+ * the one queue every response reaches (those cancelled before they
+ * started arrive from the thread that cancelled). */
 typedef struct {
     size_t idx;
     pf_response res;
@@ -176,7 +176,7 @@ typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;      /* on CLOCK_MONOTONIC */
     size_t n, head, tail;   /* q[head..tail) waits to be taken */
-    size_t taken;           /* from q or from the batch's queue; n: done */
+    size_t taken;           /* n: done */
     int woken;
     arrival q[];            /* n: each index arrives once */
 } inbox;
@@ -315,12 +315,6 @@ static pf_code run_next(run *r, int timeout_ms, arrival *out)
     pf_code rc = PF_EAGAIN;
 
     memset(out, 0, sizeof *out);
-    if (pf_batch_next(r->b, 0, &out->idx, &out->res) == PF_OK) {
-        pthread_mutex_lock(&ib->mu);
-        ib->taken++;
-        pthread_mutex_unlock(&ib->mu);
-        return PF_OK;
-    }
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ns = (uint64_t)ts.tv_nsec + (uint64_t)timeout_ms * 1000000u;
     ts.tv_sec += (time_t)(ns / 1000000000u);
