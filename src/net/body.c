@@ -17,10 +17,13 @@
  *    in flight, one per turn (pf__body_prefault): bodies that arrive
  *    together then land in memory already paged in, instead of every one
  *    of them faulting at once when the CPU has parsing to do.
- *  - The client has a budget for live body bytes. A transfer whose first
- *    bytes arrive while the budget is spent is paused (loop.c) until
- *    earlier bodies have been parsed and freed. A transfer that already
- *    holds a buffer is never paused, so the budget always drains. Spares
+ *  - The client has a budget for the body bytes transfers hold
+ *    (PF__BODY_BUDGET, 48 MiB; a build may define another). A transfer
+ *    whose buffer would grow past it is paused (loop.c) until earlier
+ *    bodies have been parsed and freed -- except one at a time, which may
+ *    overdraw it, up to the per-response cap, so the budget always drains
+ *    and a response larger than the budget still completes. Memory held by
+ *    bodies thus stays within the budget plus one response cap. Spares
  *    count against the same budget.
  */
 #include <pthread.h>
@@ -91,11 +94,36 @@ void pf__bodies_free(pf__bodies *bs)
     free(bs);
 }
 
+/* The capacity a buffer of `cap` bytes grows to for `need` bytes: doubling
+ * from 64 KiB, or from the expected size for a first buffer, so growth
+ * rarely moves it; 0 when even the cap cannot hold `need`. */
+static size_t next_cap(const pf__bodies *bs, size_t cap, size_t need)
+{
+    size_t max = page_round(bs->max_response + 1);
+    size_t want = need;
+    if (cap == 0 && bs->est > want) want = bs->est;
+    size_t c = cap ? cap : 64 * 1024;
+    while (c < want) c *= 2;
+    c = page_round(c);
+    if (c > max) c = max;
+    return c < need ? 0 : c;
+}
+
+size_t pf__body_growth(pf__bodies *bs, const pf__body *b, size_t need)
+{
+    if (need <= b->cap) return 0;
+    size_t c = next_cap(bs, b->cap, need);
+    return c > b->cap ? c - b->cap : 0;
+}
+
+int pf__bodies_room(pf__bodies *bs, size_t extra)
+{
+    return atomic_load(&bs->live) + extra <= PF__BODY_BUDGET;
+}
+
 int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need)
 {
     if (need <= b->cap) return 1;
-    size_t max = page_round(bs->max_response + 1);
-    size_t want = need;
     if (b->cap == 0) {
         pthread_mutex_lock(&bs->mu);
         if (bs->nspare > 0) {
@@ -107,14 +135,9 @@ int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need)
         pthread_mutex_unlock(&bs->mu);
         if (b->cap) atomic_fetch_add(&bs->live, b->cap);
         if (b->cap >= need) return 1;
-        /* Start at the expected size so growth rarely moves the buffer. */
-        if (bs->est > want) want = bs->est;
     }
-    size_t cap = b->cap ? b->cap : 64 * 1024;
-    while (cap < want) cap *= 2;
-    cap = page_round(cap);
-    if (cap > max) cap = max;
-    if (cap < need) return 0;
+    size_t cap = next_cap(bs, b->cap, need);
+    if (cap == 0) return 0;
     void *p = map(b->buf, b->cap, cap, 0);
     if (p == NULL) return 0;
     atomic_fetch_add(&bs->live, cap - b->cap);
@@ -141,12 +164,6 @@ void pf__body_release(pf__bodies *bs, pf__body *b)
     if (b->buf) unmap(b->buf, b->cap);
     b->buf = NULL;
     b->cap = b->len = 0;
-}
-
-int pf__bodies_full(pf__bodies *bs)
-{
-    size_t live = atomic_load(&bs->live);
-    return live > 0 && live + bs->est > PF__BODY_BUDGET;
 }
 
 void pf__bodies_observe(pf__bodies *bs, size_t len)

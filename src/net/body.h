@@ -32,9 +32,11 @@ int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need);
  * thread. b is left empty. */
 void pf__body_release(pf__bodies *bs, pf__body *b);
 
-/* Would one more body of the expected size exceed the budget? With no
- * live body, never. */
-int pf__bodies_full(pf__bodies *bs);
+/* Bytes growing b to hold `need` would add to the live bytes (for a body
+ * with no buffer yet: the expected size). */
+size_t pf__body_growth(pf__bodies *bs, const pf__body *b, size_t need);
+/* Would `extra` more live bytes stay within the budget? */
+int pf__bodies_room(pf__bodies *bs, size_t extra);
 /* A body of len bytes arrived whole: tune the expected size. Loop. */
 void pf__bodies_observe(pf__bodies *bs, size_t len);
 /* While no body is being received, map and fault in one more spare when

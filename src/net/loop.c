@@ -38,6 +38,7 @@ struct pf__loop {
     pf__xfer *waiting;           /* FIFO: retries, next pages, redirects */
     pf__xfer *waiting_tail;
     pf__xfer *paused, *paused_tail; /* parked for the body budget, FIFO */
+    pf__xfer *overdraft;         /* the one that may grow past the budget */
     CURL **spare;                /* reusable easy handles */
     size_t nspare, capspare;
     unsigned seed;
@@ -93,15 +94,32 @@ static void pause_remove(pf__loop *L, pf__xfer *x)
     x->paused = 0;
 }
 
-/* Resume paused transfers while the budget allows. */
+/* May x grow its body by `extra` bytes now? Within the budget, yes; past
+ * it only the transfer holding the overdraft, which one transfer at a
+ * time may take, so the bodies in flight always drain. */
+static int may_grow(pf__loop *L, pf__xfer *x, size_t extra)
+{
+    if (extra == 0 || L->overdraft == x ||
+        pf__bodies_room(L->env->bodies, extra))
+        return 1;
+    if (L->overdraft != NULL) return 0;
+    L->overdraft = x;
+    return 1;
+}
+
+/* Resume paused transfers, oldest first, while they may grow. */
 static void pause_drain(pf__loop *L)
 {
-    while (L->paused && !pf__bodies_full(L->env->bodies)) {
+    pf__bodies *bs = L->env->bodies;
+    while (L->paused) {
         pf__xfer *x = L->paused;
+        size_t extra = pf__body_growth(bs, &x->body, x->body.len + 1);
+        if (extra == 0) extra = x->body.cap ? x->body.cap : 1;
+        if (!may_grow(L, x, extra)) break;
         L->paused = x->pnext;
         if (L->paused == NULL) L->paused_tail = NULL;
         x->pnext = NULL;
-        x->paused = 2; /* admitted: on_data must not park it again */
+        x->paused = 0;
         curl_easy_pause(x->easy, CURLPAUSE_CONT);
     }
 }
@@ -111,17 +129,18 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *u)
     pf__xfer *x = u;
     const pf__env *env = x->env;
     size_t n = size * nmemb;
-    if (x->body.cap == 0 && x->paused == 0 && pf__bodies_full(env->bodies)) {
-        pause_push(x->loop, x);
-        return CURL_WRITEFUNC_PAUSE; /* curl hands the same bytes again */
-    }
     size_t max = env->opt.max_response;
     if (n > max - x->body.len) {
         x->toobig = 1;
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
-    if (!pf__body_reserve(env->bodies, &x->body, x->body.len + n + 1))
-        return 0;
+    size_t need = x->body.len + n + 1;
+    if (x->paused == 0 &&
+        !may_grow(x->loop, x, pf__body_growth(env->bodies, &x->body, need))) {
+        pause_push(x->loop, x);
+        return CURL_WRITEFUNC_PAUSE; /* curl hands the same bytes again */
+    }
+    if (!pf__body_reserve(env->bodies, &x->body, need)) return 0;
     memcpy(x->body.buf + x->body.len, p, n);
     x->body.len += n;
     x->body.buf[x->body.len] = '\0';
@@ -245,6 +264,7 @@ static void start(pf__loop *L, pf__xfer *x, pf__egress *g, double now)
 static void unlink_running(pf__loop *L, pf__xfer *x)
 {
     pause_remove(L, x);
+    if (L->overdraft == x) L->overdraft = NULL;
     if (x->prev)
         x->prev->next = x->next;
     else
