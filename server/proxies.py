@@ -13,7 +13,7 @@ Python:
     with TinyProxies(["127.0.0.2", "127.0.0.3"]) as px:
         px.urls          # ["http://127.0.0.1:PORT", ...] in the order given
         px.by_bind       # {"127.0.0.2": "http://127.0.0.1:PORT", ...}
-        px.log("127.0.0.2")   # that proxy's log so far
+        px.log("127.0.0.2")   # that proxy's log so far; px.log_paths: the files
 
 Shell:
     /usr/bin/python3 server/proxies.py run --bind 127.0.0.2 --bind 127.0.0.3 -- CMD ARGS
@@ -179,6 +179,7 @@ def serve(binds, parent_pid=None, binary=None):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.append(1))
     served = _Served([check_bind(b) for b in binds], binary)
+    first_ppid = os.getppid()
     status = 0
     try:
         for bind, url, log, _ in served.procs:
@@ -186,7 +187,7 @@ def serve(binds, parent_pid=None, binary=None):
         print("READY", flush=True)
         while not stop:
             time.sleep(0.25)
-            if parent_pid and not _alive(parent_pid):
+            if parent_pid and _gone(parent_pid, first_ppid):
                 break
             gone = served.dead()
             if gone:
@@ -198,14 +199,20 @@ def serve(binds, parent_pid=None, binary=None):
     return status
 
 
-def _alive(pid):
+def _gone(pid, first_ppid):
+    """True once process pid has exited. When it is our parent, being
+    reparented says so even while it is an unreaped zombie, which kill(0)
+    still finds: a parent that waits for our stderr to close before it
+    reaps its child would otherwise wait for us forever."""
+    if pid == first_ppid and os.getppid() != first_ppid:
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
+        return True
     except PermissionError:
         pass
-    return True
+    return False
 
 
 class TinyProxies:
@@ -223,7 +230,7 @@ class TinyProxies:
         self.proc = None
         self.urls = []
         self.by_bind = {}
-        self._logs = {}
+        self.log_paths = {}
 
     def start(self):
         if find_tinyproxy() is None:
@@ -252,7 +259,7 @@ class TinyProxies:
             if parts[:1] == ["PROXY"] and len(parts) == 4:
                 self.urls.append(parts[2])
                 self.by_bind[parts[1]] = parts[2]
-                self._logs[parts[1]] = parts[3]
+                self.log_paths[parts[1]] = parts[3]
             elif parts == ["READY"]:
                 return
         raise RuntimeError("tinyproxy proxies did not start (got %r); see stderr"
@@ -261,7 +268,7 @@ class TinyProxies:
     def log(self, bind):
         """What the proxy for `bind` has logged so far ("" once stopped)."""
         try:
-            with open(self._logs[bind], errors="replace") as f:
+            with open(self.log_paths[bind], errors="replace") as f:
                 return f.read()
         except OSError:
             return ""
