@@ -56,6 +56,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -160,26 +161,25 @@ def row(name, r, k, bound):
     return ROWS[-1]
 
 
-def table():
-    head = ("scenario", "N", "K", "wall s", "req/s", "CPU s", "CPU ms/req", "RSS MB",
-            "bound s", "wall/bound", "ok")
-    print("%-34s %6s %4s %8s %8s %7s %10s %7s %8s %10s %6s" % head)
-    for r in ROWS:
-        print("%-34s %6d %4d %8.3f %8.1f %7.2f %10.3f %7.1f %8.2f %10.2f %6d%s" % (
-            r["scenario"], r["n"], r["k"], r["wall"], r["rps"], r["cpu"], r["cpu_ms"],
-            r["rss"], r["bound"], r["ratio"], r["ok"],
-            "" if not r["err"] else "  first error: " + r["err"]))
+ENGINE_COLUMNS = [("scenario", "scenario", "%-34s"), ("N", "n", "%6d"), ("K", "k", "%4d"),
+                  ("wall s", "wall", "%8.3f"), ("req/s", "rps", "%8.1f"),
+                  ("CPU s", "cpu", "%7.2f"), ("CPU ms/req", "cpu_ms", "%10.3f"),
+                  ("RSS MB", "rss", "%7.1f"), ("bound s", "bound", "%8.2f"),
+                  ("wall/bound", "ratio", "%10.2f"), ("ok", "ok", "%6d")]
+PUSH_COLUMNS = [("scenario", "scenario", "%-48s"), ("N", "n", "%5d"),
+                ("wall s", "wall", "%8.3f"), ("bound s", "bound", "%8.2f"),
+                ("CPU s", "cpu", "%7.2f"), ("RSS MB", "rss", "%7.1f"), ("ok", "ok", "%6d"),
+                ("server req", "server", "%10d"), ("extra %", "extra", "%8.1f"),
+                ("429", "r429", "%5d"), ("exit", "exit", "%5s")]
 
 
-def push_table():
-    head = ("scenario", "N", "wall s", "bound s", "CPU s", "RSS MB", "ok", "server req",
-            "extra %", "429", "exit")
-    print("%-48s %5s %8s %8s %7s %7s %6s %10s %8s %5s %5s" % head)
-    for r in PUSH:
-        print("%-48s %5d %8.3f %8.2f %7.2f %7.1f %6d %10d %8.1f %5d %5s%s" % (
-            r["scenario"], r["n"], r["wall"], r["bound"], r["cpu"], r["rss"], r["ok"],
-            r["server"], r["extra"], r["r429"], r["exit"],
-            "  " + r["note"] if r["note"] else ""))
+def table(columns, rows, note):
+    """Print rows under columns [(header, key, format)]; `note(row)` is
+    text for the end of the line."""
+    heads = [re.sub(r"(\.\d+)?[dfs]$", "s", fmt) % h for h, _, fmt in columns]
+    print(" ".join(heads))
+    for r in rows:
+        print(" ".join(fmt % r[key] for _, key, fmt in columns) + note(r))
 
 
 # ---------------------------------------------------------------- one client run
@@ -512,10 +512,10 @@ def main():
 
     if ROWS:
         print()
-        table()
+        table(ENGINE_COLUMNS, ROWS, lambda r: "  first error: " + r["err"] if r["err"] else "")
     if PUSH:
         print()
-        push_table()
+        table(PUSH_COLUMNS, PUSH, lambda r: "  " + r["note"] if r["note"] else "")
     print()
     failed = 0
     for name, ok, got in BARS:

@@ -44,6 +44,11 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(HERE))
+
+from server.harness import ChildProcess, stop_child  # noqa: E402
+
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 START_TIMEOUT = 10      # seconds for one tinyproxy to accept connections
 PORT_TRIES = 5          # a free port can be taken between our probe and tinyproxy's bind
@@ -110,16 +115,6 @@ def _accepting(port, proc, timeout):
     return False
 
 
-def _stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
 class _Served:
     """The tinyproxy processes of one `serve` run and their directory."""
 
@@ -149,7 +144,7 @@ class _Served:
                                         preexec_fn=_die_with_parent)
             if _accepting(port, proc, START_TIMEOUT):
                 return bind, "http://127.0.0.1:%d" % port, log, proc
-            _stop(proc)
+            stop_child(proc)
         with open(os.path.join(d, "stdout.log"), errors="replace") as f:
             tail = f.read()[-800:]
         raise RuntimeError("tinyproxy for %s did not start: %s" % (bind, tail.strip()))
@@ -163,7 +158,7 @@ class _Served:
 
     def close(self):
         for _, _, _, proc in self.procs:
-            _stop(proc)
+            stop_child(proc)
         self.procs = []
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -215,7 +210,7 @@ def _gone(pid, first_ppid):
     return False
 
 
-class TinyProxies:
+class TinyProxies(ChildProcess):
     """tinyproxy on loopback, one process per outgoing address in `binds`,
     owned by a `serve` child process. start()/stop() or a `with` block;
     stop() kills the proxies and removes their files. Raises RuntimeError
@@ -272,19 +267,6 @@ class TinyProxies:
                 return f.read()
         except OSError:
             return ""
-
-    def stop(self):
-        if self.proc is not None:
-            _stop(self.proc)
-            if self.proc.stdout:
-                self.proc.stdout.close()
-            self.proc = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def main(argv=None):
