@@ -32,6 +32,39 @@ REPLAY = os.path.join(HERE, "replay.py")
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
+def stop_child(proc):
+    """Stop a child process (SIGTERM, then SIGKILL after 5 s), reap it and
+    close its stdout pipe. None does nothing."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    if proc.stdout:
+        proc.stdout.close()
+
+
+class ChildProcess:
+    """Owns one helper child process in self.proc: stop() ends it, and
+    `with` calls the subclass's start() and then stop()."""
+
+    proc = None
+
+    def stop(self):
+        stop_child(self.proc)
+        self.proc = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 def _read_banner(stream, timeout):
     """Read LISTENING/CA/URL lines up to URL; returns a dict."""
     info = {}
@@ -47,7 +80,7 @@ def _read_banner(stream, timeout):
     raise RuntimeError("replay server did not start (got %r)" % info)
 
 
-class ReplayProcess:
+class ReplayProcess(ChildProcess):
     """The replay server as a child process.  Arguments are replay.py's."""
 
     def __init__(self, *args, timeout=30, stderr=None):
@@ -93,25 +126,6 @@ class ReplayProcess:
 
     def configure(self, **opts):
         return self._open("/__config", json.dumps(opts).encode())
-
-    def stop(self):
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(5)
-            if self.proc.stdout:
-                self.proc.stdout.close()
-            self.proc = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def _env(rp, pid):

@@ -43,6 +43,12 @@ def hard_close(writer):
     writer.transport.abort()
 
 
+def peer_address(writer):
+    """The client's IP address as text (no port), or None."""
+    name = writer.get_extra_info("peername")
+    return name[0] if name else None
+
+
 async def stall_until_eof(reader):
     """Never answer: keep the connection open until the client gives up."""
     while await reader.read(65536):
@@ -109,6 +115,7 @@ async def serve_connection(srv, reader, writer):
 
     ssl_obj = writer.get_extra_info("ssl_object")
     srv.conn_opened(ssl_obj is not None)
+    peer = peer_address(writer)
     sock = writer.get_extra_info("socket")
     if sock is not None:
         try:
@@ -156,7 +163,7 @@ async def serve_connection(srv, reader, writer):
             except ValueError:
                 writer.write(_head(413, [], 0, True))
                 return
-            resp = await srv.handle(Request(method, target, headers, body, "http/1.1"))
+            resp = await srv.handle(Request(method, target, headers, body, "http/1.1", peer))
             if resp.action == "stall":
                 await stall_until_eof(reader)
                 return

@@ -18,7 +18,7 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-from server.http1 import hard_close, http_date
+from server.http1 import hard_close, http_date, peer_address
 
 DRAIN_EVERY = 256 << 10
 
@@ -35,6 +35,7 @@ class _Conn:
         self.tasks = {}         # stream id -> answering task
         self.window = asyncio.Event()
         self.dead = False
+        self.peer = peer_address(writer)
 
     def flush(self):
         data = self.h2.data_to_send()
@@ -103,8 +104,10 @@ class _Conn:
                     pseudo[k] = v
                 else:
                     headers[k.lower()] = v
+            if "host" not in headers and ":authority" in pseudo:
+                headers["host"] = pseudo[":authority"]
             req = Request(pseudo.get(":method", "GET"), pseudo.get(":path", "/"), headers,
-                          bytes(body), "h2")
+                          bytes(body), "h2", self.peer)
             resp = await self.srv.handle(req)
             if self.dead:
                 return

@@ -8,7 +8,10 @@ import math
 import random
 import time
 
-FAULTS = ("ok", "429", "503", "reset", "truncate", "stall")
+# The blocked answers (captcha, sorry, consent, sorry-local) are made by
+# server/blocked.py; the plan only names them.
+BLOCK_MODES = ("captcha", "sorry", "consent", "sorry-local")
+FAULTS = ("ok", "429", "503", "reset", "truncate", "stall") + BLOCK_MODES
 
 
 class Latency:
@@ -73,6 +76,42 @@ class RateLimiter:
             self.tokens -= 1.0
             return True
         return False
+
+
+class LimiterPool:
+    """The 429 token buckets: one for the whole server, or with per_address
+    one per client address, so that N source addresses get N times the
+    throughput, as N machines would at Google.
+
+    Buckets are made on first use. At most MAX_BUCKETS are kept: past that
+    the full ones are dropped, since a full bucket is what a new one is, and
+    if none is full the oldest goes (its address starts over, full)."""
+
+    MAX_BUCKETS = 4096
+
+    def __init__(self, rate, burst=None, per_address=False, clock=time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.per_address = bool(per_address)
+        self.buckets = {}
+
+    def allow(self, addr=None):
+        if self.rate is None or float(self.rate) <= 0:
+            return True
+        key = addr if self.per_address else None
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            if len(self.buckets) >= self.MAX_BUCKETS:
+                self._drop_full()
+            bucket = self.buckets[key] = RateLimiter(self.rate, self.burst, self.clock)
+        return bucket.allow()
+
+    def _drop_full(self):
+        now = self.clock()
+        for key, b in list(self.buckets.items()):
+            if b.tokens + (now - b.stamp) * b.rate >= b.burst:
+                del self.buckets[key]
+        if len(self.buckets) >= self.MAX_BUCKETS:
+            del self.buckets[next(iter(self.buckets))]
 
 
 class FaultPlan:

@@ -6,7 +6,8 @@ recording is the fixture file itself (a .gz file is a valid gzip body), which
 makes --gzip free for everything except the synthesised review pages.
 
 Recordings are found by file name in tests/fixtures (see SOURCES.md there):
-app_details_<id>_..., search_<query>_..., list_vyAe2_..., reviews_UsvDTd_...
+app_details_<id>_..., search_<query>_..., list_vyAe2_..., reviews_UsvDTd_...,
+and the synthetic captcha page blocked_unusual_traffic_synthetic.
 """
 
 import binascii
@@ -258,6 +259,7 @@ class Recordings:
         self.chart_key = ("topselling_free", "GAME")
         self.batch_app_id = None
         self.not_found = None
+        self.captcha = None     # Google's "unusual traffic" page (synthetic)
         for name in sorted(os.listdir(fixtures)):
             if not name.endswith(".gz"):
                 continue
@@ -271,6 +273,7 @@ class Recordings:
                         self._index(name[:-3], os.path.join(d, name))
         missing = [n for n, v in (("app pages", self.apps), ("search pages", self.searches),
                                   ("404 page", self.not_found), ("top chart", self.chart),
+                                  ("captcha page", self.captcha),
                                   ("reviews", getattr(self, "_reviews_rec", None)))
                    if not v]
         if missing:
@@ -298,6 +301,8 @@ class Recordings:
             elif app_id in self.apps:
                 raise RuntimeError("two recordings for " + app_id)
             self.apps[app_id] = _load(path, HTML)
+        elif stem.startswith("blocked_unusual_traffic"):
+            self.captcha = _load(path, HTML)
         elif stem.startswith("datasafety_notfound_404"):
             self.not_found = _load(path, HTML)
         elif stem.startswith("datasafety_"):

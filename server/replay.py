@@ -24,14 +24,17 @@ import urllib.parse
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from server import http1  # noqa: E402
-from server.policy import FaultPlan, Latency, RateLimiter, make_rng  # noqa: E402
+from server import blocked, http1  # noqa: E402
+from server.policy import (BLOCK_MODES, FAULTS, FaultPlan, Latency, LimiterPool,  # noqa: E402
+                           make_rng)
 from server.recordings import (HTML, JSON, Body, Recordings, find_app_id,  # noqa: E402
                                find_chart_text, find_review_token, inner_json, parse_freq,
                                wrb_null)
 
 BATCH_PATH = "/_/PlayStoreUi/data/batchexecute"
 LOG_KEEP = 2000
+# by_peer keeps this many addresses; the rest are counted under "other".
+PEER_KEEP = 1024
 UNAVAILABLE = Body(b"<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Error 503 "
                    b"(Service Unavailable)!!1</title><p><b>503.</b> <ins>That\xe2\x80\x99s "
                    b"an error.</ins><p>The service is unavailable. <ins>That\xe2\x80\x99s all "
@@ -45,13 +48,22 @@ BAD_REQUEST = Body(b")]}'\n\n[[\"er\",null,null,null,null,400,null,null,null,3],
 
 
 class Request:
-    """A parsed request, the same for HTTP/1.1 and HTTP/2."""
+    """A parsed request, the same for HTTP/1.1 and HTTP/2.  `peer` is the
+    client's address (the TCP peer; a proxy's own outgoing address when the
+    request came through one)."""
 
-    __slots__ = ("method", "target", "path", "query", "headers", "body", "proto")
+    __slots__ = ("method", "target", "path", "query", "headers", "body", "proto", "peer")
 
-    def __init__(self, method, target, headers, body, proto):
+    def __init__(self, method, target, headers, body, proto, peer=None):
         self.method = method
+        if target.startswith(("http://", "https://")):
+            # The absolute form a proxy may pass on (RFC 9112 3.2.2: a
+            # server must accept it); its authority replaces Host.
+            parts = urllib.parse.urlsplit(target)
+            headers["host"] = parts.netloc
+            target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
         self.target = target
+        self.peer = peer
         path, _, qs = target.partition("?")
         self.path = path
         self.query = urllib.parse.parse_qs(qs, keep_blank_values=True)
@@ -93,7 +105,8 @@ class ReplayServer:
                  rate_limit=0, burst=None, retry_after=1, fail_5xx=0.0, reset=0.0,
                  truncate=0.0, stall=0.0, seed=None, gzip=False, tls=False, h2=False,
                  cert_dir=None, review_pages=3, reviews_end="absent", script=(),
-                 fixtures=None, recordings=None, quiet=True, missing=()):
+                 fixtures=None, recordings=None, quiet=True, missing=(), per_address=False,
+                 block_ids=None, blocked_addresses=None):
         if host not in ("127.0.0.1", "::1", "localhost"):
             raise ValueError("the replay server listens on loopback only")
         self.host = host
@@ -117,7 +130,8 @@ class ReplayServer:
         self.rng = make_rng(seed)
         self.configure(fill=fill, latency=latency, bandwidth=bandwidth, rate_limit=rate_limit,
                        burst=burst, retry_after=retry_after, fail_5xx=fail_5xx, reset=reset,
-                       truncate=truncate, stall=stall, gzip=gzip)
+                       truncate=truncate, stall=stall, gzip=gzip, per_address=per_address,
+                       block_ids=block_ids or {}, blocked_addresses=blocked_addresses or {})
         self.faults.push(script)
         self._server = None
         self._loop = None
@@ -129,10 +143,13 @@ class ReplayServer:
     def configure(self, **opts):
         """Change behaviour at run time (also reachable as POST /__config).
         All-or-nothing: a bad value raises ValueError and changes nothing.
-        The fault script is kept; the rate-limit bucket restarts full only
-        when rate_limit or burst is among the changes."""
+        The fault script is kept; the rate-limit buckets restart full only
+        when rate_limit, burst or per_address is among the changes.
+        block_ids and blocked_addresses replace the whole table ({} clears
+        it)."""
         known = {"fill", "latency", "bandwidth", "rate_limit", "burst", "retry_after",
-                 "fail_5xx", "reset", "truncate", "stall", "gzip"}
+                 "fail_5xx", "reset", "truncate", "stall", "gzip", "per_address",
+                 "block_ids", "blocked_addresses"}
         bad = set(opts) - known
         if bad:
             raise ValueError("unknown option(s): " + ", ".join(sorted(bad)))
@@ -142,8 +159,11 @@ class ReplayServer:
         retry_after = float(cur["retry_after"])
         if bandwidth < 0 or retry_after < 0:
             raise ValueError("bandwidth and retry_after must be >= 0")
+        block_ids = blocked.mode_table(cur["block_ids"], "block_ids")
+        blocked_addresses = blocked.mode_table(cur["blocked_addresses"], "blocked_addresses")
         limiter = self.limiter if hasattr(self, "limiter") and not (
-            {"rate_limit", "burst"} & set(opts)) else RateLimiter(cur["rate_limit"], cur["burst"])
+            {"rate_limit", "burst", "per_address"} & set(opts)) else LimiterPool(
+                cur["rate_limit"], cur["burst"], bool(cur["per_address"]))
         script = self.faults.script if hasattr(self, "faults") else []
         faults = FaultPlan(self.rng, stall=float(cur["stall"]), reset=float(cur["reset"]),
                            fail_5xx=float(cur["fail_5xx"]), truncate=float(cur["truncate"]),
@@ -153,14 +173,16 @@ class ReplayServer:
         self.gzip = bool(cur["gzip"])
         self.latency, self.bandwidth, self.retry_after = latency, bandwidth, retry_after
         self.limiter, self.faults = limiter, faults
+        self.block_ids, self.blocked_addresses = block_ids, blocked_addresses
 
     # ------------------------------------------------------------ stats
     def _reset_stats(self):
         self.st = {"requests": 0, "connections": 0, "tls_connections": 0,
                    "h2_connections": 0, "open_connections": 0, "max_open_connections": 0,
                    "in_flight": 0, "max_in_flight": 0, "bytes_sent": 0,
-                   "by_route": {}, "by_status": {}, "by_rpc": {},
-                   "faults": {"429": 0, "503": 0, "reset": 0, "truncate": 0, "stall": 0},
+                   "by_route": {}, "by_status": {}, "by_rpc": {}, "by_peer": {},
+                   "faults": {"429": 0, "503": 0, "reset": 0, "truncate": 0, "stall": 0,
+                              "captcha": 0, "sorry": 0, "consent": 0},
                    "started": time.time()}
         self.log = []
 
@@ -228,7 +250,7 @@ class ReplayServer:
         st["in_flight"] += 1
         st["max_in_flight"] = max(st["max_in_flight"], st["in_flight"])
         entry = {"method": req.method, "path": req.path, "query": req.target.partition("?")[2],
-                 "proto": req.proto, "t": round(time.time(), 3)}
+                 "proto": req.proto, "peer": req.peer, "t": round(time.time(), 3)}
         try:
             resp, route = await self._answer(req, entry)
         finally:
@@ -236,6 +258,7 @@ class ReplayServer:
         st["by_route"][route] = st["by_route"].get(route, 0) + 1
         key = str(resp.status) if resp.action in ("ok", "truncate") else resp.action
         st["by_status"][key] = st["by_status"].get(key, 0) + 1
+        self._count_peer(req.peer, key)
         entry.update(route=route, status=resp.status, action=resp.action)
         if not self.quiet:
             print("%s %s %s -> %s %s" % (req.proto, req.method, req.target[:120], resp.status,
@@ -245,10 +268,49 @@ class ReplayServer:
             del self.log[:len(self.log) - LOG_KEEP]
         return resp
 
+    def _count_peer(self, peer, status_key):
+        by_peer = self.st["by_peer"]
+        name = str(peer)
+        if name not in by_peer and len(by_peer) >= PEER_KEEP:
+            name = "other"
+        p = by_peer.get(name)
+        if p is None:
+            p = by_peer[name] = {"requests": 0, "by_status": {}}
+        p["requests"] += 1
+        p["by_status"][status_key] = p["by_status"].get(status_key, 0) + 1
+
+    def _forced_block(self, req, route, entry):
+        """The block mode a banned address or a blocked app id gets, else
+        None.  The captcha page itself is never blocked (that would loop)."""
+        if route == "sorry":
+            return None
+        mode = self.blocked_addresses.get(req.peer)
+        if mode is None and self.block_ids:
+            app_id = self._app_id_of(req, route)
+            mode = self.block_ids.get(app_id)
+            if mode is not None:
+                entry["app_id"] = app_id
+        return mode
+
+    def _app_id_of(self, req, route):
+        """The app id a request is about, for block_ids: id= of a details or
+        data safety page, or the [id, 7] of a reviews or app RPC."""
+        if route in ("app", "store_other"):
+            return req.arg("id")
+        if route == "batchexecute":
+            calls = parse_freq(req.body, text=True)
+            if calls and calls[0][0] in ("UsvDTd", "oCPfdb", "Ws7gDc", "jLZZ2e"):
+                return find_app_id(inner_json(calls[0][1]))
+        return None
+
     async def _answer(self, req, entry):
         st = self.st
         route = self._route_name(req)
-        fault = "429" if not self.limiter.allow() else self.faults.next()
+        # A ban or a blocked id comes first and takes neither a token nor
+        # a script entry: the block is what that client always sees.
+        fault = self._forced_block(req, route, entry)
+        if fault is None:
+            fault = "429" if not self.limiter.allow(req.peer) else self.faults.next()
         if fault == "429":
             # Whole seconds are what RFC 9110 allows; a fraction is passed
             # through as written so tests can ask for short waits.
@@ -266,7 +328,7 @@ class ReplayServer:
         loop = asyncio.get_running_loop()
         arrived = loop.time()
         resp = None
-        if fault not in ("reset", "503"):
+        if fault not in ("reset", "503") and fault not in BLOCK_MODES:
             status, body = self._lookup(req, route, entry)
             resp = self._body_response(req, status, body)
         if self.latency:
@@ -279,6 +341,13 @@ class ReplayServer:
         if fault == "503":
             st["faults"]["503"] += 1
             return self._body_response(req, 503, UNAVAILABLE), route
+        if fault in BLOCK_MODES:
+            # Like a 503, a block is a page Google computes, so it comes
+            # after the latency.
+            st["faults"][blocked.STAT_NAME[fault]] += 1
+            entry["blocked"] = fault
+            status, body, extra = blocked.answer(fault, req, self.scheme, self.rec.captcha)
+            return self._body_response(req, status, body, extra), route
         if fault == "truncate":
             st["faults"]["truncate"] += 1
             resp.action = "truncate"
@@ -294,6 +363,8 @@ class ReplayServer:
             return "batchexecute"
         if p.startswith("/store/apps"):
             return "store_other"
+        if p == blocked.SORRY_PATH:
+            return "sorry"
         return "unknown"
 
     def _lookup(self, req, route, entry):
@@ -312,6 +383,10 @@ class ReplayServer:
             return self._batch(req, entry)
         if route == "store_other" and req.method in ("GET", "HEAD"):
             return self._store_other(req)
+        if route == "sorry":
+            # Google's captcha page answers 429 at /sorry/index, to a
+            # POSTed answer too: nobody solves it here.
+            return 429, rec.captcha
         if route in ("app", "search", "store_other"):
             return 405, Body(b"method not allowed\n", "text/plain", "405")
         return 404, rec.not_found
@@ -521,8 +596,14 @@ def build_parser():
     a("--reset", type=float, default=0, help="probability of closing the connection abruptly")
     a("--truncate", type=float, default=0, help="probability of sending a partial body")
     a("--stall", type=float, default=0, help="probability of never answering")
-    a("--script", default="", help="comma list of faults for the first requests, "
-                                   "e.g. 503,reset,ok (ok,429,503,reset,truncate,stall)")
+    a("--per-address", action="store_true",
+      help="one rate-limit bucket per client address instead of one for all")
+    a("--script", default="", help="comma list of faults for the first requests, e.g. "
+                                   "503,reset,ok (%s)" % ",".join(FAULTS))
+    a("--block-id", action="append", default=[], metavar="ID=MODE",
+      help="always answer app ID with MODE (%s); repeatable" % ",".join(BLOCK_MODES))
+    a("--block-address", action="append", default=[], metavar="ADDR=MODE",
+      help="answer every request from client address ADDR with MODE; repeatable")
     a("--seed", type=int, default=None, help="random seed for latency and faults")
     a("--gzip", action="store_true", help="honour Accept-Encoding: gzip")
     a("--tls", action="store_true", help="serve HTTPS with a generated test CA")
@@ -545,7 +626,11 @@ async def _main(args):
                        tls=args.tls, h2=args.h2, cert_dir=args.cert_dir,
                        review_pages=args.review_pages, reviews_end=args.reviews_end,
                        script=[s for s in args.script.split(",") if s], quiet=not args.verbose,
-                       missing=[m for m in args.missing.split(",") if m])
+                       missing=[m for m in args.missing.split(",") if m],
+                       per_address=args.per_address,
+                       block_ids=blocked.mode_table(args.block_id, "--block-id"),
+                       blocked_addresses=blocked.mode_table(args.block_address,
+                                                            "--block-address"))
     await srv.astart()
     print("LISTENING %d" % srv.port, flush=True)
     if srv.ca_path:

@@ -8,6 +8,10 @@ Fixtures
                     the end of the test
     pf              playfast._core configured for `replay` (no retries)
     fixture_bytes   fixture_bytes("name.gz") -> the decompressed recording
+    tinyproxies     real tinyproxy processes on loopback (server/proxies.py),
+                    one per outgoing address 127.0.0.2, .3, ...: two, or N
+                    with @pytest.mark.parametrize("tinyproxies", [N],
+                    indirect=True); skipped only when tinyproxy is missing
 """
 import gzip
 import os
@@ -80,3 +84,14 @@ def fixture_bytes():
         return cache[name]
 
     return load
+
+
+@pytest.fixture
+def tinyproxies(request):
+    from server.proxies import TinyProxies, find_tinyproxy
+    if find_tinyproxy() is None:
+        pytest.skip("tinyproxy is not installed (Debian package tinyproxy-bin; "
+                    "scripts/install-deps.sh installs it)")
+    n = getattr(request, "param", 2)
+    with TinyProxies(["127.0.0.%d" % (2 + i) for i in range(n)]) as px:
+        yield px

@@ -1,5 +1,6 @@
 """Tests of the replay server (server/): routes, fill mode, review chaining,
-rate limiting, every fault, TLS and HTTP/2 (through the curl CLI), stats.
+rate limiting (global and per client address), every fault, Google's blocked
+answers, TLS and HTTP/2 (through the curl CLI), stats (by_peer included).
 
 Run: /usr/bin/python3 -m pytest tests/python/test_replay.py
 Every server listens on 127.0.0.1 only; every test finishes in seconds.
@@ -23,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 from server.harness import ReplayProcess  # noqa: E402
-from server.policy import Latency, RateLimiter  # noqa: E402
+from server.policy import Latency, LimiterPool, RateLimiter  # noqa: E402
 from server.recordings import (Recordings, find_app_id, find_chart,  # noqa: E402
                                find_chart_text, find_review_token, parse_freq)
 from server.replay import ReplayServer  # noqa: E402
@@ -64,11 +65,13 @@ def srv(make):
     return make()
 
 
-def request(srv, method, path, body=None, headers=None, timeout=5, conn=None):
-    """(status, headers dict lower-case, body) over a fresh or given connection."""
+def request(srv, method, path, body=None, headers=None, timeout=5, conn=None, source=None):
+    """(status, headers dict lower-case, body) over a fresh or given
+    connection; `source` is the client's address (127.0.0.0/8)."""
     own = conn is None
     if own:
-        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
@@ -718,3 +721,224 @@ def test_tls_and_h2_without_curl(make):
     ca = s.ca_path
     s.stop()
     assert not os.path.exists(ca)
+
+
+# ---------------------------------------------------------------- per address, blocked answers
+
+CAPTCHA = "blocked_unusual_traffic_synthetic.html.gz"
+CAPTCHA_MARKERS = (b"Our systems have detected unusual traffic from your computer network",
+                   b'<form id="captcha-form" action="index" method="post">',
+                   b'class="g-recaptcha"', b"/sorry/index")
+
+
+def statuses(s, n, source, path="/store/apps/details?id=nope"):
+    return [get(s, path, source=source)[0] for _ in range(n)]
+
+
+def test_per_address_buckets_give_each_address_its_own_limit(make):
+    # 0.1 req/s: no token comes back while the test runs.
+    s = make(rate_limit=0.1, burst=2, per_address=True)
+    assert statuses(s, 3, "127.0.0.2") == [404, 404, 429]
+    assert statuses(s, 3, "127.0.0.3") == [404, 404, 429]
+    assert statuses(s, 1, "127.0.0.2") == [429]
+    st = s.stats()
+    assert st["faults"]["429"] == 3
+    assert st["by_peer"]["127.0.0.2"] == {"requests": 4, "by_status": {"404": 2, "429": 2}}
+    assert st["by_peer"]["127.0.0.3"] == {"requests": 3, "by_status": {"404": 2, "429": 1}}
+
+
+def test_one_global_bucket_by_default_and_per_address_by_config(make):
+    s = make(rate_limit=0.1, burst=2)
+    assert statuses(s, 2, "127.0.0.2") == [404, 404]
+    assert statuses(s, 1, "127.0.0.3") == [429]      # the same bucket
+    assert request(s, "POST", "/__config", body=b'{"per_address": true}')[0] == 200
+    assert statuses(s, 3, "127.0.0.3") == [404, 404, 429]   # buckets start full
+    assert statuses(s, 3, "127.0.0.4") == [404, 404, 429]
+
+
+def test_limiter_pool_keeps_at_most_max_buckets():
+    clock = [0.0]
+    pool = LimiterPool(1, 1, per_address=True, clock=lambda: clock[0])
+    pool.MAX_BUCKETS = 3
+    for a in ("a", "b", "c", "d"):
+        assert pool.allow(a)
+    assert len(pool.buckets) == 3 and "a" not in pool.buckets   # none full: oldest went
+    assert not pool.allow("d")
+    clock[0] = 5.0                                   # all full again
+    assert pool.allow("e") and set(pool.buckets) == {"e"}
+    unlimited = LimiterPool(0, per_address=True)
+    assert all(unlimited.allow("x") for _ in range(100)) and unlimited.buckets == {}
+
+
+def test_captcha_fixture_carries_the_detector_markers():
+    page = fixture(CAPTCHA)
+    for marker in CAPTCHA_MARKERS:
+        assert page.count(marker) >= 1, marker
+    assert b"SYNTHETIC" in page          # it says what it is
+
+
+def continue_of(location):
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    return q["continue"][0], q
+
+
+def test_blocked_mode_captcha(make):
+    s = make(fill=True, script=["captcha"])
+    status, hdrs, body = get(s, "/store/apps/details?id=" + TRANSLATE)
+    assert status == 200 and hdrs["content-type"].startswith("text/html")
+    assert body == fixture(CAPTCHA)
+    assert get(s, "/store/apps/details?id=" + TRANSLATE)[2] != body     # one only
+    st = s.stats()
+    assert st["faults"]["captcha"] == 1 and st["by_status"] == {"200": 2}
+    assert s.requests_log()[0]["blocked"] == "captcha"
+
+
+def test_blocked_mode_sorry(make):
+    s = make(fill=True, script=["sorry", "sorry"])
+    path = "/store/apps/details?id=%s&hl=en&gl=us" % TRANSLATE
+    status, hdrs, body = get(s, path)
+    loc = hdrs["location"]
+    assert status == 302 and loc.startswith("https://www.google.com/sorry/index?continue=")
+    cont, q = continue_of(loc)
+    assert cont == "http://127.0.0.1:%d%s" % (s.port, path)
+    assert "%3Fid%3D" in loc and "&hl=" not in loc       # the URL's own ? and & are escaped
+    assert len(q["q"][0]) >= 16
+    assert b"302 Moved" in body and b"sorry/index" in body
+    assert get(s, path)[1]["location"] == loc          # the same token for the same client
+    assert s.stats()["faults"]["sorry"] == 2
+
+
+def test_blocked_mode_consent(make):
+    s = make(fill=True, script=["consent"])
+    path = "/store/search?q=panda&c=apps"
+    status, hdrs, _ = get(s, path)
+    enc = urllib.parse.quote("http://127.0.0.1:%d%s" % (s.port, path), safe=":/")
+    assert status == 302
+    assert hdrs["location"] == ("https://consent.google.com/ml?continue=%s"
+                                "&gl=GB&hl=en&pc=p&src=1" % enc)
+    assert s.stats()["faults"]["consent"] == 1
+
+
+def test_blocked_mode_sorry_local_leads_to_the_captcha_with_429(make):
+    s = make(fill=True, script=["sorry-local"])
+    path = "/store/apps/details?id=" + TRANSLATE
+    status, hdrs, _ = get(s, path)
+    parts = urllib.parse.urlsplit(hdrs["location"])
+    assert status == 302 and parts.netloc == "127.0.0.1:%d" % s.port
+    assert parts.path == "/sorry/index"
+    assert continue_of(hdrs["location"])[0].endswith(path)
+    status, hdrs, body = get(s, parts.path + "?" + parts.query)
+    assert status == 429 and body == fixture(CAPTCHA)
+    st = s.stats()
+    assert st["faults"]["sorry"] == 1 and st["by_route"] == {"app": 1, "sorry": 1}
+    assert st["by_status"] == {"302": 1, "429": 1}
+
+
+def test_blocked_answers_come_after_the_latency(make):
+    s = make(latency=0.3, script=["consent"])
+    t = time.monotonic()
+    assert get(s, "/store/apps/details?id=x")[0] == 302
+    assert time.monotonic() - t >= 0.28
+
+
+def test_block_ids_on_pages_and_rpcs(make):
+    s = make(fill=True, block_ids={"com.blocked.captcha": "captcha", TRANSLATE: "sorry"})
+    status, _, body = get(s, "/store/apps/details?id=com.blocked.captcha")
+    assert status == 200 and body == fixture(CAPTCHA)
+    assert get(s, "/store/apps/details?id=com.fine")[0] == 200
+    for _ in range(2):                                  # always, not once
+        assert get(s, "/store/apps/details?id=" + TRANSLATE)[0] == 302
+    assert get(s, "/store/apps/datasafety?id=" + TRANSLATE)[0] == 302
+    status, hdrs, _ = post_rpc(s, "UsvDTd", reviews_inner(TRANSLATE))
+    assert status == 302 and "/sorry/index" in hdrs["location"]
+    assert post_rpc(s, "UsvDTd", reviews_inner("com.fine"))[0] == 200
+    st = s.stats()
+    assert st["faults"]["captcha"] == 1 and st["faults"]["sorry"] == 4
+    log = s.requests_log()
+    assert log[0]["app_id"] == "com.blocked.captcha" and log[0]["blocked"] == "captcha"
+    # A blocked id takes no script entry: the 503 waits for the next one.
+    s.push_script(["503"])
+    assert get(s, "/store/apps/details?id=" + TRANSLATE)[0] == 302
+    assert get(s, "/store/apps/details?id=com.fine")[0] == 503
+
+
+def test_block_ids_by_config_replace_the_table(make):
+    s = make(fill=True, block_ids={"a.b": "captcha"})
+    body = json.dumps({"block_ids": {"c.d": "consent"}}).encode()
+    assert request(s, "POST", "/__config", body=body)[0] == 200
+    assert get(s, "/store/apps/details?id=a.b")[0] == 200
+    assert get(s, "/store/apps/details?id=c.d")[0] == 302
+    # A bad mode is refused and changes nothing.
+    status, _, err = request(s, "POST", "/__config", body=b'{"block_ids": {"c.d": "ban"}}')
+    assert status == 400 and b"unknown mode" in err
+    assert get(s, "/store/apps/details?id=c.d")[0] == 302
+    assert request(s, "POST", "/__config", body=b'{"block_ids": {}}')[0] == 200
+    assert get(s, "/store/apps/details?id=c.d")[0] == 200
+
+
+def test_blocked_address_is_an_ip_ban(make):
+    s = make(fill=True, rate_limit=0.1, burst=2, per_address=True,
+             blocked_addresses={"127.0.0.3": "sorry-local"})
+    for _ in range(3):    # banned: every request, and it takes no token
+        status, hdrs, _ = get(s, "/store/search?q=panda&c=apps", source="127.0.0.3")
+        assert status == 302 and "/sorry/index?" in hdrs["location"]
+    # The captcha page itself is not blocked, or the redirect would loop;
+    # it is a page like any other for the limiter (this takes a token).
+    status, _, body = get(s, "/sorry/index?continue=x", source="127.0.0.3")
+    assert status == 429 and body == fixture(CAPTCHA)
+    assert get(s, "/store/apps/details?id=x", source="127.0.0.2")[0] == 200
+    body = json.dumps({"blocked_addresses": {"127.0.0.2": "captcha"}}).encode()
+    assert request(s, "POST", "/__config", body=body)[0] == 200
+    assert get(s, "/store/apps/details?id=x", source="127.0.0.2")[2] == fixture(CAPTCHA)
+    assert get(s, "/store/apps/details?id=x", source="127.0.0.3")[0] == 200   # unbanned
+    st = s.stats()
+    assert st["by_peer"]["127.0.0.3"]["by_status"] == {"302": 3, "429": 1, "200": 1}
+    assert st["by_peer"]["127.0.0.2"]["by_status"] == {"200": 2}
+    assert st["faults"]["sorry"] == 3 and st["faults"]["captcha"] == 1
+    assert [e["peer"] for e in s.requests_log()][-2:] == ["127.0.0.2", "127.0.0.3"]
+
+
+def test_absolute_form_target_from_a_proxy(make):
+    s = make(fill=True, script=["ok", "sorry"])
+    target = "http://play.google.com/store/apps/details?id=" + TRANSLATE
+    assert get(s, target)[0] == 200
+    status, hdrs, _ = get(s, target)
+    assert status == 302
+    assert continue_of(hdrs["location"])[0] == target
+    assert s.requests_log()[0]["path"] == "/store/apps/details"
+
+
+def test_blocked_flags_on_the_command_line():
+    with ReplayProcess("--fill", "--rate-limit", "0.1", "--burst", "1", "--per-address",
+                       "--block-id", "a.b=captcha", "--block-id", "c.d=consent",
+                       "--block-address", "127.0.0.5=sorry",
+                       "--script", "sorry-local") as rp:
+        def status(path, source=None):
+            return get(rp, path, source=source)[0]
+        assert status("/store/apps/details?id=x") == 302            # the script
+        assert status("/store/apps/details?id=x", "127.0.0.2") == 200
+        assert status("/store/apps/details?id=y", "127.0.0.2") == 429
+        assert status("/store/apps/details?id=y", "127.0.0.3") == 200
+        assert status("/store/apps/details?id=a.b", "127.0.0.4") == 200
+        assert status("/store/apps/details?id=c.d", "127.0.0.4") == 302
+        assert status("/store/apps/details?id=y", "127.0.0.5") == 302
+        st = rp.stats()
+        assert st["faults"] == dict(st["faults"], captcha=1, consent=1, sorry=2)
+        assert sorted(st["by_peer"]) == ["127.0.0.%d" % i for i in range(1, 6)]
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "server", "replay.py"),
+                        "--block-id", "a.b=ban"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "unknown mode 'ban'" in r.stderr
+
+
+@pytest.mark.skipif(not HAVE_CURL, reason="curl CLI not installed")
+def test_h2_peer_and_sorry_local_authority():
+    with ReplayProcess("--h2", "--fill", "--script", "sorry-local") as rp:
+        code, out, err = curl("--http2", "--cacert", rp.ca, "--interface", "127.0.0.2",
+                              "-o", "/dev/null", "-D", "-",
+                              rp.base_url + "/store/apps/details?id=x")
+        assert code == 0, err
+        head = out.decode().lower()
+        assert head.startswith("http/2 302")
+        assert "location: https://127.0.0.1:%d/sorry/index?" % rp.port in head
+        assert rp.stats()["by_peer"] == {"127.0.0.2": {"requests": 1,
+                                                       "by_status": {"302": 1}}}
