@@ -76,6 +76,11 @@ $(BUILD)/tests/test-alloc: tests/test-alloc.c $(BUILD)/libplayfast.a tests/harne
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) \
 	    -Wl,--wrap=malloc -Wl,--wrap=realloc -Wl,--wrap=calloc
 
+$(BUILD)/tests/test-alloc-net: tests/test-alloc-net.c $(BUILD)/libplayfast.a tests/harness.h tests/test-net.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) \
+	    -Wl,--wrap=malloc -Wl,--wrap=realloc -Wl,--wrap=calloc -Wl,--wrap=strdup
+
 # The writers are compiled into their test directly.
 $(BUILD)/tests/test-cli-emit: cli/emit_json.c cli/emit_csv.c cli/cli.h
 

@@ -7,6 +7,8 @@ Every request gets the same treatment, chosen with --mode:
             seconds, then the rest of SIZE bytes (garbage HTML)
   endless   a chunked body that never ends (until --limit seconds)
   redirect  302 to --to URL
+  bigheader a 200 whose one header line is 2 MB long
+  gzipbomb  Content-Encoding: gzip, 100 KB that inflate to 100 MB
 
 It prints "LISTENING <port>" first, like server/replay.py, answers on
 127.0.0.1 only, and exits after --limit seconds or when --parent-pid is
@@ -15,6 +17,7 @@ gone, so a test that dies never leaves it behind.
 
 import argparse
 import asyncio
+import gzip
 import os
 import sys
 
@@ -30,6 +33,17 @@ async def handle(reader, writer, args):
             if args.mode == "redirect":
                 writer.write(b"HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n"
                              % args.to.encode())
+                await writer.drain()
+                continue
+            if args.mode == "bigheader":
+                writer.write(b"HTTP/1.1 200 OK\r\nX-Big: " + b"y" * (2 << 20) +
+                             b"\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+                continue
+            if args.mode == "gzipbomb":
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                             b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+                             % len(args.bomb) + args.bomb)
                 await writer.drain()
                 continue
             if args.mode == "endless":
@@ -59,13 +73,15 @@ async def handle(reader, writer, args):
 
 async def main():
     a = argparse.ArgumentParser()
-    a.add_argument("--mode", choices=("slowbig", "endless", "redirect"), required=True)
+    a.add_argument("--mode", choices=("slowbig", "endless", "redirect", "bigheader",
+                                          "gzipbomb"), required=True)
     a.add_argument("--size", type=int, default=30 << 20)
     a.add_argument("--wait", type=float, default=3.0)
     a.add_argument("--to", default="ftp://127.0.0.1/x")
     a.add_argument("--limit", type=float, default=120.0)
     a.add_argument("--parent-pid", type=int, default=0)
     args = a.parse_args()
+    args.bomb = gzip.compress(bytes(100 << 20), 9) if args.mode == "gzipbomb" else b""
     srv = await asyncio.start_server(lambda r, w: handle(r, w, args), "127.0.0.1", 0,
                                      backlog=1024)
     print("LISTENING %d" % srv.sockets[0].getsockname()[1], flush=True)

@@ -84,7 +84,7 @@ static void copy_req(pf_request *d, const pf_request *s, char **at)
 
 static void batch_destroy(pf_batch *b)
 {
-    if (b->slots)
+    if (b->slots && b->state) /* either may be what failed to allocate */
         for (size_t i = 0; i < b->n; i++)
             if (b->state[i] == 1) pf_response_cleanup(&b->slots[i]);
     pthread_cond_destroy(&b->cv);
@@ -141,7 +141,11 @@ pf_code pf_batch_start(pf_client *client, const pf_request *reqs, size_t n,
     }
     char *at = b->strings;
     for (size_t i = 0; i < n; i++) copy_req(&b->reqs[i], &reqs[i], &at);
-    pf__loop_attach(b->loop, b);
+    if (!pf__loop_attach(b->loop, b)) {
+        batch_destroy(b);
+        return pf__error(err, PF_ENOMEM, PF_NO_OFFSET,
+                         "out of memory attaching a batch");
+    }
     *out = b;
     return PF_OK;
 }

@@ -44,22 +44,23 @@ static char *public_name(const char *url)
     return out;
 }
 
+/* Each add counts its egress first, so a half-built one is freed with
+ * the pool. */
 static int add_proxy(pf__egresses *g, const char *url, double ceil, double now)
 {
-    pf__egress *e = &g->e[g->n];
+    pf__egress *e = &g->e[g->n++];
+    pf__pace_init(&e->pace, ceil, now);
     e->proxy = strdup(url);
     e->name = public_name(url);
-    if (!e->proxy || !e->name) return 0;
-    pf__pace_init(&e->pace, ceil, now);
-    g->n++;
-    return 1;
+    return e->proxy && e->name;
 }
 
 static int add_address(pf__egresses *g, const char *addr, double ceil,
                        double now)
 {
-    pf__egress *e = &g->e[g->n];
+    pf__egress *e = &g->e[g->n++];
     size_t n = strlen(addr);
+    pf__pace_init(&e->pace, ceil, now);
     e->iface = malloc(n + 6);
     e->name = strdup(addr);
     if (!e->iface || !e->name) return 0;
@@ -67,8 +68,6 @@ static int add_address(pf__egresses *g, const char *addr, double ceil,
      * interface that happens to carry that name. */
     memcpy(e->iface, "host!", 5);
     memcpy(e->iface + 5, addr, n + 1);
-    pf__pace_init(&e->pace, ceil, now);
-    g->n++;
     return 1;
 }
 
@@ -85,13 +84,12 @@ pf__egresses *pf__egresses_new(const pf_client_options *o, double now)
     for (size_t i = 0; ok && i < o->n_local_addresses; i++)
         ok = add_address(g, o->local_addresses[i], o->rate, now);
     if (ok && g->n == 0) {
+        g->n = 1;
+        pf__pace_init(&g->e[0].pace, o->rate, now);
         g->e[0].name = strdup("direct");
         ok = g->e[0].name != NULL;
-        pf__pace_init(&g->e[0].pace, o->rate, now);
-        g->n = 1;
     }
     if (!ok) {
-        g->n++; /* the half-built one frees too */
         pf__egresses_free(g);
         return NULL;
     }

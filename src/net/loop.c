@@ -140,7 +140,10 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *u)
         pause_push(x->loop, x);
         return CURL_WRITEFUNC_PAUSE; /* curl hands the same bytes again */
     }
-    if (!pf__body_reserve(env->bodies, &x->body, need)) return 0;
+    if (!pf__body_reserve(env->bodies, &x->body, need)) {
+        x->nomem = 1;
+        return 0;
+    }
     memcpy(x->body.buf + x->body.len, p, n);
     x->body.len += n;
     x->body.buf[x->body.len] = '\0';
@@ -232,6 +235,7 @@ static void start(pf__loop *L, pf__xfer *x, pf__egress *g, double now)
     curl_easy_reset(e);
     x->body.len = 0;
     x->toobig = 0;
+    x->nomem = 0;
     x->paused = 0;
     x->status = 0;
     x->cc = CURLE_OK;
@@ -370,7 +374,7 @@ static void done(pf__loop *L, pf__xfer *x, CURLcode cc)
         /* "Come back later", not "failed": retried while the deadline
          * allows, as soon as any egress may start again. */
         due = pf__egresses_ready_at(env->egress, now);
-    } else if (!x->toobig && pf__retryable(cc, status) &&
+    } else if (!x->toobig && !x->nomem && pf__retryable(cc, status) &&
                x->page_attempts <= env->opt.retries) {
         due = now + pf__backoff(env->opt.backoff, x->page_attempts,
                                 x->retry_after, &L->seed);
@@ -661,18 +665,15 @@ void pf__loop_free(pf__loop *L)
     free(L);
 }
 
-void pf__loop_attach(pf__loop *L, pf_batch *b)
+int pf__loop_attach(pf__loop *L, pf_batch *b)
 {
     pthread_mutex_lock(&L->mu);
     if (L->nbatches == L->capbatches) {
         size_t nc = L->capbatches ? L->capbatches * 2 : 8;
         pf_batch **nb = realloc(L->batches, nc * sizeof *nb);
         if (nb == NULL) {
-            /* No room to serve it: its requests end as cancelled, which
-             * pf_batch_cancel() below delivers. */
             pthread_mutex_unlock(&L->mu);
-            pf_batch_cancel(b);
-            return;
+            return 0;
         }
         L->batches = nb;
         L->capbatches = nc;
@@ -680,6 +681,7 @@ void pf__loop_attach(pf__loop *L, pf_batch *b)
     L->batches[L->nbatches++] = b;
     wake(L);
     pthread_mutex_unlock(&L->mu);
+    return 1;
 }
 
 void pf__loop_detach(pf__loop *L, pf_batch *b)

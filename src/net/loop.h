@@ -16,8 +16,9 @@ pf__loop *pf__loop_new(const pf__env *env);
  * thread and orphan the batches. NULL is a no-op. */
 void pf__loop_free(pf__loop *L);
 
-/* Batches, any thread: served first come, first served. */
-void pf__loop_attach(pf__loop *L, pf_batch *b);
+/* Batches, any thread: served first come, first served. Attaching
+ * returns 0 on out of memory. */
+int pf__loop_attach(pf__loop *L, pf_batch *b);
 void pf__loop_detach(pf__loop *L, pf_batch *b);
 /* A batch was cancelled: sweep its transfers at the next turn. */
 void pf__loop_cancelled(pf__loop *L);

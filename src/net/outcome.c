@@ -231,11 +231,27 @@ void pf__xfer_complete(pf__job *job)
                              x->attempts == 1 ? "" : "s",
                              x->errbuf[0] ? x->errbuf
                                           : curl_easy_strerror(x->cc));
-    } else if (x->cc != CURLE_OK) {
-        res.code = pf__error(e, x->cc == CURLE_OUT_OF_MEMORY ? PF_ENOMEM
-                                                             : PF_ENETWORK,
-                             PF_NO_OFFSET, "%s", x->errbuf[0] ? x->errbuf
+    } else if (x->nomem) {
+        res.code = pf__error(e, PF_ENOMEM, PF_NO_OFFSET,
+                             "out of memory for a response body");
+    } else if (x->cc == CURLE_OUT_OF_MEMORY) {
+        /* libcurl says "out of memory" for what the server sent it: a
+         * header line over its 100 KB limit, a body its decoder could not
+         * hold. The cause is the answer, not this process's memory. */
+        res.code = pf__error(e, PF_ETOOBIG, PF_NO_OFFSET,
+                             "the server's answer was more than libcurl "
+                             "holds (an oversized header or encoded "
+                             "body): %s", x->errbuf[0] ? x->errbuf
                                  : curl_easy_strerror(x->cc));
+    } else if (x->cc == CURLE_BAD_CONTENT_ENCODING) {
+        res.code = pf__error(e, PF_EMALFORMED, PF_NO_OFFSET,
+                             "the compressed body does not decode: %s",
+                             x->errbuf[0] ? x->errbuf
+                                          : curl_easy_strerror(x->cc));
+    } else if (x->cc != CURLE_OK) {
+        res.code = pf__error(e, PF_ENETWORK, PF_NO_OFFSET, "%s",
+                             x->errbuf[0] ? x->errbuf
+                                          : curl_easy_strerror(x->cc));
     } else if (x->blocked) {
         res.code = pf__error(e, PF_EBLOCKED, PF_NO_OFFSET,
                              "blocked: the server answered with its "

@@ -38,7 +38,8 @@ struct pf__xfer {
     pf__egress *egress;
     double started;
     pf__body body;
-    int toobig;
+    int toobig;                  /* the body passed max_response */
+    int nomem;                   /* a body buffer could not be mapped */
     int paused;                  /* waiting for body budget (loop) */
     pf__xfer *pnext;             /* the loop's paused list */
     long status;

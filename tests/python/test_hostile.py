@@ -106,3 +106,15 @@ def test_redirect_off_the_store_is_never_the_result(hostile):
                                     "--format", "ndjson"], 30)
     err = json.loads(out)["error"]
     assert err["kind"] == "http_error" and err["status"] == 302
+
+
+@pytest.mark.parametrize("mode", ["bigheader", "gzipbomb"])
+def test_what_the_server_sent_is_not_out_of_memory(hostile, mode):
+    # Regression: a 2 MB header line and 64 concurrent gzip bombs came back
+    # as out_of_memory, which is for this process's own allocations.
+    url = hostile("--mode", mode)
+    ids = ["com.example.b%d" % i for i in range(16)]
+    code, out, secs = run_measured(["app"] + ids + ["--base-url", url, "--retries", "0",
+                                                    "--format", "ndjson"], 60)
+    kinds = {json.loads(l)["error"]["kind"] for l in out.splitlines()}
+    assert kinds == {"too_large"}, out[:300]
