@@ -22,7 +22,7 @@ NET_SRC   = $(wildcard src/net/*.c)
 LIB_SRC   = $(CORE_SRC) $(NET_SRC)
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/test-*.c)
-HDRS      = include/playfast.h $(wildcard src/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
+HDRS      = $(wildcard include/*.h) $(wildcard src/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
 
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -152,7 +152,7 @@ fuzz:
 
 install: lib cli
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/playfast.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/playfast.h include/playfast_fields.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BUILD)/libplayfast.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libplayfast.so $(DESTDIR)$(PREFIX)/lib/libplayfast.so.0
 	ln -sf libplayfast.so.0 $(DESTDIR)$(PREFIX)/lib/libplayfast.so
