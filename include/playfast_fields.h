@@ -50,7 +50,7 @@
     X(TEXT, description_html, "the store description as Play sends it (HTML)") \
     X(STR, installs, "installs as printed, e.g. \"1,000,000,000+\"") \
     X(INT, min_installs, "lower bound of the installs bracket") \
-    X(INT, max_installs, "exact install count Play gives alongside the bracket") \
+    X(INT, max_installs, "Play's estimate of the exact install count") \
     X(DOUBLE, score, "average rating 0..5; absent when unrated") \
     X(STR, score_text, "the rating as printed, e.g. \"4.5\"") \
     X(INT, ratings, "number of ratings") \
