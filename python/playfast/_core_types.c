@@ -14,7 +14,8 @@
  * Only those dict-backed objects can take part in reference cycles, so only
  * they are tracked by the garbage collector.
  *
- * Every result type describes its attributes with a field table (_core.h);
+ * Every result type takes its attributes from the library's schema
+ * (pf_schema_fields(), declared once in include/playfast_fields.h);
  * to_dict(), repr(), ==, pickling and the attribute getters are written once
  * against that table and the type's field_getter.
  */
