@@ -19,7 +19,8 @@
 /* ------------------------------------------------------------------------ */
 
 /* The string fields of pf_item, numbered in schema order: S_app_id, S_url,
- * ... (the other kinds expand to nothing). */
+ * ... (the scalar kinds expand to nothing; a field of another kind added
+ * to PF_ITEM_FIELDS stops the build here until it is given a place). */
 #define S_STR(name) S_##name,
 #define S_TEXT(name) S_##name,
 #define S_INT(name)
