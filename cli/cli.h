@@ -38,34 +38,12 @@
  * memory: pf__buf_init(&b, SIZE_MAX). */
 
 /* ------------------------------------------------------------------------ */
-/* Field tables: one description of every schema key, used by JSON and CSV  */
+/* Field tables: the schema (pf_schema_fields), used by JSON and CSV        */
 /* ------------------------------------------------------------------------ */
 
-typedef enum pf__ftype {
-    PF_F_STR,      /* const char *, NULL -> null */
-    PF_F_INT,      /* int64_t, PF_NULL_INT -> null */
-    PF_F_DBL,      /* double, NAN -> null */
-    PF_F_BOOL,     /* signed char, PF_NULL_BOOL -> null */
-    PF_F_STARS,    /* int 1..5, 0 -> null (pf_review.score) */
-    PF_F_HIST,     /* int64_t[5] -> {"1": n, ...} or null */
-    PF_F_CATS,     /* pf_category[count] -> [{"name", "id"}] */
-    PF_F_STRS,     /* const char *const [count] -> [s] */
-    PF_F_PERMS     /* pf_permission[count] -> [{"group", "permissions"}] */
-} pf__ftype;
-
-typedef struct pf__field {
-    const char *name;     /* the JSON key / CSV column */
-    pf__ftype type;
-    size_t off;           /* offset of the field in its struct */
-    size_t count_off;     /* arrays: offset of the size_t count */
-} pf__field;
-
-extern const pf__field pf__app_fields[];
-extern const size_t pf__n_app_fields;
-extern const pf__field pf__item_fields[];
-extern const size_t pf__n_item_fields;
-extern const pf__field pf__review_fields[];
-extern const size_t pf__n_review_fields;
+/* The record whose fields a kind's results carry, and its field table. */
+pf_record pf__record_of(pf_kind kind);
+const pf_field *pf__fields_of(pf_kind kind, size_t *n);
 
 /* ------------------------------------------------------------------------ */
 /* JSON                                                                     */
@@ -81,10 +59,10 @@ void pf__json_double(pf__buf *b, double d);
 void pf__json_int(pf__buf *b, int64_t v);       /* PF_NULL_INT -> null */
 
 /* The value of one field of the struct at base (no key). */
-void pf__json_field_value(pf__buf *b, const pf__field *f, const void *base);
-/* {"key": value, ...} for every field of the table, in table order. */
-void pf__json_object(pf__buf *b, const pf__field *fields, size_t n,
-                     const void *base);
+void pf__json_field_value(pf__buf *b, const pf_field *f, const void *base);
+/* {"key": value, ...} for every field of the record at base, in schema
+ * order. */
+void pf__json_object(pf__buf *b, pf_record rec, const void *base);
 
 void pf__json_app(pf__buf *b, const pf_app *app);
 void pf__json_item(pf__buf *b, const pf_item *item);

@@ -32,24 +32,6 @@ void pf__csv_cell(pf__buf *b, const char *s, size_t n)
     pf__buf_putc(b, '"');
 }
 
-static void fields_of(pf_kind kind, const pf__field **f, size_t *n)
-{
-    switch (kind) {
-    case PF_KIND_APP:
-        *f = pf__app_fields;
-        *n = pf__n_app_fields;
-        break;
-    case PF_KIND_REVIEWS:
-        *f = pf__review_fields;
-        *n = pf__n_review_fields;
-        break;
-    default:
-        *f = pf__item_fields;
-        *n = pf__n_item_fields;
-        break;
-    }
-}
-
 static int ranked(pf_kind kind)
 {
     return kind == PF_KIND_LIST || kind == PF_KIND_SEARCH;
@@ -57,9 +39,8 @@ static int ranked(pf_kind kind)
 
 void pf__csv_header(pf__buf *b, pf_kind kind)
 {
-    const pf__field *f;
     size_t n;
-    fields_of(kind, &f, &n);
+    const pf_field *f = pf__fields_of(kind, &n);
     pf__buf_str(b, "request,error,error_status,error_message");
     if (ranked(kind))
         pf__buf_str(b, ",rank");
@@ -71,11 +52,11 @@ void pf__csv_header(pf__buf *b, pf_kind kind)
 }
 
 /* The value of one field as a cell. */
-static void cell(pf__buf *b, pf__buf *tmp, const pf__field *f,
+static void cell(pf__buf *b, pf__buf *tmp, const pf_field *f,
                  const void *base)
 {
-    if (f->type == PF_F_STR) {
-        const char *s = *(const char *const *)((const char *)base + f->off);
+    if (f->kind == PF_FIELD_STR || f->kind == PF_FIELD_TEXT) {
+        const char *s = *(const char *const *)((const char *)base + f->offset);
         if (s)
             pf__csv_cell(b, s, strlen(s));
         return;
@@ -114,12 +95,11 @@ static void row_head(pf__buf *b, const char *req, size_t rlen,
 void pf__csv_response(pf__buf *b, const pf_request *req,
                       const pf_response *res)
 {
-    const pf__field *f;
     size_t nf;
+    const pf_field *f = pf__fields_of(req->kind, &nf);
     pf__buf rq, tmp;
     pf__buf_init(&rq, SIZE_MAX);
     pf__buf_init(&tmp, SIZE_MAX);
-    fields_of(req->kind, &f, &nf);
     pf__json_request(&rq, req);
 
     const void *rows = NULL;

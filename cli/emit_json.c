@@ -1,10 +1,11 @@
 /*
  * emit_json.c -- the output buffer and the JSON writer of the CLI.
  *
- * Every result type is written from a field table (name, type, offset), so
- * the key set and order of `playfast parse` and of the fetch commands' ndjson
- * and json output come from one place, and CSV reuses the same tables. Key
- * order is struct order, as the schema requires.
+ * Every result type is written from its schema (pf_schema_fields(), expanded
+ * from include/playfast_fields.h), so the key set and order of `playfast
+ * parse` and of the fetch commands' ndjson and json output are those of the
+ * one declaration of the fields, and CSV reuses the same tables. Nested
+ * records (categories, permission groups) are written from theirs.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -145,133 +146,69 @@ void pf__json_int(pf__buf *b, int64_t v)
 /* Field tables                                                             */
 /* ------------------------------------------------------------------------ */
 
-#define FLD(T, f, type) {#f, type, offsetof(T, f), 0}
-#define ARR(T, f, type, n) {#f, type, offsetof(T, f), offsetof(T, n)}
+pf_record pf__record_of(pf_kind kind)
+{
+    switch (kind) {
+    case PF_KIND_APP: return PF_RECORD_APP;
+    case PF_KIND_REVIEWS: return PF_RECORD_REVIEW;
+    default: return PF_RECORD_ITEM;
+    }
+}
 
-const pf__field pf__app_fields[] = {
-    FLD(pf_app, app_id, PF_F_STR),
-    FLD(pf_app, url, PF_F_STR),
-    FLD(pf_app, title, PF_F_STR),
-    FLD(pf_app, summary, PF_F_STR),
-    FLD(pf_app, description, PF_F_STR),
-    FLD(pf_app, description_html, PF_F_STR),
-    FLD(pf_app, installs, PF_F_STR),
-    FLD(pf_app, min_installs, PF_F_INT),
-    FLD(pf_app, max_installs, PF_F_INT),
-    FLD(pf_app, score, PF_F_DBL),
-    FLD(pf_app, score_text, PF_F_STR),
-    FLD(pf_app, ratings, PF_F_INT),
-    FLD(pf_app, reviews, PF_F_INT),
-    FLD(pf_app, histogram, PF_F_HIST),
-    FLD(pf_app, price, PF_F_DBL),
-    FLD(pf_app, free, PF_F_BOOL),
-    FLD(pf_app, currency, PF_F_STR),
-    FLD(pf_app, price_text, PF_F_STR),
-    FLD(pf_app, original_price, PF_F_DBL),
-    FLD(pf_app, offers_iap, PF_F_BOOL),
-    FLD(pf_app, iap_range, PF_F_STR),
-    FLD(pf_app, android_version, PF_F_STR),
-    FLD(pf_app, developer, PF_F_STR),
-    FLD(pf_app, developer_id, PF_F_STR),
-    FLD(pf_app, developer_email, PF_F_STR),
-    FLD(pf_app, developer_website, PF_F_STR),
-    FLD(pf_app, developer_address, PF_F_STR),
-    FLD(pf_app, privacy_policy, PF_F_STR),
-    FLD(pf_app, genre, PF_F_STR),
-    FLD(pf_app, genre_id, PF_F_STR),
-    ARR(pf_app, categories, PF_F_CATS, n_categories),
-    FLD(pf_app, icon, PF_F_STR),
-    FLD(pf_app, header_image, PF_F_STR),
-    ARR(pf_app, screenshots, PF_F_STRS, n_screenshots),
-    FLD(pf_app, video, PF_F_STR),
-    FLD(pf_app, video_image, PF_F_STR),
-    FLD(pf_app, content_rating, PF_F_STR),
-    FLD(pf_app, content_rating_description, PF_F_STR),
-    FLD(pf_app, ad_supported, PF_F_BOOL),
-    FLD(pf_app, released, PF_F_INT),
-    FLD(pf_app, updated, PF_F_INT),
-    FLD(pf_app, version, PF_F_STR),
-    FLD(pf_app, recent_changes, PF_F_STR),
-    ARR(pf_app, permissions, PF_F_PERMS, n_permissions),
-    FLD(pf_app, developer_legal_name, PF_F_STR),
-    FLD(pf_app, developer_legal_email, PF_F_STR),
-    FLD(pf_app, developer_legal_address, PF_F_STR),
-    FLD(pf_app, developer_legal_phone, PF_F_STR),
-    FLD(pf_app, android_max_version, PF_F_STR),
-    FLD(pf_app, preview_video, PF_F_STR),
-    FLD(pf_app, available, PF_F_BOOL),
-    FLD(pf_app, preregister, PF_F_BOOL),
-    FLD(pf_app, early_access, PF_F_BOOL),
-    FLD(pf_app, play_pass, PF_F_BOOL),
-};
-const size_t pf__n_app_fields = sizeof pf__app_fields / sizeof pf__app_fields[0];
-
-const pf__field pf__item_fields[] = {
-    FLD(pf_item, app_id, PF_F_STR),
-    FLD(pf_item, url, PF_F_STR),
-    FLD(pf_item, title, PF_F_STR),
-    FLD(pf_item, developer, PF_F_STR),
-    FLD(pf_item, developer_id, PF_F_STR),
-    FLD(pf_item, icon, PF_F_STR),
-    FLD(pf_item, score, PF_F_DBL),
-    FLD(pf_item, score_text, PF_F_STR),
-    FLD(pf_item, price, PF_F_DBL),
-    FLD(pf_item, free, PF_F_BOOL),
-    FLD(pf_item, currency, PF_F_STR),
-    FLD(pf_item, price_text, PF_F_STR),
-    FLD(pf_item, summary, PF_F_STR),
-    FLD(pf_item, genre, PF_F_STR),
-    FLD(pf_item, installs, PF_F_STR),
-    FLD(pf_item, min_installs, PF_F_INT),
-};
-const size_t pf__n_item_fields = sizeof pf__item_fields / sizeof pf__item_fields[0];
-
-const pf__field pf__review_fields[] = {
-    FLD(pf_review, review_id, PF_F_STR),
-    FLD(pf_review, user_name, PF_F_STR),
-    FLD(pf_review, user_image, PF_F_STR),
-    FLD(pf_review, content, PF_F_STR),
-    FLD(pf_review, score, PF_F_STARS),
-    FLD(pf_review, thumbs_up, PF_F_INT),
-    FLD(pf_review, created_at, PF_F_INT),
-    FLD(pf_review, reply_content, PF_F_STR),
-    FLD(pf_review, reply_at, PF_F_INT),
-    FLD(pf_review, app_version, PF_F_STR),
-};
-const size_t pf__n_review_fields =
-    sizeof pf__review_fields / sizeof pf__review_fields[0];
+const pf_field *pf__fields_of(pf_kind kind, size_t *n)
+{
+    return pf_schema_fields(pf__record_of(kind), n);
+}
 
 #define AT(base, off, T) (*(T const *)((const char *)(base) + (off)))
 
-void pf__json_field_value(pf__buf *b, const pf__field *f, const void *base)
+/* [elem, ...] of the array field f: strings, or records of rec (an
+ * element of elem_size bytes each). */
+static void array(pf__buf *b, const pf_field *f, const void *base,
+                  pf_record rec, size_t elem_size)
 {
-    size_t n = f->count_off ? AT(base, f->count_off, size_t) : 0;
+    const char *v = AT(base, f->offset, const char *);
+    size_t n = AT(base, f->count_offset, size_t);
+    pf__buf_putc(b, '[');
+    for (size_t i = 0; v && i < n; i++) {
+        if (i)
+            pf__buf_str(b, ", ");
+        if (f->kind == PF_FIELD_STRS)
+            pf__json_str(b, ((const char *const *)(const void *)v)[i]);
+        else
+            pf__json_object(b, rec, v + i * elem_size);
+    }
+    pf__buf_putc(b, ']');
+}
 
-    switch (f->type) {
-    case PF_F_STR:
-        pf__json_str(b, AT(base, f->off, const char *));
+void pf__json_field_value(pf__buf *b, const pf_field *f, const void *base)
+{
+    switch (f->kind) {
+    case PF_FIELD_STR:
+    case PF_FIELD_TEXT:
+        pf__json_str(b, AT(base, f->offset, const char *));
         break;
-    case PF_F_INT:
-        pf__json_int(b, AT(base, f->off, int64_t));
+    case PF_FIELD_INT:
+        pf__json_int(b, AT(base, f->offset, int64_t));
         break;
-    case PF_F_DBL:
-        pf__json_double(b, AT(base, f->off, double));
+    case PF_FIELD_DOUBLE:
+        pf__json_double(b, AT(base, f->offset, double));
         break;
-    case PF_F_BOOL: {
-        signed char v = AT(base, f->off, signed char);
+    case PF_FIELD_BOOL: {
+        signed char v = AT(base, f->offset, signed char);
         pf__buf_str(b, v == PF_NULL_BOOL ? "null" : v ? "true" : "false");
         break;
     }
-    case PF_F_STARS: {
-        int v = AT(base, f->off, int);
+    case PF_FIELD_STARS: {
+        int v = AT(base, f->offset, int);
         if (v >= 1 && v <= 5)
             pf__buf_fmt(b, "%d", v);
         else
             pf__buf_str(b, "null");
         break;
     }
-    case PF_F_HIST: {
-        const int64_t *h = &AT(base, f->off, int64_t);
+    case PF_FIELD_HIST: {
+        const int64_t *h = &AT(base, f->offset, int64_t);
         int any = 0;
         for (int i = 0; i < 5; i++)
             any |= h[i] != PF_NULL_INT;
@@ -286,53 +223,25 @@ void pf__json_field_value(pf__buf *b, const pf__field *f, const void *base)
         pf__buf_putc(b, '}');
         break;
     }
-    case PF_F_CATS: {
-        const pf_category *c = AT(base, f->off, const pf_category *);
-        pf__buf_putc(b, '[');
-        for (size_t i = 0; c && i < n; i++) {
-            pf__buf_str(b, i ? ", {\"name\": " : "{\"name\": ");
-            pf__json_str(b, c[i].name);
-            pf__buf_str(b, ", \"id\": ");
-            pf__json_str(b, c[i].id);
-            pf__buf_putc(b, '}');
-        }
-        pf__buf_putc(b, ']');
+    case PF_FIELD_STRS:
+        array(b, f, base, PF_RECORD_COUNT_, sizeof(const char *));
         break;
-    }
-    case PF_F_STRS: {
-        const char *const *s = AT(base, f->off, const char *const *);
-        pf__buf_putc(b, '[');
-        for (size_t i = 0; s && i < n; i++) {
-            if (i)
-                pf__buf_str(b, ", ");
-            pf__json_str(b, s[i]);
-        }
-        pf__buf_putc(b, ']');
+    case PF_FIELD_CATS:
+        array(b, f, base, PF_RECORD_CATEGORY, sizeof(pf_category));
         break;
-    }
-    case PF_F_PERMS: {
-        const pf_permission *p = AT(base, f->off, const pf_permission *);
-        pf__buf_putc(b, '[');
-        for (size_t i = 0; p && i < n; i++) {
-            pf__buf_str(b, i ? ", {\"group\": " : "{\"group\": ");
-            pf__json_str(b, p[i].group);
-            pf__buf_str(b, ", \"permissions\": [");
-            for (size_t j = 0; p[i].items && j < p[i].n_items; j++) {
-                if (j)
-                    pf__buf_str(b, ", ");
-                pf__json_str(b, p[i].items[j]);
-            }
-            pf__buf_str(b, "]}");
-        }
-        pf__buf_putc(b, ']');
+    case PF_FIELD_PERMS:
+        array(b, f, base, PF_RECORD_PERMISSION, sizeof(pf_permission));
         break;
-    }
+    default:
+        pf__buf_str(b, "null");
+        break;
     }
 }
 
-void pf__json_object(pf__buf *b, const pf__field *fields, size_t n,
-                     const void *base)
+void pf__json_object(pf__buf *b, pf_record rec, const void *base)
 {
+    size_t n;
+    const pf_field *fields = pf_schema_fields(rec, &n);
     pf__buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
         if (i)
@@ -354,17 +263,17 @@ void pf__json_app(pf__buf *b, const pf_app *app)
         pf__buf_str(b, "null");
         return;
     }
-    pf__json_object(b, pf__app_fields, pf__n_app_fields, app);
+    pf__json_object(b, PF_RECORD_APP, app);
 }
 
 void pf__json_item(pf__buf *b, const pf_item *item)
 {
-    pf__json_object(b, pf__item_fields, pf__n_item_fields, item);
+    pf__json_object(b, PF_RECORD_ITEM, item);
 }
 
 void pf__json_review(pf__buf *b, const pf_review *r)
 {
-    pf__json_object(b, pf__review_fields, pf__n_review_fields, r);
+    pf__json_object(b, PF_RECORD_REVIEW, r);
 }
 
 void pf__json_list(pf__buf *b, const pf_list *list)

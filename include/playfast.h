@@ -94,99 +94,40 @@ typedef struct pf_error {
 #define PF_NULL_INT INT64_MIN
 #define PF_NULL_BOOL ((signed char)-1)
 
+/* The details page of an app is this prefix followed by its id (the `url`
+ * of pf_app and pf_item). */
+#define PF_DETAILS_URL "https://play.google.com/store/apps/details?id="
+
+/* The fields of every record below are declared once, with their kinds and
+ * one line of documentation each, in playfast_fields.h; the structs are
+ * expanded from those lists, as are the JSON keys of `playfast parse`, the
+ * Python attributes and docs/fields.md. Read the lists there. */
+#include "playfast_fields.h"
+
+/* An element of pf_app.categories: PF_CATEGORY_FIELDS, i.e.
+ *   const char *name;   e.g. "Tools"
+ *   const char *id;     e.g. "TOOLS"; NULL for tag-like categories */
 typedef struct pf_category {
-    const char *name;    /* e.g. "Tools" */
-    const char *id;      /* e.g. "TOOLS"; NULL for tag-like categories */
+    PF_CATEGORY_FIELDS(PF_MEMBER_)
 } pf_category;
 
 /* One permission group as the page groups them, e.g. "Location" with its
- * individual permissions ("precise location (GPS and network-based)"). */
+ * individual permissions ("precise location (GPS and network-based)").
+ * In JSON and Python, `items` is called "permissions". */
 typedef struct pf_permission {
     const char *group;
     const char *const *items;
     size_t n_items;
 } pf_permission;
 
-/* App details. Field names match the JSON keys of `playfast parse app`. */
+/* App details: PF_APP_FIELDS. */
 typedef struct pf_app {
-    const char *app_id;
-    const char *url;
-    const char *title;
-    const char *summary;
-    const char *description;          /* plain text */
-    const char *description_html;
-    const char *installs;             /* "1,000,000,000+" */
-    int64_t min_installs;
-    int64_t max_installs;
-    double score;                     /* 0..5, NAN when unrated */
-    const char *score_text;
-    int64_t ratings;
-    int64_t reviews;
-    int64_t histogram[5];             /* [0] = 1 star ... [4] = 5 stars */
-    double price;                     /* currency units, 0 when free */
-    signed char free;
-    const char *currency;
-    const char *price_text;
-    double original_price;            /* before a sale, NAN when none */
-    signed char offers_iap;
-    const char *iap_range;
-    const char *android_version;
-    const char *developer;
-    const char *developer_id;
-    const char *developer_email;
-    const char *developer_website;
-    const char *developer_address;
-    const char *privacy_policy;
-    const char *genre;
-    const char *genre_id;
-    const pf_category *categories;
-    size_t n_categories;
-    const char *icon;
-    const char *header_image;
-    const char *const *screenshots;
-    size_t n_screenshots;
-    const char *video;
-    const char *video_image;
-    const char *content_rating;
-    const char *content_rating_description;
-    signed char ad_supported;
-    int64_t released;                 /* unix seconds */
-    int64_t updated;                  /* unix seconds */
-    const char *version;
-    const char *recent_changes;
-    const pf_permission *permissions;
-    size_t n_permissions;
-    /* The developer's legal identity, shown for traders under EU law. */
-    const char *developer_legal_name;
-    const char *developer_legal_email;
-    const char *developer_legal_address;   /* lines separated by '\n' */
-    const char *developer_legal_phone;
-    const char *android_max_version;
-    const char *preview_video;             /* mp4 of the store listing */
-    signed char available;                 /* can be installed now */
-    signed char preregister;               /* open for pre-registration */
-    signed char early_access;
-    signed char play_pass;                 /* included in Play Pass */
+    PF_APP_FIELDS(PF_MEMBER_)
 } pf_app;
 
-/* One entry of a top chart or of search results. */
+/* One entry of a top chart or of search results: PF_ITEM_FIELDS. */
 typedef struct pf_item {
-    const char *app_id;
-    const char *url;
-    const char *title;
-    const char *developer;
-    const char *developer_id;
-    const char *icon;
-    double score;
-    const char *score_text;
-    double price;
-    signed char free;
-    const char *currency;
-    const char *price_text;
-    const char *summary;
-    const char *genre;
-    const char *installs;
-    int64_t min_installs;
+    PF_ITEM_FIELDS(PF_MEMBER_)
 } pf_item;
 
 typedef struct pf_list {
@@ -194,17 +135,9 @@ typedef struct pf_list {
     size_t count;
 } pf_list;
 
+/* One user review: PF_REVIEW_FIELDS. */
 typedef struct pf_review {
-    const char *review_id;
-    const char *user_name;
-    const char *user_image;
-    const char *content;
-    int score;                        /* 1..5, 0 when absent */
-    int64_t thumbs_up;
-    int64_t created_at;               /* unix seconds */
-    const char *reply_content;
-    int64_t reply_at;                 /* unix seconds */
-    const char *app_version;
+    PF_REVIEW_FIELDS(PF_MEMBER_)
 } pf_review;
 
 typedef struct pf_reviews {
@@ -212,6 +145,60 @@ typedef struct pf_reviews {
     size_t count;
     const char *next_token;           /* NULL on the last page */
 } pf_reviews;
+
+/* ---- The schema, for programs that walk results generically ---- */
+
+/* How a field is stored; see playfast_fields.h for the C type and the
+ * absent value of each. */
+typedef enum pf_field_kind {
+    PF_FIELD_STR = 0,
+    PF_FIELD_TEXT,
+    PF_FIELD_INT,
+    PF_FIELD_DOUBLE,
+    PF_FIELD_BOOL,
+    PF_FIELD_STARS,
+    PF_FIELD_HIST,
+    PF_FIELD_STRS,
+    PF_FIELD_CATS,
+    PF_FIELD_PERMS,
+    PF_FIELD_KIND_COUNT_
+} pf_field_kind;
+
+/* The record types whose fields the schema describes. */
+typedef enum pf_record {
+    PF_RECORD_APP = 0,      /* pf_app */
+    PF_RECORD_ITEM,         /* pf_item */
+    PF_RECORD_REVIEW,       /* pf_review */
+    PF_RECORD_CATEGORY,     /* pf_category */
+    PF_RECORD_PERMISSION,   /* pf_permission */
+    PF_RECORD_COUNT_
+} pf_record;
+
+/* One field: its JSON key and Python attribute, its kind, where it sits in
+ * the struct, and for the array kinds where its element count sits. */
+typedef struct pf_field {
+    const char *name;
+    pf_field_kind kind;
+    size_t offset;
+    size_t count_offset;     /* STRS, CATS, PERMS: offset of the size_t
+                                count; 0 otherwise */
+    const char *doc;         /* one line of plain text */
+} pf_field;
+
+/**
+ * The fields of a record type, in schema order (the struct's, the JSON
+ * keys'), e.g. to generate table columns or to write a result generically.
+ * @param n  receives the count (may be NULL).
+ * @return a static array, or NULL (and *n = 0) for an unknown rec.
+ * Constant data: any thread, no cost.
+ */
+PF_EXPORT const pf_field *pf_schema_fields(pf_record rec, size_t *n);
+
+/* Constant names: "app", "item", "review", "category", "permission"; and
+ * "str", "text", "int", "double", "bool", "stars", "hist", "strs", "cats",
+ * "perms". "?" when out of range. Thread-safe. */
+PF_EXPORT const char *pf_record_name(pf_record rec);
+PF_EXPORT const char *pf_field_kind_name(pf_field_kind kind);
 
 /* ------------------------------------------------------------------------ */
 /* Parsers: pure functions, no I/O, safe to call from any thread.           */

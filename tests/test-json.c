@@ -1,5 +1,5 @@
 /*
- * test-json.c -- the zero-copy extractor (src/core/json.c).
+ * test-json.c -- the zero-copy extractor (src/core/json_*.c).
  */
 #include "harness.h"
 #include "json.h"

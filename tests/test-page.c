@@ -17,8 +17,7 @@ TEST(blocks_of_2026_app_page)
     char *buf = test_fixture(
         "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz", &len);
     pf__block b[64];
-    pf_error err;
-    int n = pf__page_blocks(buf, len, b, 64, &err);
+    int n = (int)pf__page_blocks(buf, len, b, 64);
     CHECK_INT(n, 13);
     const pf__block *app = by_ds(b, n, 5);
     CHECK(app != NULL);
@@ -51,7 +50,7 @@ TEST(blocks_of_2022_app_page_use_ds4)
     char *buf = test_fixture(
         "app_details_com.mojang.minecraftpe_paid_en_US_2022-08.html.gz", &len);
     pf__block b[64];
-    int n = pf__page_blocks(buf, len, b, 64, NULL);
+    int n = (int)pf__page_blocks(buf, len, b, 64);
     CHECK(n > 5);
     const pf__block *app = by_ds(b, n, 4);
     CHECK(app != NULL && !strcmp(app->rpc, "Ws7gDc"));
@@ -64,7 +63,7 @@ TEST(cap_limits_what_is_stored)
     char *buf = test_fixture(
         "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz", &len);
     pf__block b[3];
-    CHECK_INT(pf__page_blocks(buf, len, b, 3, NULL), 13);
+    CHECK_INT(pf__page_blocks(buf, len, b, 3), 13);
     CHECK_INT(b[0].ds, 0);
     CHECK_STR(b[0].rpc, "T6C6Se");
     free(buf);
@@ -153,7 +152,7 @@ TEST(classify)
     CHECK_INT(pf__page_classify("", 0, &err), PF_EMALFORMED);
     /* NULL with length 0 is empty input, not a crash (regression) */
     CHECK_INT(pf__page_classify(NULL, 0, &err), PF_EMALFORMED);
-    CHECK_INT(pf__page_blocks(NULL, 0, NULL, 0, &err), 0);
+    CHECK_INT(pf__page_blocks(NULL, 0, NULL, 0), 0);
     pf__jv pl;
     CHECK_INT(pf__be_payload(NULL, 0, NULL, &pl, &err), PF_EMALFORMED);
     CHECK(!pf__is_batchexecute(NULL, 0));
@@ -181,13 +180,87 @@ TEST(truncated_pages_never_overread)
                      1117400, len - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
         const char *g = test_guarded(buf, cuts[i]);
-        int n = pf__page_blocks(g, cuts[i], b, 64, NULL);
+        int n = (int)pf__page_blocks(g, cuts[i], b, 64);
         for (int k = 0; k < n && k < 64; k++) {
             CHECK(b[k].data.end <= g + cuts[i]);
             (void)pf__json_skip(b[k].data, NULL);
         }
     }
     free(buf);
+}
+
+/* The one locator of the parsers: every block of the rpcs in page order,
+ * the capacity respected, the page classified when there is none, and in a
+ * batchexecute response the second rpc tried only when the first has no
+ * frame at all. */
+TEST(page_find_by_rpc_in_both_containers)
+{
+    size_t len;
+    char *buf = test_fixture(
+        "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz", &len);
+    static const char *const app[] = {"Ws7gDc", NULL};
+    static const char *const two[] = {"nope", "oCPfdb", NULL};
+    static const char *const none[] = {"nope", NULL};
+    pf__jv v[4];
+    pf_error err;
+    size_t n = 4;
+    CHECK_INT(pf__page_find(buf, len, app, v, &n, &err), PF_OK);
+    CHECK_INT(n, 2);                       /* ds:5 (the app), ds:9 (ratings) */
+    CHECK(n == 2 && v[0].p < v[1].p);
+    n = 1;
+    CHECK_INT(pf__page_find(buf, len, app, v, &n, &err), PF_OK);
+    CHECK_INT(n, 1);
+    n = 4;
+    CHECK_INT(pf__page_find(buf, len, two, v, &n, &err), PF_OK);
+    CHECK_INT(n, 1);
+    n = 4;
+    CHECK_INT(pf__page_find(buf, len, none, v, &n, &err), PF_EUNSUPPORTED);
+    CHECK_INT(n, 0);
+    CHECK(strstr(err.message, "unsupported layout") != NULL);
+    free(buf);
+
+    const char *be = ")]}'\n[[\"wrb.fr\",\"oCPfdb\",\"[1]\"]]";
+    static const char *const rv[] = {"UsvDTd", "oCPfdb", NULL};
+    n = 4;
+    CHECK_INT(pf__page_find(be, strlen(be), rv, v, &n, &err), PF_OK);
+    CHECK_INT(n, 1);
+    CHECK_INT(pf__jv_type(v[0]), PF_J_ARR);
+    /* an error frame for the first rpc is its answer: no second try */
+    const char *er = ")]}'\n[[\"wrb.fr\",\"UsvDTd\",null,null,null,[3]]]";
+    n = 4;
+    CHECK_INT(pf__page_find(er, strlen(er), rv, v, &n, &err), PF_ENOTFOUND);
+    CHECK_INT(n, 0);
+}
+
+/* The opening check resets the caller's error, so a parse that succeeds
+ * never leaves an earlier failure behind, and every parser makes it. */
+TEST(every_parser_opens_with_the_same_checks)
+{
+    pf_error err;
+    pf_app *app;
+    pf_list *list;
+    pf_reviews *rv;
+    memset(&err, 0x55, sizeof err);
+    CHECK_INT(pf_parse_app(NULL, 3, NULL, &app, &err), PF_EINVAL);
+    CHECK_INT(err.http_status, 0);
+    CHECK_INT(err.attempts, 0);
+    CHECK_INT(pf_parse_list(NULL, 3, &list, &err), PF_EINVAL);
+    CHECK_INT(pf_parse_search(NULL, 3, &list, &err), PF_EINVAL);
+    CHECK_INT(pf_parse_reviews(NULL, 3, &rv, &err), PF_EINVAL);
+    CHECK_INT(pf_parse_app("x", 1, NULL, NULL, &err), PF_EINVAL);
+    CHECK_INT(pf_parse_app("", 0, NULL, &app, &err), PF_EMALFORMED);
+    CHECK_INT(err.offset, 0);
+    CHECK_STR(err.message, "empty input");
+    CHECK_INT(pf_parse_reviews(NULL, 0, &rv, &err), PF_EMALFORMED);
+    CHECK_STR(err.message, "empty input");
+    memset(&err, 0x55, sizeof err);
+    const char *be = ")]}'\n[[\"wrb.fr\",\"UsvDTd\",\"[[],null]\"]]";
+    CHECK_INT(pf_parse_reviews(be, strlen(be), &rv, &err), PF_OK);
+    CHECK_INT(err.code, PF_OK);
+    CHECK_INT(err.http_status, 0);
+    CHECK(err.offset == PF_NO_OFFSET);
+    CHECK_STR(err.message, "");
+    pf_reviews_free(rv);
 }
 
 TEST_MAIN()

@@ -52,26 +52,15 @@ static inline pf_state *pf_state_of_type(PyTypeObject *tp)
 
 /* ---- result types: field tables (_core_types.c, _core_item.c) ---- */
 
-/* How a field is stored in its C struct, and what Python value it becomes. */
-enum ftype {
-    F_STR,     /* const char *, NULL -> None */
-    F_TEXT,    /* like F_STR; a packed SearchResult keeps it compressed */
-    F_I64,     /* int64_t, PF_NULL_INT -> None */
-    F_DBL,     /* double, NAN -> None */
-    F_BOOL,    /* signed char, PF_NULL_BOOL -> None */
-    F_STARS,   /* int 1..5, 0 (absent) -> None */
-    F_HIST,    /* int64_t[5] -> {"1": n, ...} or None */
-    F_CATS,    /* pf_category[n] -> [{"name", "id"}] */
-    F_STRV,    /* const char *[n] -> [str] */
-    F_PERMS    /* pf_permission[n] -> [Permission] / [{"group", "permissions"}] */
-};
-
-typedef struct field {
-    const char *name;
-    enum ftype type;
-    size_t off;                /* in the C struct (pf_app, pf_item, ...) */
-    size_t n_off;              /* offset of the element count for arrays */
-} field;
+/* The fields of every result type come from the library's schema
+ * (pf_schema_fields(), expanded from include/playfast_fields.h): attribute
+ * names, their order in _fields and to_dict(), and how each is stored.
+ * A field's kind says what Python value it becomes:
+ *   STR, TEXT  str or None (a packed SearchResult keeps TEXT compressed)
+ *   INT, DOUBLE, BOOL, STARS   int / float / bool / int, or None
+ *   HIST  {"1": n, ...} or None;  STRS  [str];  CATS  [{"name", "id"}]
+ *   PERMS [Permission] (in to_dict(): [{"group", "permissions"}]) */
+typedef pf_field field;
 
 /* Reads one field of an instance; as_dict asks for the to_dict() form
  * (nested results as plain dicts). New reference, NULL on error. */
@@ -81,7 +70,8 @@ typedef PyObject *(*field_getter)(pf_state *st, PyObject *self,
 typedef struct typeinfo {
     const char *name;
     const char *qualname;      /* static: Python 3.11 keeps the pointer */
-    const field *fields;
+    pf_record rec;             /* whose schema gives the fields */
+    const field *fields;       /* filled at init from the schema */
     size_t nfields;
     const char *const *repr_keys;
     PyGetSetDef *getset;       /* fields, aliases, sentinel; filled at init */
@@ -89,19 +79,18 @@ typedef struct typeinfo {
     field_getter get;
 } typeinfo;
 
-#define FLD(st, f, t) {#f, t, offsetof(st, f), 0}
-#define ARR(st, key, f, t, n) {key, t, offsetof(st, f), offsetof(st, n)}
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The pieces every result type shares (_core_types.c). */
 PyObject *pf_py_str(const char *s, size_t len);   /* UTF-8, "replace" */
-PyObject *pf_py_scalar(enum ftype t, const void *at);   /* F_I64 .. F_STARS */
+PyObject *pf_py_scalar(pf_field_kind t, const void *at);   /* INT .. STARS */
 /* The keyword arguments of a constructor, type(mapping=None, /, **fields),
  * merged into one new dict; a key that is not a field is a TypeError. */
 PyObject *pf_py_fields_arg(const typeinfo *ti, PyObject *args, PyObject *kwds);
 /* A result type: `own` holds the type's dealloc and new (and traverse,
  * clear, len as needed); to_dict, repr, ==, pickling and the attributes
- * come from ti. */
+ * come from ti, whose fields are taken from the schema of ti->rec here.
+ * ti->getset must have room for the fields, the aliases and a sentinel. */
 PyTypeObject *pf_py_make_type(PyObject *mod, typeinfo *ti, const char *doc,
                               const PyType_Slot *own, int basicsize,
                               int itemsize, unsigned int flags);

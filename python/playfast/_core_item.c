@@ -13,7 +13,7 @@
  *         the long text is compressed
  *   text  the short strings as NUL-terminated UTF-8 in field order, without
  *         their prefix when they have it (the details URL, the image host),
- *         absent when derived; then the one F_TEXT field (summary), last and
+ *         absent when derived; then the one PF_FIELD_TEXT field (summary), last and
  *         unterminated, compressed with zstd when that makes it smaller
  *
  * On chart and search cards the summary is the app's whole store
@@ -42,24 +42,18 @@
 #define PK_NNUM 4        /* scalar slots */
 #define PK_NSTR 16       /* string slots (bits of pk_head.none) */
 
-static const field item_fields[] = {
-    FLD(pf_item, app_id, F_STR), FLD(pf_item, url, F_STR),
-    FLD(pf_item, title, F_STR), FLD(pf_item, developer, F_STR),
-    FLD(pf_item, developer_id, F_STR), FLD(pf_item, icon, F_STR),
-    FLD(pf_item, score, F_DBL), FLD(pf_item, score_text, F_STR),
-    FLD(pf_item, price, F_DBL), FLD(pf_item, free, F_BOOL),
-    FLD(pf_item, currency, F_STR), FLD(pf_item, price_text, F_STR),
-    FLD(pf_item, summary, F_TEXT), FLD(pf_item, genre, F_STR),
-    FLD(pf_item, installs, F_STR), FLD(pf_item, min_installs, F_I64),
-};
+/* The schema's pf_item fields, set at init (the same array for every
+ * interpreter) before anything is packed. */
+#define NITEM PF_FIELD_COUNT(PF_ITEM_FIELDS)
+static const field *item_fields;
 
 static const char *const item_repr[] = {"app_id", "title", "developer", "score", NULL};
-static PyGetSetDef item_getset[NF(item_fields) + 1];
+static PyGetSetDef item_getset[NITEM + 1];
 
 static PyObject *item_get_field(pf_state *st, PyObject *self, const field *f,
                                 int as_dict);
 
-typeinfo pf_py_item_ti = {"SearchResult", "playfast._core.SearchResult", item_fields, NF(item_fields), item_repr, item_getset, NULL, item_get_field};
+typeinfo pf_py_item_ti = {"SearchResult", "playfast._core.SearchResult", PF_RECORD_ITEM, NULL, 0, item_repr, item_getset, NULL, item_get_field};
 
 /* Prefixes most values of a field share, left out when stored; when what
  * follows the prefix is another field's value (the details URL ends with
@@ -67,15 +61,15 @@ typeinfo pf_py_item_ti = {"SearchResult", "playfast._core.SearchResult", item_fi
 static const struct {
     const char *field, *prefix, *rest_of;
 } prefixes[] = {
-    {"url", "https://play.google.com/store/apps/details?id=", "app_id"},
+    {"url", PF_DETAILS_URL, "app_id"},
     {"icon", "https://play-lh.googleusercontent.com/", NULL},
 };
 
 /* Where each field lives, worked out from item_fields at init (identically
- * by every interpreter): a scalar slot, or a string slot with the F_TEXT
+ * by every interpreter): a scalar slot, or a string slot with the PF_FIELD_TEXT
  * field last. */
 static struct {
-    int slot[NF(item_fields)];
+    int slot[NITEM];
     const char *prefix[PK_NSTR];
     size_t prefix_len[PK_NSTR];
     int rest_of[PK_NSTR];              /* a string slot, or -1 */
@@ -83,9 +77,9 @@ static struct {
 } L;
 
 typedef union {
-    double d;              /* F_DBL */
-    int64_t i;             /* F_I64 */
-    signed char b;         /* F_BOOL */
+    double d;              /* PF_FIELD_DOUBLE */
+    int64_t i;             /* PF_FIELD_INT */
+    signed char b;         /* PF_FIELD_BOOL */
 } pk_num;
 
 typedef struct {
@@ -93,7 +87,7 @@ typedef struct {
     uint16_t none;         /* bit s: string slot s is None */
     uint16_t cut;          /* bit s: string s is stored without its prefix */
     uint16_t rest;         /* bit s: ...and the rest is string rest_of[s] */
-    uint8_t zstd;          /* the F_TEXT string is a zstd frame */
+    uint8_t zstd;          /* the PF_FIELD_TEXT string is a zstd frame */
 } pk_head;
 
 typedef struct {
@@ -110,18 +104,18 @@ _Static_assert(offsetof(Item, text) == offsetof(Item, h) + sizeof(pk_head),
 /* Packing (no Python API: runs without the GIL)                            */
 /* ------------------------------------------------------------------------ */
 
-#define STR_AT(it, f) (*(const char *const *)((const char *)(it) + (f)->off))
+#define STR_AT(it, f) (*(const char *const *)((const char *)(it) + (f)->offset))
 
 /* The most bytes item_pack() can write for it. */
 static size_t item_bound(const pf_item *it)
 {
     size_t n = sizeof(pk_head);
-    for (size_t i = 0; i < NF(item_fields); i++) {
+    for (size_t i = 0; i < NITEM; i++) {
         const field *f = &item_fields[i];
         const char *s;
-        if ((f->type != F_STR && f->type != F_TEXT) || (s = STR_AT(it, f)) == NULL)
+        if ((f->kind != PF_FIELD_STR && f->kind != PF_FIELD_TEXT) || (s = STR_AT(it, f)) == NULL)
             continue;
-        n += f->type == F_TEXT ? ZSTD_compressBound(strlen(s)) : strlen(s) + 1;
+        n += f->kind == PF_FIELD_TEXT ? ZSTD_compressBound(strlen(s)) : strlen(s) + 1;
     }
     return n;
 }
@@ -135,20 +129,20 @@ static size_t item_pack(ZSTD_CCtx *z, const pf_item *it, char *dst)
     const char *text = NULL;
 
     memset(&h, 0, sizeof h);
-    for (size_t i = 0; i < NF(item_fields); i++) {
+    for (size_t i = 0; i < NITEM; i++) {
         const field *f = &item_fields[i];
-        const char *at = (const char *)it + f->off, *v;
+        const char *at = (const char *)it + f->offset, *v;
         int s = L.slot[i];
         size_t n;
-        switch (f->type) {
-        case F_DBL: h.num[s].d = *(const double *)at; break;
-        case F_I64: h.num[s].i = *(const int64_t *)at; break;
-        case F_BOOL: h.num[s].b = *(const signed char *)at; break;
-        case F_STR:
-        case F_TEXT:
+        switch (f->kind) {
+        case PF_FIELD_DOUBLE: h.num[s].d = *(const double *)at; break;
+        case PF_FIELD_INT: h.num[s].i = *(const int64_t *)at; break;
+        case PF_FIELD_BOOL: h.num[s].b = *(const signed char *)at; break;
+        case PF_FIELD_STR:
+        case PF_FIELD_TEXT:
             if ((v = *(const char *const *)at) == NULL) {
                 h.none |= (uint16_t)(1u << s);
-            } else if (f->type == F_TEXT) {
+            } else if (f->kind == PF_FIELD_TEXT) {
                 text = v;
             } else {
                 if (L.prefix[s] && strncmp(v, L.prefix[s], L.prefix_len[s]) == 0) {
@@ -379,13 +373,13 @@ static PyObject *item_get_field(pf_state *st, PyObject *self, const field *f,
     int s = L.slot[f - item_fields];
     const char *p;
 
-    if (f->type != F_STR && f->type != F_TEXT)
-        return pf_py_scalar(f->type, &it->h.num[s]);
+    if (f->kind != PF_FIELD_STR && f->kind != PF_FIELD_TEXT)
+        return pf_py_scalar(f->kind, &it->h.num[s]);
     if (it->h.none >> s & 1) Py_RETURN_NONE;
     if (it->h.rest >> s & 1)
         return with_prefix(L.prefix[s], L.prefix_len[s], item_text_at(it, L.rest_of[s]));
     p = item_text_at(it, s);
-    if (f->type == F_TEXT) {
+    if (f->kind == PF_FIELD_TEXT) {
         size_t n = (size_t)(it->text + Py_SIZE(it) - p);
         return it->h.zstd ? decompressed(f, p, n) : pf_py_str(p, n);
     }
@@ -408,9 +402,9 @@ static int type_error(const field *f, const char *want, PyObject *v)
  * Strings point into v, which the caller keeps alive. */
 static int value_in(const field *f, PyObject *v, char *at)
 {
-    switch (f->type) {
-    case F_STR:
-    case F_TEXT: {
+    switch (f->kind) {
+    case PF_FIELD_STR:
+    case PF_FIELD_TEXT: {
         const char *s = NULL;
         Py_ssize_t n = 0;
         if (v != Py_None) {
@@ -425,7 +419,7 @@ static int value_in(const field *f, PyObject *v, char *at)
         *(const char **)at = s;
         return 0;
     }
-    case F_DBL: {
+    case PF_FIELD_DOUBLE: {
         double d = NAN;
         if (v != Py_None) {
             if (PyBool_Check(v) || !(PyFloat_Check(v) || PyLong_Check(v)))
@@ -435,7 +429,7 @@ static int value_in(const field *f, PyObject *v, char *at)
         *(double *)at = d;
         return 0;
     }
-    case F_I64: {
+    case PF_FIELD_INT: {
         long long i = PF_NULL_INT;
         if (v != Py_None) {
             if (PyBool_Check(v) || !PyLong_Check(v)) return type_error(f, "int", v);
@@ -444,7 +438,7 @@ static int value_in(const field *f, PyObject *v, char *at)
         *(int64_t *)at = (int64_t)i;
         return 0;
     }
-    case F_BOOL:
+    case PF_FIELD_BOOL:
         if (v != Py_None && !PyBool_Check(v)) return type_error(f, "bool", v);
         *(signed char *)at = v == Py_None ? PF_NULL_BOOL : (signed char)(v == Py_True);
         return 0;
@@ -464,10 +458,10 @@ static PyObject *Item_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
 
     if (src == NULL) return NULL;
     memset(&it, 0, sizeof it);
-    for (size_t i = 0; i < NF(item_fields); i++) {
+    for (size_t i = 0; i < NITEM; i++) {
         const field *f = &item_fields[i];
         PyObject *v = PyDict_GetItemString(src, f->name);   /* borrowed */
-        if (value_in(f, v ? v : Py_None, (char *)&it + f->off) < 0) goto done;
+        if (value_in(f, v ? v : Py_None, (char *)&it + f->offset) < 0) goto done;
     }
     if ((buf = PyMem_Malloc(item_bound(&it))) == NULL) {
         PyErr_NoMemory();
@@ -487,31 +481,41 @@ int pf_py_item_init(PyObject *mod, pf_state *st)
         {Py_tp_new, Item_new},
         {0, NULL},
     };
-    int nstr = 0, nnum = 0;
-    size_t text = NF(item_fields);
+    int nstr = 0, nnum = 0, ntext = 0, other = 0;
+    size_t text = NITEM, n;
 
-    for (size_t i = 0; i < NF(item_fields); i++) {
-        enum ftype t = item_fields[i].type;
-        if (t == F_TEXT) text = i;
-        else if (t == F_STR) L.slot[i] = nstr++;
+    item_fields = pf_schema_fields(PF_RECORD_ITEM, &n);
+    for (size_t i = 0; i < NITEM && n == NITEM; i++) {
+        pf_field_kind t = item_fields[i].kind;
+        if (t == PF_FIELD_TEXT) text = i, ntext++;
+        else if (t == PF_FIELD_STR) L.slot[i] = nstr++;
         else L.slot[i] = nnum++;
+        other |= t != PF_FIELD_TEXT && t != PF_FIELD_STR && t != PF_FIELD_INT &&
+                 t != PF_FIELD_DOUBLE && t != PF_FIELD_BOOL;
     }
-    if (text < NF(item_fields)) L.slot[text] = nstr++;
+    /* The record layout above holds strings, one long text and scalars:
+     * a schema change beyond that must extend it, not be dropped. */
+    if (n != NITEM || ntext > 1 || other) {
+        PyErr_SetString(PyExc_SystemError,
+                        "SearchResult: the pf_item schema has a field kind the packed record cannot hold");
+        return -1;
+    }
+    if (text < NITEM) L.slot[text] = nstr++;
     if (nstr > PK_NSTR || nnum > PK_NNUM) {
         PyErr_SetString(PyExc_SystemError, "SearchResult: too many fields to pack");
         return -1;
     }
-    for (size_t i = 0; i < NF(item_fields); i++) {
-        enum ftype t = item_fields[i].type;
-        if (t == F_STR || t == F_TEXT) L.field_of[L.slot[i]] = &item_fields[i];
+    for (size_t i = 0; i < NITEM; i++) {
+        pf_field_kind t = item_fields[i].kind;
+        if (t == PF_FIELD_STR || t == PF_FIELD_TEXT) L.field_of[L.slot[i]] = &item_fields[i];
     }
     for (int s = 0; s < PK_NSTR; s++) L.rest_of[s] = -1;
     for (size_t p = 0; p < NF(prefixes); p++) {
-        for (size_t i = 0; i < NF(item_fields); i++) {
+        for (size_t i = 0; i < NITEM; i++) {
             if (strcmp(item_fields[i].name, prefixes[p].field) != 0) continue;
             L.prefix[L.slot[i]] = prefixes[p].prefix;
             L.prefix_len[L.slot[i]] = strlen(prefixes[p].prefix);
-            for (size_t j = 0; prefixes[p].rest_of && j < NF(item_fields); j++)
+            for (size_t j = 0; prefixes[p].rest_of && j < NITEM; j++)
                 if (strcmp(item_fields[j].name, prefixes[p].rest_of) == 0)
                     L.rest_of[L.slot[i]] = L.slot[j];
         }

@@ -14,7 +14,8 @@
  * Only those dict-backed objects can take part in reference cycles, so only
  * they are tracked by the garbage collector.
  *
- * Every result type describes its attributes with a field table (_core.h);
+ * Every result type takes its attributes from the library's schema
+ * (pf_schema_fields(), declared once in include/playfast_fields.h);
  * to_dict(), repr(), ==, pickling and the attribute getters are written once
  * against that table and the type's field_getter.
  */
@@ -77,59 +78,8 @@ static PyObject *block_new(pf_state *st, pf_kind kind, void *ptr)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Field tables: one row per attribute, in struct (= JSON) order            */
+/* Types: the fields are the schema's (pf_schema_fields), in JSON order     */
 /* ------------------------------------------------------------------------ */
-
-static const field app_fields[] = {
-    FLD(pf_app, app_id, F_STR), FLD(pf_app, url, F_STR),
-    FLD(pf_app, title, F_STR), FLD(pf_app, summary, F_STR),
-    FLD(pf_app, description, F_STR), FLD(pf_app, description_html, F_STR),
-    FLD(pf_app, installs, F_STR), FLD(pf_app, min_installs, F_I64),
-    FLD(pf_app, max_installs, F_I64), FLD(pf_app, score, F_DBL),
-    FLD(pf_app, score_text, F_STR), FLD(pf_app, ratings, F_I64),
-    FLD(pf_app, reviews, F_I64), FLD(pf_app, histogram, F_HIST),
-    FLD(pf_app, price, F_DBL), FLD(pf_app, free, F_BOOL),
-    FLD(pf_app, currency, F_STR), FLD(pf_app, price_text, F_STR),
-    FLD(pf_app, original_price, F_DBL), FLD(pf_app, offers_iap, F_BOOL),
-    FLD(pf_app, iap_range, F_STR), FLD(pf_app, android_version, F_STR),
-    FLD(pf_app, developer, F_STR), FLD(pf_app, developer_id, F_STR),
-    FLD(pf_app, developer_email, F_STR),
-    FLD(pf_app, developer_website, F_STR),
-    FLD(pf_app, developer_address, F_STR),
-    FLD(pf_app, privacy_policy, F_STR), FLD(pf_app, genre, F_STR),
-    FLD(pf_app, genre_id, F_STR),
-    ARR(pf_app, "categories", categories, F_CATS, n_categories),
-    FLD(pf_app, icon, F_STR), FLD(pf_app, header_image, F_STR),
-    ARR(pf_app, "screenshots", screenshots, F_STRV, n_screenshots),
-    FLD(pf_app, video, F_STR), FLD(pf_app, video_image, F_STR),
-    FLD(pf_app, content_rating, F_STR),
-    FLD(pf_app, content_rating_description, F_STR),
-    FLD(pf_app, ad_supported, F_BOOL), FLD(pf_app, released, F_I64),
-    FLD(pf_app, updated, F_I64), FLD(pf_app, version, F_STR),
-    FLD(pf_app, recent_changes, F_STR),
-    ARR(pf_app, "permissions", permissions, F_PERMS, n_permissions),
-    FLD(pf_app, developer_legal_name, F_STR),
-    FLD(pf_app, developer_legal_email, F_STR),
-    FLD(pf_app, developer_legal_address, F_STR),
-    FLD(pf_app, developer_legal_phone, F_STR),
-    FLD(pf_app, android_max_version, F_STR),
-    FLD(pf_app, preview_video, F_STR),
-    FLD(pf_app, available, F_BOOL), FLD(pf_app, preregister, F_BOOL),
-    FLD(pf_app, early_access, F_BOOL), FLD(pf_app, play_pass, F_BOOL),
-};
-
-static const field review_fields[] = {
-    FLD(pf_review, review_id, F_STR), FLD(pf_review, user_name, F_STR),
-    FLD(pf_review, user_image, F_STR), FLD(pf_review, content, F_STR),
-    FLD(pf_review, score, F_STARS), FLD(pf_review, thumbs_up, F_I64),
-    FLD(pf_review, created_at, F_I64), FLD(pf_review, reply_content, F_STR),
-    FLD(pf_review, reply_at, F_I64), FLD(pf_review, app_version, F_STR),
-};
-
-static const field perm_fields[] = {
-    FLD(pf_permission, group, F_STR),
-    ARR(pf_permission, "permissions", items, F_STRV, n_items),
-};
 
 static const char *const app_repr[] = {"app_id", "title", "developer", "score", NULL};
 static const char *const review_repr[] = {"review_id", "user_name", "score", NULL};
@@ -146,16 +96,16 @@ static const char *const app_aliases[][2] = {
 
 /* The getset arrays must outlive the types, so they are static; they are
  * filled identically by every interpreter that imports the module. */
-static PyGetSetDef app_getset[NF(app_fields) + NF(app_aliases)];
-static PyGetSetDef review_getset[NF(review_fields) + 1];
-static PyGetSetDef perm_getset[NF(perm_fields) + 1];
+static PyGetSetDef app_getset[PF_FIELD_COUNT(PF_APP_FIELDS) + NF(app_aliases)];
+static PyGetSetDef review_getset[PF_FIELD_COUNT(PF_REVIEW_FIELDS) + 1];
+static PyGetSetDef perm_getset[2 + 1];   /* group, permissions */
 
 static PyObject *result_get_field(pf_state *st, PyObject *self,
                                   const field *f, int as_dict);
 
-static typeinfo app_ti = {"AppInfo", "playfast._core.AppInfo", app_fields, NF(app_fields), app_repr, app_getset, app_aliases, result_get_field};
-static typeinfo review_ti = {"Review", "playfast._core.Review", review_fields, NF(review_fields), review_repr, review_getset, NULL, result_get_field};
-static typeinfo perm_ti = {"Permission", "playfast._core.Permission", perm_fields, NF(perm_fields), perm_repr, perm_getset, NULL, result_get_field};
+static typeinfo app_ti = {"AppInfo", "playfast._core.AppInfo", PF_RECORD_APP, NULL, 0, app_repr, app_getset, app_aliases, result_get_field};
+static typeinfo review_ti = {"Review", "playfast._core.Review", PF_RECORD_REVIEW, NULL, 0, review_repr, review_getset, NULL, result_get_field};
+static typeinfo perm_ti = {"Permission", "playfast._core.Permission", PF_RECORD_PERMISSION, NULL, 0, perm_repr, perm_getset, NULL, result_get_field};
 
 static const typeinfo *typeinfo_of(PyTypeObject *tp)
 {
@@ -189,21 +139,21 @@ static PyObject *i64_or_none(int64_t v)
     return PyLong_FromLongLong((long long)v);
 }
 
-PyObject *pf_py_scalar(enum ftype t, const void *at)
+PyObject *pf_py_scalar(pf_field_kind t, const void *at)
 {
     switch (t) {
-    case F_I64: return i64_or_none(*(const int64_t *)at);
-    case F_DBL: {
+    case PF_FIELD_INT: return i64_or_none(*(const int64_t *)at);
+    case PF_FIELD_DOUBLE: {
         double d = *(const double *)at;
         if (isnan(d)) Py_RETURN_NONE;
         return PyFloat_FromDouble(d);
     }
-    case F_BOOL: {
+    case PF_FIELD_BOOL: {
         signed char b = *(const signed char *)at;
         if (b < 0) Py_RETURN_NONE;
         return PyBool_FromLong(b);
     }
-    case F_STARS: {
+    case PF_FIELD_STARS: {
         int s = *(const int *)at;
         if (s == 0) Py_RETURN_NONE;
         return PyLong_FromLong(s);
@@ -273,28 +223,31 @@ static PyObject *hist_dict(const int64_t *h)
     return d;
 }
 
+/* Categories as dicts keyed by the category schema ({"name", "id"}). */
 static PyObject *cats_list(const pf_category *c, size_t n)
 {
+    size_t nf;
+    const field *cf = pf_schema_fields(PF_RECORD_CATEGORY, &nf);
     PyObject *list = PyList_New((Py_ssize_t)n);
     if (list == NULL) return NULL;
     for (size_t i = 0; i < n; i++) {
-        PyObject *name = NULL, *id = NULL, *d = NULL;
-        if ((name = str_or_none(c[i].name)) == NULL ||
-            (id = str_or_none(c[i].id)) == NULL ||
-            (d = PyDict_New()) == NULL ||
-            PyDict_SetItemString(d, "name", name) < 0 ||
-            PyDict_SetItemString(d, "id", id) < 0) {
-            Py_XDECREF(name);
-            Py_XDECREF(id);
-            Py_XDECREF(d);
-            Py_DECREF(list);
-            return NULL;
-        }
-        Py_DECREF(name);
-        Py_DECREF(id);
+        PyObject *d = PyDict_New();
+        if (d == NULL) goto error;
         PyList_SET_ITEM(list, (Py_ssize_t)i, d);   /* steals d */
+        for (size_t j = 0; j < nf; j++) {
+            const char *at = (const char *)&c[i] + cf[j].offset;
+            PyObject *v = str_or_none(*(const char *const *)(const void *)at);
+            if (v == NULL || PyDict_SetItemString(d, cf[j].name, v) < 0) {
+                Py_XDECREF(v);
+                goto error;
+            }
+            Py_DECREF(v);
+        }
     }
     return list;
+error:
+    Py_DECREF(list);
+    return NULL;
 }
 
 static PyObject *to_dict(PyObject *self);
@@ -325,18 +278,18 @@ static PyObject *field_value(pf_state *st, const field *f, const Result *r,
                              int as_dict)
 {
     const char *base = r->data;
-    const void *at = base + f->off;
-    size_t n = f->n_off ? *(const size_t *)(base + f->n_off) : 0;
-    switch (f->type) {
-    case F_STR:
-    case F_TEXT: return str_or_none(*(const char *const *)at);
-    case F_HIST: return hist_dict((const int64_t *)at);
-    case F_CATS: return cats_list(*(const pf_category *const *)at, n);
-    case F_STRV: return strv_list(*(const char *const *const *)at, n);
-    case F_PERMS:
+    const void *at = base + f->offset;
+    size_t n = f->count_offset ? *(const size_t *)(base + f->count_offset) : 0;
+    switch (f->kind) {
+    case PF_FIELD_STR:
+    case PF_FIELD_TEXT: return str_or_none(*(const char *const *)at);
+    case PF_FIELD_HIST: return hist_dict((const int64_t *)at);
+    case PF_FIELD_CATS: return cats_list(*(const pf_category *const *)at, n);
+    case PF_FIELD_STRS: return strv_list(*(const char *const *const *)at, n);
+    case PF_FIELD_PERMS:
         return perms_list(st, r->owner, *(const pf_permission *const *)at, n,
                           as_dict);
-    default: return pf_py_scalar(f->type, at);
+    default: return pf_py_scalar(f->kind, at);
     }
 }
 
@@ -384,7 +337,7 @@ static PyObject *dict_value(pf_state *st, const field *f, const Result *r,
 {
     PyObject *v = PyDict_GetItemString(r->values, f->name);   /* borrowed */
     if (v == NULL) Py_RETURN_NONE;
-    if (f->type == F_PERMS && !as_dict && PyList_Check(v)) {
+    if (f->kind == PF_FIELD_PERMS && !as_dict && PyList_Check(v)) {
         Py_ssize_t n = PyList_GET_SIZE(v);
         PyObject *out = PyList_New(n);
         if (out == NULL) return NULL;
@@ -536,7 +489,7 @@ static PyObject *Result_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
         PyObject *val = PyDict_GetItemString(src, f->name);   /* borrowed */
         PyObject *plain;
         if (val == NULL) val = Py_None;
-        if (f->type == F_PERMS && PyList_Check(val)) {
+        if (f->kind == PF_FIELD_PERMS && PyList_Check(val)) {
             /* Store Permission objects in their dict form. */
             Py_ssize_t n = PyList_GET_SIZE(val);
             if ((plain = PyList_New(n)) == NULL) goto error;
@@ -685,6 +638,7 @@ PyTypeObject *pf_py_make_type(PyObject *mod, typeinfo *ti, const char *doc,
     };
     PyObject *names = NULL, *tp = NULL;
 
+    ti->fields = pf_schema_fields(ti->rec, &ti->nfields);
     for (size_t i = 0; i < ti->nfields; i++) {
         ti->getset[i] = (PyGetSetDef){(char *)ti->fields[i].name, Result_get,
                                       NULL, NULL, (void *)&ti->fields[i]};

@@ -1,6 +1,10 @@
 /*
  * json.h -- zero-copy JSON path extractor (internal).
  *
+ * Files: json_scan.h (byte-level scanners shared by the others),
+ * json_validate.c (pf__json_skip, the validating array walk), json_nav.c
+ * (navigation), json_decode.c (strings), json_num.c (numbers, literals).
+ *
  * Play pages embed large JSON documents of which a parser needs a few dozen
  * values. Instead of building a tree, a pf__jv is a pointer to the first byte
  * of a value; navigation skips over siblings without allocating, and only the
@@ -126,10 +130,17 @@ int pf__jiter_next(pf__jiter *it, pf__jv *elem);
 
 /* Scalars. Each returns 1 and sets *out when v holds a value of that type,
  * else 0 and leaves *out alone. pf__jv_int accepts integral numbers that fit
- * in int64 (including forms like 1e3 or 12.0). */
+ * in int64 (including forms like 1e3 or 12.0). Numbers are read without the
+ * process's locale (LC_NUMERIC plays no part) and correctly rounded; one of
+ * more than 63 characters whose digits do not fit the fast path is not read
+ * (no Play number comes near). */
 int pf__jv_num(pf__jv v, double *out);
 int pf__jv_int(pf__jv v, int64_t *out);
 int pf__jv_bool(pf__jv v, int *out);
+
+/* The JSON number at p in [p, end) as a double, as pf__jv_num reads it.
+ * Returns 0 when p does not start a valid number. */
+int pf__json_number(const char *p, const char *end, double *out);
 
 /* True when v is a string whose decoded text equals s (NUL-terminated). */
 int pf__jv_streq(pf__jv v, const char *s);

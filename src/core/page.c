@@ -134,17 +134,17 @@ static void read_map(const char *p, const char *end, pf__block *blocks,
     }
 }
 
-int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
-                    pf_error *err)
+size_t pf__page_blocks(const char *buf, size_t len, pf__block *out,
+                       size_t cap)
 {
     if (buf == NULL || len == 0) return 0;
     const char *end = buf + len, *hi = end, *map = NULL;
-    pf__block tmp[64];
+    pf__block tmp[PF__PAGE_MAX_BLOCKS];
     size_t n = 0;
     const char *next_start = end;
 
     /* Walk backwards: each "AF_" is a block, the map, or something else. */
-    while (n < sizeof tmp / sizeof tmp[0]) {
+    while (n < PF__PAGE_MAX_BLOCKS) {
         const char *p = rfind_af(buf, hi);
         if (p == NULL) break;
         hi = p;
@@ -161,7 +161,6 @@ int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
             }
         }
     }
-    (void)err;
     /* tmp holds blocks last-first; hand them out in page order. */
     size_t k = 0;
     for (size_t i = n; i-- > 0;) {
@@ -169,7 +168,44 @@ int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
         k++;
     }
     if (map != NULL) read_map(map, end, out, k < cap ? k : cap);
-    return (int)k;
+    return k;
+}
+
+static int rpc_in(const char *rpc, const char *const *rpcs)
+{
+    for (; *rpcs != NULL; rpcs++)
+        if (strcmp(rpc, *rpcs) == 0) return 1;
+    return 0;
+}
+
+pf_code pf__page_find(const char *buf, size_t len, const char *const *rpcs,
+                      pf__jv *values, size_t *n, pf_error *err)
+{
+    size_t cap = *n;
+    *n = 0;
+    if (pf__is_batchexecute(buf, len)) {
+        /* The next rpc is tried only when the response has no frame at all
+         * for this one: an error frame for the first is that request's
+         * answer, and must not turn into "no frame for the second". */
+        pf_code rc = PF_EUNSUPPORTED;
+        pf__jv payload = PF__JV_NONE;
+        for (const char *const *r = rpcs; *r != NULL; r++) {
+            rc = pf__be_payload(buf, len, *r, &payload, err);
+            if (rc != PF_EUNSUPPORTED) break;
+        }
+        if (rc == PF_OK && cap > 0) {
+            values[0] = payload;
+            *n = 1;
+        }
+        return rc;
+    }
+    pf__block blocks[PF__PAGE_MAX_BLOCKS];
+    size_t nb = pf__page_blocks(buf, len, blocks, PF__PAGE_MAX_BLOCKS);
+    if (nb > PF__PAGE_MAX_BLOCKS) nb = PF__PAGE_MAX_BLOCKS;
+    for (size_t i = 0; i < nb && *n < cap; i++)
+        if (rpc_in(blocks[i].rpc, rpcs)) values[(*n)++] = blocks[i].data;
+    if (*n > 0) return PF_OK;
+    return pf__page_classify(buf, len, err);
 }
 
 /* The payload of frame is null (or a string holding JSON null). Google
@@ -285,6 +321,12 @@ pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
 pf_code pf__parse_args(const char *buf, size_t len, const void *out,
                        pf_error *err)
 {
+    if (err != NULL) {
+        err->code = PF_OK;
+        err->http_status = err->attempts = 0;
+        err->offset = PF_NO_OFFSET;
+        err->message[0] = '\0';
+    }
     if (out == NULL || (buf == NULL && len != 0))
         return pf__error(err, PF_EINVAL, PF_NO_OFFSET, "NULL argument");
     if (len == 0) return pf__error(err, PF_EMALFORMED, 0, "empty input");

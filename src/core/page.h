@@ -22,11 +22,31 @@ typedef struct pf__block {
     pf__jv request;          /* the request: value from the map, may be absent */
 } pf__block;
 
-/* Find every data block of an HTML page (at most cap are stored, in page
- * order). Returns the count found, or -1 on malformed block JSON, with err
- * filled (offset relative to buf). A page without blocks returns 0. */
-int pf__page_blocks(const char *buf, size_t len, pf__block *out, size_t cap,
-                    pf_error *err);
+/* The most data blocks of one page that are looked at: pages since 2021
+ * carry 10 to 20. */
+#define PF__PAGE_MAX_BLOCKS 64
+
+/* Find the data blocks of an HTML page, the last PF__PAGE_MAX_BLOCKS of
+ * them at most, and store the first cap in page order. Returns how many
+ * were found (which may exceed cap); 0 for a page without blocks. Finding
+ * never fails: a block whose JSON is broken is found all the same, and the
+ * parser that reads it reports where it breaks. */
+size_t pf__page_blocks(const char *buf, size_t len, pf__block *out,
+                       size_t cap);
+
+/* The data of a Play response for any of `rpcs` (ids, NULL-terminated, in
+ * order of preference), in either container:
+ *  - batchexecute: the payload of the first rpc that has a frame (see
+ *    pf__be_payload; the next rpc is tried only when the response has no
+ *    frame for this one), as values[0]. It is absent for Google's "nothing
+ *    to return".
+ *  - HTML: the data of every block whose rpc is in the list, in page order.
+ * *n is the capacity of values on entry and the count stored on return.
+ * Returns PF_OK (with *n >= 1 when the capacity was), else the error with
+ * err (may be NULL) filled: pf__be_payload's, or pf__page_classify's for a
+ * page without such a block. The one locator every parser uses. */
+pf_code pf__page_find(const char *buf, size_t len, const char *const *rpcs,
+                      pf__jv *values, size_t *n, pf_error *err);
 
 /* True when buf looks like a batchexecute response ()]}' prefix). */
 int pf__is_batchexecute(const char *buf, size_t len);
@@ -45,10 +65,12 @@ pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
  * otherwise. Fills err with a message naming what was seen. */
 pf_code pf__page_classify(const char *buf, size_t len, pf_error *err);
 
-/* The checks every parser opens with: a NULL out, or a NULL buf with a
- * length, is PF_EINVAL; empty input is PF_EMALFORMED at offset 0 (checked
- * before any pointer arithmetic on a possibly NULL buf). The caller sets
- * *out to NULL first when out is not NULL. */
+/* The checks every parser opens with: err (when not NULL) is reset to
+ * "no error" (code PF_OK, no HTTP status, no offset, empty message); a NULL
+ * out, or a NULL buf with a length, is PF_EINVAL; empty input is
+ * PF_EMALFORMED at offset 0 (checked before any pointer arithmetic on a
+ * possibly NULL buf). The caller sets *out to NULL first when out is not
+ * NULL. */
 pf_code pf__parse_args(const char *buf, size_t len, const void *out,
                        pf_error *err);
 

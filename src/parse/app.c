@@ -26,6 +26,7 @@
 
 #include "page.h"
 #include "fields.h"
+#include "schema.h"
 
 #define F(field) offsetof(pf_app, field)
 
@@ -103,7 +104,7 @@ static pf__jv pick(const msg *m, const char *paths, pf__jtype want)
 /* Field tables                                                             */
 /* ------------------------------------------------------------------------ */
 
-enum { RAW, TEXT };
+enum { RAW = 0, TEXT = PF__STR_HTML };
 
 /* Strings of the app message. TEXT fields hold HTML in Play's data (the
  * summary says "&amp;", release notes carry <br>); the peer returns those
@@ -177,29 +178,12 @@ static const struct {
 
 static pf_app *app_at(pf__arena *a) { return pf__arena_at(a, 0); }
 
-/* Decode v into the arena (as text when kind is TEXT) and return the
- * offset, or PF__NOFF. */
-static size_t put_str(pf__arena *a, pf__jv v, int kind)
-{
-    size_t off = pf__jv_str(v, a);
-    if (off == PF__NOFF || kind != TEXT) return off;
-    char *s = pf__arena_at(a, off);
-    size_t n = pf__html_to_text(s, a->len - off - 1);
-    a->len = off + n + 1; /* give back what decoding saved */
-    return off;
-}
-
-static void set_str(pf__arena *a, size_t field, pf__jv v, int kind)
-{
-    if (pf__jv_ok(v)) pf__arena_ptr(a, field, put_str(a, v, kind));
-}
-
 /* description_html as Play sends it, and description as its text: the
  * text is made from a copy of the decoded HTML rather than by decoding the
  * (often several KB) JSON string twice. */
 static void build_description(pf__arena *a, const msg *m)
 {
-    size_t html = put_str(a, pick(m, DESCRIPTION_PATHS, PF_J_STR), RAW);
+    size_t html = pf__put_str(a, pick(m, DESCRIPTION_PATHS, PF_J_STR), RAW);
     if (html == PF__NOFF) return;
     pf__arena_ptr(a, F(description_html), html);
     size_t n = strlen((char *)pf__arena_at(a, html));
@@ -246,7 +230,7 @@ static void build_rating(pf__arena *a, const msg *r)
             for (int i = 0; i < 5; i++) app->histogram[i] = 0;
         return;
     }
-    set_str(a, F(score_text), pick(r, "0.0", PF_J_STR), RAW);
+    pf__set_str(a, F(score_text), pick(r, "0.0", PF_J_STR), RAW);
 }
 
 static void build_price(pf__arena *a, const msg *m)
@@ -314,12 +298,12 @@ static void build_str_array(pf__arena *a, size_t field, size_t count_field,
     pf__arena_ptr(a, field, arr_off);
     size_t k = 0;
     for (; k < n && k < MAX_ARRAY; k++)
-        pf__arena_ptr(a, arr_off + k * sizeof(char *), put_str(a, found[k], RAW));
+        pf__arena_ptr(a, arr_off + k * sizeof(char *), pf__put_str(a, found[k], RAW));
     pf__jiter_init(&it, arr);
     for (size_t seen = 0; k < n && pf__jiter_next(&it, &e);) {
         pf__jv s = pf__jspb_path(e, sub);
         if (is_type(s, PF_J_STR) && seen++ >= MAX_ARRAY)
-            pf__arena_ptr(a, arr_off + k++ * sizeof(char *), put_str(a, s, RAW));
+            pf__arena_ptr(a, arr_off + k++ * sizeof(char *), pf__put_str(a, s, RAW));
     }
     memcpy((char *)app_at(a) + count_field, &k, sizeof k);
 }
@@ -361,11 +345,11 @@ static void build_categories(pf__arena *a, const msg *m)
     app_at(a)->n_categories = n;
     for (size_t i = 0; i < n; i++) {
         size_t c = off + i * sizeof(pf_category);
-        set_str(a, c + offsetof(pf_category, name), pf__jspb_at(found[i], 0),
+        pf__set_str(a, c + offsetof(pf_category, name), pf__jspb_at(found[i], 0),
                 RAW);
         pf__jv id = pf__jspb_at(found[i], 2);
         if (is_type(id, PF_J_STR))
-            pf__arena_ptr(a, c + offsetof(pf_category, id), put_str(a, id, RAW));
+            pf__arena_ptr(a, c + offsetof(pf_category, id), pf__put_str(a, id, RAW));
     }
 }
 
@@ -388,7 +372,7 @@ static void put_group(pf__arena *a, size_t g, pf__jv name, pf__jv list)
     size_t n = count_items(list);
     if (pf__jv_ok(name))
         pf__arena_ptr(a, g + offsetof(pf_permission, group),
-                      put_str(a, name, RAW));
+                      pf__put_str(a, name, RAW));
     if (n == 0) return;
     size_t items = pf__arena_alloc(a, n * sizeof(char *));
     if (items == PF__NOFF) return;
@@ -402,7 +386,7 @@ static void put_group(pf__arena *a, size_t g, pf__jv name, pf__jv list)
     while (k < n && pf__jiter_next(&it, &e)) {
         pf__jv s = pf__jspb_at(e, 1);
         if (is_type(s, PF_J_STR))
-            pf__arena_ptr(a, items + k++ * sizeof(char *), put_str(a, s, RAW));
+            pf__arena_ptr(a, items + k++ * sizeof(char *), pf__put_str(a, s, RAW));
     }
 }
 
@@ -443,7 +427,7 @@ static void build_permissions(pf__arena *a, const msg *m)
 
 static void build_url(pf__arena *a, size_t id_off)
 {
-    static const char prefix[] = "https://play.google.com/store/apps/details?id=";
+    static const char prefix[] = PF_DETAILS_URL;
     size_t idlen = strlen((char *)pf__arena_at(a, id_off));
     size_t off = pf__arena_alloc(a, sizeof prefix + idlen);
     if (off == PF__NOFF) return;
@@ -465,17 +449,10 @@ static pf_code build(pf__jv root, pf__jv alt_rating, const char *app_id,
         pf__arena_cleanup(&a);
         return pf__error(err, PF_ENOMEM, PF_NO_OFFSET, "out of memory");
     }
-    pf_app *app = app_at(&a);
-    app->min_installs = app->max_installs = PF_NULL_INT;
-    app->ratings = app->reviews = PF_NULL_INT;
-    app->released = app->updated = PF_NULL_INT;
-    for (int i = 0; i < 5; i++) app->histogram[i] = PF_NULL_INT;
-    app->score = app->price = app->original_price = NAN;
-    app->free = app->available = app->preregister = PF_NULL_BOOL;
-    app->early_access = app->play_pass = PF_NULL_BOOL;
+    *app_at(&a) = pf__app_absent;
 
     for (size_t i = 0; i < sizeof str_fields / sizeof str_fields[0]; i++)
-        set_str(&a, str_fields[i].off,
+        pf__set_str(&a, str_fields[i].off,
                 pick(&m, str_fields[i].paths, PF_J_STR), str_fields[i].kind);
     build_description(&a, &m);
     for (size_t i = 0; i < sizeof int_fields / sizeof int_fields[0]; i++) {
@@ -514,7 +491,7 @@ static pf_code build(pf__jv root, pf__jv alt_rating, const char *app_id,
      * or "developer?id=<name>", form-encoded ("Larry+Aasen", which the peer
      * returns undecoded). Else the numeric id 68.2. */
     size_t dev = pf__url_param(pick(&m, "68.1.4.2", PF_J_STR), "id", &a);
-    if (dev == PF__NOFF) dev = put_str(&a, pick(&m, "68.2", PF_J_STR), RAW);
+    if (dev == PF__NOFF) dev = pf__put_str(&a, pick(&m, "68.2", PF_J_STR), RAW);
     pf__arena_ptr(&a, F(developer_id), dev);
 
     build_str_array(&a, F(screenshots), F(n_screenshots),
@@ -523,7 +500,7 @@ static pf_code build(pf__jv root, pf__jv alt_rating, const char *app_id,
     build_permissions(&a, &m);
 
     /* The page's own id wins over the requested one (redirects). */
-    size_t id_off = put_str(&a, pick(&m, "77.0", PF_J_STR), RAW);
+    size_t id_off = pf__put_str(&a, pick(&m, "77.0", PF_J_STR), RAW);
     if (id_off == PF__NOFF && app_id != NULL && *app_id)
         id_off = pf__arena_strn(&a, app_id, strlen(app_id));
     if (id_off != PF__NOFF) {
@@ -557,22 +534,22 @@ static pf_code validate(pf__jv v, const char *buf, pf_error *err)
                      "broken JSON in the app data");
 }
 
-#define MAX_BLOCKS 64
+/* Blocks of rpc Ws7gDc a page carries: the app and, on some pages, a
+ * small one with the ratings. */
+#define MAX_APP_BLOCKS 8
 
-static pf_code locate_html(const char *buf, size_t len, pf__jv *app,
-                           pf__jv *alt_rating, pf_error *err)
+static const char *const rpcs[] = {"Ws7gDc", NULL};
+
+static pf_code locate_html(const char *buf, size_t len, const pf__jv *blocks,
+                           size_t nb, pf__jv *app, pf__jv *alt_rating,
+                           pf_error *err)
 {
-    pf__block blocks[MAX_BLOCKS];
-    int nb = pf__page_blocks(buf, len, blocks, MAX_BLOCKS, err);
-    if (nb < 0) return err->code;
-    if (nb > MAX_BLOCKS) nb = MAX_BLOCKS;
     int found = 0;
     const char *broken = NULL;
-    for (int i = 0; i < nb; i++) {
-        if (strcmp(blocks[i].rpc, "Ws7gDc") != 0) continue;
-        pf__jv v = PF__JP(blocks[i].data, 1, 2);
+    for (size_t i = 0; i < nb; i++) {
+        pf__jv v = PF__JP(blocks[i], 1, 2);
         if (!found && has_title(v)) {
-            pf_code rc = validate(blocks[i].data, buf, err);
+            pf_code rc = validate(blocks[i], buf, err);
             if (rc != PF_OK) return rc;
             *app = v;
             found = 1;
@@ -582,8 +559,8 @@ static pf_code locate_html(const char *buf, size_t len, pf__jv *app,
          * that holds only the ratings, e.g. ds:9 = [[[[]]], [null, null,
          * [{"52": ratings}]]]. */
         const char *bad = NULL;
-        if (pf__json_skip(blocks[i].data, &bad) == NULL) {
-            if (broken == NULL) broken = bad ? bad : blocks[i].data.p;
+        if (pf__json_skip(blocks[i], &bad) == NULL) {
+            if (broken == NULL) broken = bad ? bad : blocks[i].p;
             continue;
         }
         pf__jv r = pf__jspb_at(v, 51);
@@ -597,16 +574,13 @@ static pf_code locate_html(const char *buf, size_t len, pf__jv *app,
     return pf__page_classify(buf, len, err);
 }
 
-static pf_code locate_be(const char *buf, size_t len, pf__jv *app,
+static pf_code locate_be(const char *buf, pf__jv payload, pf__jv *app,
                          pf_error *err)
 {
-    pf__jv payload;
-    pf_code rc = pf__be_payload(buf, len, "Ws7gDc", &payload, err);
-    if (rc != PF_OK) return rc;
     if (!pf__jv_ok(payload)) /* nothing to return: no such app */
         return pf__error(err, PF_ENOTFOUND, PF_NO_OFFSET,
                          "rpc Ws7gDc answered with no data");
-    rc = validate(payload, buf, err);
+    pf_code rc = validate(payload, buf, err);
     if (rc != PF_OK) return rc;
     *app = PF__JP(payload, 1, 2);
     if (!has_title(*app))
@@ -618,19 +592,18 @@ static pf_code locate_be(const char *buf, size_t len, pf__jv *app,
 pf_code pf_parse_app(const char *buf, size_t len, const char *app_id,
                      pf_app **out, pf_error *err)
 {
-    pf_error local;
-    if (err == NULL) err = &local; /* the locators read err->code back */
     if (out != NULL) *out = NULL;
-    if (out == NULL || (buf == NULL && len > 0))
-        return pf__error(err, PF_EINVAL, PF_NO_OFFSET, "no input or output");
-    if (buf == NULL) buf = "";
-    err->code = PF_OK;
-    err->http_status = err->attempts = 0;
+    pf_code rc = pf__parse_args(buf, len, out, err);
+    if (rc != PF_OK) return rc;
 
+    pf__jv blocks[MAX_APP_BLOCKS];
+    size_t nb = MAX_APP_BLOCKS;
+    rc = pf__page_find(buf, len, rpcs, blocks, &nb, err);
+    if (rc != PF_OK) return rc;
     pf__jv app = PF__JV_NONE, alt_rating = PF__JV_NONE;
-    pf_code rc = pf__is_batchexecute(buf, len)
-                     ? locate_be(buf, len, &app, err)
-                     : locate_html(buf, len, &app, &alt_rating, err);
+    rc = pf__is_batchexecute(buf, len)
+             ? locate_be(buf, blocks[0], &app, err)
+             : locate_html(buf, len, blocks, nb, &app, &alt_rating, err);
     if (rc != PF_OK) return rc;
     return build(app, alt_rating, app_id, out, err);
 }

@@ -313,3 +313,27 @@ done:
     pf__arena_cleanup(&tmp);
     return res;
 }
+
+size_t pf__put_str(pf__arena *a, pf__jv v, int flags)
+{
+    size_t off = pf__jv_str(v, a);
+    if (off == PF__NOFF) return PF__NOFF;
+    char *s = pf__arena_at(a, off);
+    /* pf__jv_str() left the string last in the arena, so its end may be
+     * given back. */
+    size_t n = a->len - off - 1;
+    if (n > 0 && (flags & PF__STR_HTML)) n = pf__html_to_text(s, n);
+    if (n == 0) {
+        a->len = off;
+        return PF__NOFF;
+    }
+    a->len = off + n + 1;
+    return off;
+}
+
+size_t pf__set_str(pf__arena *a, size_t field, pf__jv v, int flags)
+{
+    size_t off = pf__put_str(a, v, flags);
+    if (off != PF__NOFF) pf__arena_ptr(a, field, off);
+    return off;
+}

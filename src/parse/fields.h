@@ -40,6 +40,19 @@ pf__jv pf__jspb_path(pf__jv v, const char *path);
  * NUL-terminated. A '<' that does not open a tag is kept. */
 size_t pf__html_to_text(char *s, size_t len);
 
+/* Decode the JSON string v into the arena as the value of a result field
+ * and return its offset. With PF__STR_HTML the text is one of Play's HTML
+ * snippets and is stored as plain text (pf__html_to_text). An empty string
+ * is how Play writes "no value" (a free app's price text, a review without
+ * a reply), so it is PF__NOFF like an absent v, a v that is not a string,
+ * or memory running out; the arena gives back what decoding did not use. */
+#define PF__STR_HTML 1
+size_t pf__put_str(pf__arena *a, pf__jv v, int flags);
+
+/* pf__put_str() into the pointer field at arena offset `field` (left NULL
+ * when there is no value). Returns the string's offset or PF__NOFF. */
+size_t pf__set_str(pf__arena *a, size_t field, pf__jv v, int flags);
+
 /* Parse a date as Play prints it in any of its languages -- "Jan 2, 2021",
  * "21 janv. 2019", "2012年4月3日", "2021. 1. 2.", "02.01.2021",
  * "2 de enero de 2021" -- to unix seconds at 00:00 UTC of that day.

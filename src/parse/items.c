@@ -12,33 +12,37 @@
 #include "items.h"
 #include "fields.h"
 #include "page.h"
-
-#define DETAILS_URL "https://play.google.com/store/apps/details?id="
+#include "schema.h"
 
 /* ------------------------------------------------------------------------ */
 /* Item records                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* The string fields of pf_item, in struct order. */
-enum { S_APP_ID, S_URL, S_TITLE, S_DEVELOPER, S_DEVELOPER_ID, S_ICON,
-       S_SCORE_TEXT, S_CURRENCY, S_PRICE_TEXT, S_SUMMARY, S_GENRE,
-       S_INSTALLS, NSTR };
+/* The string fields of pf_item, numbered in schema order: S_app_id, S_url,
+ * ... (the scalar kinds expand to nothing; a field of another kind added
+ * to PF_ITEM_FIELDS stops the build here until it is given a place). */
+#define S_STR(name) S_##name,
+#define S_TEXT(name) S_##name,
+#define S_INT(name)
+#define S_DOUBLE(name)
+#define S_BOOL(name)
+#define S_ENUM(kind, name, doc) S_##kind(name)
+enum { PF_ITEM_FIELDS(S_ENUM) NSTR };
 
-static const size_t str_field[NSTR] = {
-    offsetof(pf_item, app_id),     offsetof(pf_item, url),
-    offsetof(pf_item, title),      offsetof(pf_item, developer),
-    offsetof(pf_item, developer_id), offsetof(pf_item, icon),
-    offsetof(pf_item, score_text), offsetof(pf_item, currency),
-    offsetof(pf_item, price_text), offsetof(pf_item, summary),
-    offsetof(pf_item, genre),      offsetof(pf_item, installs),
-};
+#define S_OFF_STR(name) offsetof(pf_item, name),
+#define S_OFF_TEXT(name) offsetof(pf_item, name),
+#define S_OFF_INT(name)
+#define S_OFF_DOUBLE(name)
+#define S_OFF_BOOL(name)
+#define S_OFF(kind, name, doc) S_OFF_##kind(name)
+static const size_t str_field[NSTR] = {PF_ITEM_FIELDS(S_OFF)};
 
-/* An item while the count is still unknown: strings are arena offsets. */
+/* An item while the count is still unknown: its strings are arena offsets
+ * in s[], the rest of its fields are in v (whose string members are not
+ * used). */
 struct pf__itemrec {
     size_t s[NSTR];
-    double score, price;
-    int64_t min_installs;
-    signed char free;
+    pf_item v;
 };
 typedef struct pf__itemrec rec;
 
@@ -81,10 +85,7 @@ static rec *new_rec(pf__items *b)
     }
     rec *r = &b->recs[b->n];
     for (size_t i = 0; i < NSTR; i++) r->s[i] = PF__NOFF;
-    r->score = NAN;
-    r->price = NAN;
-    r->min_installs = PF_NULL_INT;
-    r->free = PF_NULL_BOOL;
+    r->v = pf__item_absent;
     return r;
 }
 
@@ -144,40 +145,35 @@ static int price_from_text(const char *s, double *out)
 
 /* ---- writing fields ---------------------------------------------------- */
 
-/* Store a non-empty string. Empty strings are how Play spells "nothing"
- * (a free app's price text, an unset content rating), so they stay NULL;
- * the byte an empty one took in the arena is not worth reclaiming. */
+/* String field f of the item (see pf__put_str: empty is absent). */
 static size_t put_str(pf__arena *a, rec *r, int f, pf__jv v)
 {
-    size_t off = pf__jv_str(v, a);
-    if (off == PF__NOFF || *(const char *)pf__arena_at(a, off) == '\0')
-        return PF__NOFF;
-    return r->s[f] = off;
+    size_t off = pf__put_str(a, v, 0);
+    if (off != PF__NOFF) r->s[f] = off;
+    return off;
 }
 
 /* Card texts are HTML snippets (<br>, &#39;); results carry plain text. */
 static void put_text(pf__arena *a, rec *r, int f, pf__jv v)
 {
-    size_t off = put_str(a, r, f, v);
-    if (off == PF__NOFF) return;
-    char *s = pf__arena_at(a, off);
-    pf__html_to_text(s, strlen(s));
+    size_t off = pf__put_str(a, v, PF__STR_HTML);
+    if (off != PF__NOFF) r->s[f] = off;
 }
 
 /* The details URL is rebuilt from the id rather than copied from the card's
  * relative link, so every item carries the same canonical absolute form. */
 static void put_url(pf__arena *a, rec *r)
 {
-    if (r->s[S_APP_ID] == PF__NOFF) return;
-    size_t idlen = strlen((const char *)pf__arena_at(a, r->s[S_APP_ID]));
-    size_t plen = sizeof DETAILS_URL - 1;
+    if (r->s[S_app_id] == PF__NOFF) return;
+    size_t idlen = strlen((const char *)pf__arena_at(a, r->s[S_app_id]));
+    size_t plen = sizeof PF_DETAILS_URL - 1;
     size_t off = pf__arena_alloc(a, plen + idlen + 1);
     if (off == PF__NOFF) return;
     char *dst = pf__arena_at(a, off);
-    memcpy(dst, DETAILS_URL, plen);
-    memcpy(dst + plen, (const char *)pf__arena_at(a, r->s[S_APP_ID]),
+    memcpy(dst, PF_DETAILS_URL, plen);
+    memcpy(dst + plen, (const char *)pf__arena_at(a, r->s[S_app_id]),
            idlen + 1);
-    r->s[S_URL] = off;
+    r->s[S_url] = off;
 }
 
 /* Developer links look like /store/apps/dev?id=5700313618786177705 or
@@ -185,14 +181,14 @@ static void put_url(pf__arena *a, rec *r)
  * decoded query value, as the app parser reports it. */
 static void put_developer_id(pf__arena *a, rec *r, pf__jv link)
 {
-    r->s[S_DEVELOPER_ID] = pf__url_param(link, "id", a);
+    r->s[S_developer_id] = pf__url_param(link, "id", a);
 }
 
 static void put_score(pf__arena *a, rec *r, pf__jv pair)
 {
     double d;
-    if (pf__jv_num(pf__jv_index(pair, 1), &d)) r->score = d;
-    put_str(a, r, S_SCORE_TEXT, pf__jv_index(pair, 0));
+    if (pf__jv_num(pf__jv_index(pair, 1), &d)) r->v.score = d;
+    put_str(a, r, S_score_text, pf__jv_index(pair, 0));
 }
 
 /* An offer is [micros, "USD", "$4.99"]; micros is 0 for free apps. */
@@ -204,28 +200,28 @@ static void put_offer(pf__arena *a, rec *r, pf__jv offer)
     for (size_t i = n; i < 3; i++) k[i] = PF__JV_NONE;
     int64_t micros;
     if (pf__jv_int(k[0], &micros)) {
-        r->price = (double)micros / 1e6;
-        r->free = micros == 0;
+        r->v.price = (double)micros / 1e6;
+        r->v.free = micros == 0;
     }
-    put_str(a, r, S_CURRENCY, k[1]);
-    size_t text = put_str(a, r, S_PRICE_TEXT, k[2]);
+    put_str(a, r, S_currency, k[1]);
+    size_t text = put_str(a, r, S_price_text, k[2]);
     double d;
-    if (isnan(r->price) && text != PF__NOFF &&
+    if (isnan(r->v.price) && text != PF__NOFF &&
         price_from_text((const char *)pf__arena_at(a, text), &d)) {
-        r->price = d;
-        r->free = d == 0;
+        r->v.price = d;
+        r->v.free = d == 0;
     }
 }
 
 static void put_installs(pf__arena *a, rec *r, pf__jv text, pf__jv min)
 {
-    size_t off = put_str(a, r, S_INSTALLS, text);
+    size_t off = put_str(a, r, S_installs, text);
     int64_t n;
     if (pf__jv_int(min, &n))
-        r->min_installs = n;
+        r->v.min_installs = n;
     else if (off != PF__NOFF &&
              installs_min((const char *)pf__arena_at(a, off), &n))
-        r->min_installs = n;
+        r->v.min_installs = n;
 }
 
 /* ---- the three layouts ------------------------------------------------- */
@@ -237,15 +233,15 @@ enum { C_ID = 0, C_ICON = 1, C_TITLE = 3, C_SCORE = 4, C_GENRE = 5,
 static void fill_chart(pf__arena *a, rec *r, pf__jv *k)
 {
     put_url(a, r);
-    put_str(a, r, S_TITLE, k[C_TITLE]);
-    put_str(a, r, S_DEVELOPER, k[C_DEV]);
-    put_str(a, r, S_ICON, PF__JP(k[C_ICON], 3, 2));
+    put_str(a, r, S_title, k[C_TITLE]);
+    put_str(a, r, S_developer, k[C_DEV]);
+    put_str(a, r, S_icon, PF__JP(k[C_ICON], 3, 2));
     put_score(a, r, k[C_SCORE]);
     put_offer(a, r, PF__JP(k[C_OFFER], 1, 0));
     /* Cards carry no short summary; [13] is the store description, which
      * is what other scrapers report as the summary. */
-    put_text(a, r, S_SUMMARY, pf__jv_index(k[C_DESC], 1));
-    put_str(a, r, S_GENRE, k[C_GENRE]);
+    put_text(a, r, S_summary, pf__jv_index(k[C_DESC], 1));
+    put_str(a, r, S_genre, k[C_GENRE]);
     put_installs(a, r, k[C_INSTALLS], PF__JV_NONE);
 }
 
@@ -255,18 +251,18 @@ enum { L_ICON = 1, L_TITLE = 2, L_DEV = 4, L_SCORE = 6, L_OFFER = 7,
 static void fill_legacy(pf__arena *a, rec *r, pf__jv *k)
 {
     put_url(a, r);
-    put_str(a, r, S_TITLE, k[L_TITLE]);
-    put_str(a, r, S_ICON, PF__JP(k[L_ICON], 1, 0, 3, 2));
+    put_str(a, r, S_title, k[L_TITLE]);
+    put_str(a, r, S_icon, PF__JP(k[L_ICON], 1, 0, 3, 2));
     pf__jv dev = PF__JP(k[L_DEV], 0, 0);
-    put_str(a, r, S_DEVELOPER, pf__jv_index(dev, 0));
+    put_str(a, r, S_developer, pf__jv_index(dev, 0));
     put_developer_id(a, r, PF__JP(dev, 1, 4, 2));
-    put_text(a, r, S_SUMMARY, PF__JP(k[L_DEV], 1, 1, 1, 1));
+    put_text(a, r, S_summary, PF__JP(k[L_DEV], 1, 1, 1, 1));
     put_score(a, r, PF__JP(k[L_SCORE], 0, 2, 1));
     /* This card has an offer only for paid apps; a null there is the
      * plain install button, i.e. a free app. */
     if (pf__jv_type(k[L_OFFER]) == PF_J_NULL) {
-        r->price = 0;
-        r->free = 1;
+        r->v.price = 0;
+        r->v.free = 1;
     } else {
         put_offer(a, r, PF__JP(k[L_OFFER], 0, 3, 2, 1, 0));
     }
@@ -281,24 +277,24 @@ static int fill_details(pf__arena *a, rec *r, pf__jv card)
 {
     pf__jv top[18];
     if (pf__jv_children(card, top, 18) < 17) return 0;
-    if (put_str(a, r, S_APP_ID, PF__JP(top[16], 11, 0, 0)) == PF__NOFF)
+    if (put_str(a, r, S_app_id, PF__JP(top[16], 11, 0, 0)) == PF__NOFF)
         return 0;
     pf__jv k[D_N];
     size_t n = pf__jv_children(pf__jv_index(top[16], 2), k, D_N);
     for (size_t i = n < D_N ? n : D_N; i < D_N; i++) k[i] = PF__JV_NONE;
 
     put_url(a, r);
-    put_str(a, r, S_TITLE, pf__jv_index(k[D_TITLE], 0));
-    put_str(a, r, S_ICON, PF__JP(k[D_ICON], 0, 3, 2));
-    put_str(a, r, S_DEVELOPER, pf__jv_index(k[D_DEV], 0));
+    put_str(a, r, S_title, pf__jv_index(k[D_TITLE], 0));
+    put_str(a, r, S_icon, PF__JP(k[D_ICON], 0, 3, 2));
+    put_str(a, r, S_developer, pf__jv_index(k[D_DEV], 0));
     put_developer_id(a, r, PF__JP(k[D_DEV], 1, 4, 2));
     /* As the app parser does: without a link, the numeric id at 68.2. */
-    if (r->s[S_DEVELOPER_ID] == PF__NOFF)
-        put_str(a, r, S_DEVELOPER_ID, pf__jv_index(k[D_DEV], 2));
+    if (r->s[S_developer_id] == PF__NOFF)
+        put_str(a, r, S_developer_id, pf__jv_index(k[D_DEV], 2));
     put_score(a, r, pf__jv_index(k[D_SCORE], 0));
     put_offer(a, r, PF__JP(top[17], 0, 2, 0, 1, 0));
-    put_text(a, r, S_SUMMARY, PF__JP(k[D_SUMMARY], 0, 1));
-    put_str(a, r, S_GENRE, PF__JP(k[D_GENRE], 0, 0, 0));
+    put_text(a, r, S_summary, PF__JP(k[D_SUMMARY], 0, 1));
+    put_str(a, r, S_genre, PF__JP(k[D_GENRE], 0, 0, 0));
     put_installs(a, r, pf__jv_index(k[D_INSTALLS], 0),
                  pf__jv_index(k[D_INSTALLS], 1));
     return 1;
@@ -343,7 +339,7 @@ static pf_code take_card(pf__items *b, pf__jv *k, long n, pf__card layout,
         return PF_OK;
     rec *r = new_rec(b);
     if (r == NULL) return PF_ENOMEM;
-    r->s[S_APP_ID] = pf__jv_str(idv, &b->a);
+    r->s[S_app_id] = pf__jv_str(idv, &b->a);
     if (layout == PF__CARD_CHART)
         fill_chart(&b->a, r, k);
     else
@@ -440,12 +436,8 @@ pf_code pf__items_finish(pf__items *b, pf_list **out, pf_error *err)
         for (size_t i = 0; i < b->n; i++) {
             const rec *r = &b->recs[i];
             size_t base = arr + i * sizeof(pf_item);
-            pf_item *it = pf__arena_at(a, base);
-            it->score = r->score;
-            it->price = r->price;
-            it->free = r->free;
-            it->min_installs = r->min_installs;
-            /* pf__arena_ptr never moves the block, so `it` stays valid. */
+            /* The strings are set through relocations below. */
+            memcpy(pf__arena_at(a, base), &r->v, sizeof r->v);
             for (size_t f = 0; f < NSTR; f++)
                 pf__arena_ptr(a, base + str_field[f], r->s[f]);
         }

@@ -9,20 +9,20 @@
 #include "items.h"
 #include "page.h"
 
-#define RPC_CHART "vyAe2"
+static const char *const rpcs[] = {"vyAe2", NULL};
 
 pf_code pf_parse_list(const char *buf, size_t len, pf_list **out,
                       pf_error *err)
 {
     if (out != NULL) *out = NULL;
-    pf_code arg = pf__parse_args(buf, len, out, err);
-    if (arg != PF_OK) return arg;
+    pf_code rc = pf__parse_args(buf, len, out, err);
+    if (rc != PF_OK) return rc;
 
-    if (!pf__is_batchexecute(buf, len))
-        return pf__page_classify(buf, len, err);
-
+    /* Charts come from batchexecute only; on an HTML page (no chart block)
+     * this classifies the page. */
     pf__jv payload;
-    pf_code rc = pf__be_payload(buf, len, RPC_CHART, &payload, err);
+    size_t n = 1;
+    rc = pf__page_find(buf, len, rpcs, &payload, &n, err);
     if (rc != PF_OK) return rc;
 
     pf__items b;

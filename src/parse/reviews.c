@@ -11,14 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "items.h"
 #include "page.h"
+#include "schema.h"
 
-#define MAX_BLOCKS 64
 #define MAX_REVIEWS 100000
 #define LOCAL_REVIEWS 160 /* 14 KB of stack covers a 150-review page */
 
-static const char *const rpcs[] = {"UsvDTd", "oCPfdb"};
+static const char *const rpcs[] = {"UsvDTd", "oCPfdb", NULL};
 
 #define FIELD(base, name) ((base) + offsetof(pf_review, name))
 #define REVIEW(a, base) ((pf_review *)pf__arena_at((a), (base)))
@@ -58,16 +59,6 @@ static int spots_add(spots *r, const pf__jv *k, long n)
     return 1;
 }
 
-/* Empty strings mean "none" here too (a reply-less review has no text). */
-static size_t put_str(pf__arena *a, size_t field, pf__jv v)
-{
-    size_t off = pf__jv_str(v, a);
-    if (off == PF__NOFF || *(const char *)pf__arena_at(a, off) == '\0')
-        return PF__NOFF;
-    pf__arena_ptr(a, field, off);
-    return off;
-}
-
 static void fill_review(pf__arena *a, size_t base, const spot *s,
                         const char *end, int esc)
 {
@@ -75,19 +66,17 @@ static void fill_review(pf__arena *a, size_t base, const spot *s,
     for (int i = 0; i < R_N; i++)
         k[i] = s->p[i] ? pf__jv_make(s->p[i], end, esc) : PF__JV_NONE;
 
-    put_str(a, FIELD(base, review_id), k[R_ID]);
-    put_str(a, FIELD(base, user_name), pf__jv_index(k[R_USER], 0));
-    put_str(a, FIELD(base, user_image), PF__JP(k[R_USER], 1, 3, 2));
-    put_str(a, FIELD(base, content), k[R_TEXT]);
-    put_str(a, FIELD(base, reply_content), pf__jv_index(k[R_REPLY], 1));
-    put_str(a, FIELD(base, app_version), k[R_VERSION]);
+    /* Absent first: the strings below write their pointers at once. */
+    *REVIEW(a, base) = pf__review_absent;
+    pf__set_str(a, FIELD(base, review_id), k[R_ID], 0);
+    pf__set_str(a, FIELD(base, user_name), pf__jv_index(k[R_USER], 0), 0);
+    pf__set_str(a, FIELD(base, user_image), PF__JP(k[R_USER], 1, 3, 2), 0);
+    pf__set_str(a, FIELD(base, content), k[R_TEXT], 0);
+    pf__set_str(a, FIELD(base, reply_content), pf__jv_index(k[R_REPLY], 1), 0);
+    pf__set_str(a, FIELD(base, app_version), k[R_VERSION], 0);
 
     pf_review *rv = REVIEW(a, base);
     int64_t v;
-    rv->score = 0;
-    rv->thumbs_up = PF_NULL_INT;
-    rv->created_at = PF_NULL_INT;
-    rv->reply_at = PF_NULL_INT;
     if (pf__jv_int(k[R_SCORE], &v) && v >= 1 && v <= 5) rv->score = (int)v;
     if (pf__jv_int(k[R_THUMBS], &v) && v >= 0) rv->thumbs_up = v;
     if (pf__jv_int(pf__jv_index(k[R_DATE], 0), &v)) rv->created_at = v;
@@ -185,7 +174,7 @@ static pf_code read_reviews(pf__jv root, const char *buf, pf_reviews **out,
     for (size_t i = 0; i < r.n && !a.failed; i++)
         fill_review(&a, arr + i * sizeof(pf_review), &r.v[i], root.end,
                     root.esc);
-    put_str(&a, head + offsetof(pf_reviews, next_token), token);
+    pf__set_str(&a, head + offsetof(pf_reviews, next_token), token, 0);
     if (!a.failed) {
         ((pf_reviews *)pf__arena_at(&a, head))->count = r.n;
         if (r.n) pf__arena_ptr(&a, head + offsetof(pf_reviews, items), arr);
@@ -198,51 +187,31 @@ static pf_code read_reviews(pf__jv root, const char *buf, pf_reviews **out,
     return PF_OK;
 }
 
+/* Review blocks a page may carry: the 2021 layout had an empty UsvDTd
+ * block for the viewer's own review before the one with the reviews. */
+#define MAX_REVIEW_BLOCKS 8
+
 pf_code pf_parse_reviews(const char *buf, size_t len, pf_reviews **out,
                          pf_error *err)
 {
     if (out != NULL) *out = NULL;
-    pf_code arg = pf__parse_args(buf, len, out, err);
-    if (arg != PF_OK) return arg;
+    pf_code rc = pf__parse_args(buf, len, out, err);
+    if (rc != PF_OK) return rc;
 
-    if (pf__is_batchexecute(buf, len)) {
-        pf__jv payload;
-        pf_code rc = PF_ENOTFOUND;
-        /* The next rpc is tried only when the response has no frame at
-         * all for this one: an error frame for UsvDTd is that request's
-         * answer, and must not turn into "no frame for oCPfdb". */
-        for (size_t i = 0; i < sizeof rpcs / sizeof *rpcs; i++) {
-            rc = pf__be_payload(buf, len, rpcs[i], &payload, err);
-            if (rc != PF_EUNSUPPORTED) break;
-        }
-        if (rc != PF_OK) return rc;
-        return read_reviews(payload, buf, out, err);
-    }
-
-    pf__block blocks[MAX_BLOCKS];
-    pf_error local;
-    int n = pf__page_blocks(buf, len, blocks, MAX_BLOCKS, err ? err : &local);
-    if (n < 0) return err ? err->code : local.code;
-    if (n > MAX_BLOCKS) n = MAX_BLOCKS;
-    /* A page may carry several review blocks, some empty (the 2021 layout
-     * had an empty UsvDTd block for the viewer's own review before the
-     * one with the reviews): take the first that holds reviews, else the
-     * first there is. */
-    int first = -1;
-    for (int i = 0; i < n; i++) {
-        int ours = 0;
-        for (size_t j = 0; j < sizeof rpcs / sizeof *rpcs; j++)
-            ours |= strcmp(blocks[i].rpc, rpcs[j]) == 0;
-        if (!ours) continue;
-        if (first < 0) first = i;
-        if (pf__jv_type(PF__JP(blocks[i].data, 0, 0)) == PF_J_ARR) {
-            first = i;
+    pf__jv blocks[MAX_REVIEW_BLOCKS];
+    size_t n = MAX_REVIEW_BLOCKS;
+    rc = pf__page_find(buf, len, rpcs, blocks, &n, err);
+    if (rc != PF_OK) return rc;
+    /* Take the first block that holds reviews, else the first there is
+     * (a batchexecute payload is the only one). */
+    size_t pick = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pf__jv_type(PF__JP(blocks[i], 0, 0)) == PF_J_ARR) {
+            pick = i;
             break;
         }
     }
-    if (first >= 0)
-        return read_reviews(blocks[first].data, buf, out, err);
-    return pf__page_classify(buf, len, err);
+    return read_reviews(blocks[pick], buf, out, err);
 }
 
 void pf_reviews_free(pf_reviews *reviews)

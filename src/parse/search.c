@@ -17,8 +17,7 @@
 #include "items.h"
 #include "page.h"
 
-#define RPC_SEARCH "lGYRle"
-#define MAX_BLOCKS 64
+static const char *const rpcs[] = {"lGYRle", NULL};
 
 /* The result array of a legacy section, or absent. */
 static pf__jv legacy_cards(pf__jv section)
@@ -100,23 +99,13 @@ pf_code pf_parse_search(const char *buf, size_t len, pf_list **out,
                         pf_error *err)
 {
     if (out != NULL) *out = NULL;
-    pf_code arg = pf__parse_args(buf, len, out, err);
-    if (arg != PF_OK) return arg;
+    pf_code rc = pf__parse_args(buf, len, out, err);
+    if (rc != PF_OK) return rc;
 
-    if (pf__is_batchexecute(buf, len)) {
-        pf__jv payload;
-        pf_code rc = pf__be_payload(buf, len, RPC_SEARCH, &payload, err);
-        if (rc != PF_OK) return rc;
-        return read_results(payload, buf, out, err);
-    }
-
-    pf__block blocks[MAX_BLOCKS];
-    pf_error local;
-    int n = pf__page_blocks(buf, len, blocks, MAX_BLOCKS, err ? err : &local);
-    if (n < 0) return err ? err->code : local.code;
-    if (n > MAX_BLOCKS) n = MAX_BLOCKS;
-    for (int i = 0; i < n; i++)
-        if (strcmp(blocks[i].rpc, RPC_SEARCH) == 0)
-            return read_results(blocks[i].data, buf, out, err);
-    return pf__page_classify(buf, len, err);
+    /* The first block of the rpc is the page's results. */
+    pf__jv data;
+    size_t n = 1;
+    rc = pf__page_find(buf, len, rpcs, &data, &n, err);
+    if (rc != PF_OK) return rc;
+    return read_results(data, buf, out, err);
 }

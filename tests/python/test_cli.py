@@ -45,9 +45,11 @@ ERROR_LINE = re.compile(r"^playfast: ([a-z_]+) at byte (\d+): .+\n$")
 # helpers
 
 def struct_keys(name):
-    """The JSON keys of a result struct, read from the public header: every
-    field in declaration order, minus the n_* array counts."""
-    text = open(HEADER).read()
+    """The JSON keys of a result struct, read from the public header as the
+    compiler sees it (the members are expanded from playfast_fields.h):
+    every field in declaration order, minus the n_* array counts."""
+    text = subprocess.run(["cc", "-E", "-P", HEADER], check=True,
+                          capture_output=True, text=True).stdout
     body = re.search(r"typedef struct %s \{(.*?)\} %s;" % (name, name), text, re.S).group(1)
     body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
     keys = []

@@ -1,0 +1,101 @@
+/*
+ * schema.c -- the field tables of pf_schema_fields() and the "absent"
+ * records, both expanded from the lists in playfast_fields.h. See schema.h.
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "schema.h"
+
+/* ---- tables ------------------------------------------------------------ */
+
+/* The offset of the element count: only the array kinds have one. */
+#define COUNT_STR(T, name) 0
+#define COUNT_TEXT(T, name) 0
+#define COUNT_INT(T, name) 0
+#define COUNT_DOUBLE(T, name) 0
+#define COUNT_BOOL(T, name) 0
+#define COUNT_STARS(T, name) 0
+#define COUNT_HIST(T, name) 0
+#define COUNT_STRS(T, name) offsetof(T, n_##name)
+#define COUNT_CATS(T, name) offsetof(T, n_##name)
+#define COUNT_PERMS(T, name) offsetof(T, n_##name)
+
+#define ROW(T, kind, name, doc) \
+    {#name, PF_FIELD_##kind, offsetof(T, name), COUNT_##kind(T, name), doc},
+#define APP_ROW(kind, name, doc) ROW(pf_app, kind, name, doc)
+#define ITEM_ROW(kind, name, doc) ROW(pf_item, kind, name, doc)
+#define REVIEW_ROW(kind, name, doc) ROW(pf_review, kind, name, doc)
+#define CATEGORY_ROW(kind, name, doc) ROW(pf_category, kind, name, doc)
+
+static const pf_field app_fields[] = {PF_APP_FIELDS(APP_ROW)};
+static const pf_field item_fields[] = {PF_ITEM_FIELDS(ITEM_ROW)};
+static const pf_field review_fields[] = {PF_REVIEW_FIELDS(REVIEW_ROW)};
+static const pf_field category_fields[] = {PF_CATEGORY_FIELDS(CATEGORY_ROW)};
+
+/* pf_permission predates the lists and its member `items` is published as
+ * "permissions", so its two rows are written out here. */
+static const pf_field permission_fields[] = {
+    {"group", PF_FIELD_STR, offsetof(pf_permission, group), 0,
+     "the group's name, e.g. \"Location\"; absent for the ungrouped"},
+    {"permissions", PF_FIELD_STRS, offsetof(pf_permission, items),
+     offsetof(pf_permission, n_items), "the permissions in the group"},
+};
+
+#define NF(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct {
+    const char *name;
+    const pf_field *fields;
+    size_t n;
+} records[PF_RECORD_COUNT_] = {
+    [PF_RECORD_APP] = {"app", app_fields, NF(app_fields)},
+    [PF_RECORD_ITEM] = {"item", item_fields, NF(item_fields)},
+    [PF_RECORD_REVIEW] = {"review", review_fields, NF(review_fields)},
+    [PF_RECORD_CATEGORY] = {"category", category_fields, NF(category_fields)},
+    [PF_RECORD_PERMISSION] = {"permission", permission_fields,
+                              NF(permission_fields)},
+};
+
+const pf_field *pf_schema_fields(pf_record rec, size_t *n)
+{
+    int ok = (unsigned)rec < PF_RECORD_COUNT_;
+    if (n != NULL) *n = ok ? records[rec].n : 0;
+    return ok ? records[rec].fields : NULL;
+}
+
+const char *pf_record_name(pf_record rec)
+{
+    return (unsigned)rec < PF_RECORD_COUNT_ ? records[rec].name : "?";
+}
+
+const char *pf_field_kind_name(pf_field_kind kind)
+{
+    static const char *const names[PF_FIELD_KIND_COUNT_] = {
+        [PF_FIELD_STR] = "str",     [PF_FIELD_TEXT] = "text",
+        [PF_FIELD_INT] = "int",     [PF_FIELD_DOUBLE] = "double",
+        [PF_FIELD_BOOL] = "bool",   [PF_FIELD_STARS] = "stars",
+        [PF_FIELD_HIST] = "hist",   [PF_FIELD_STRS] = "strs",
+        [PF_FIELD_CATS] = "cats",   [PF_FIELD_PERMS] = "perms",
+    };
+    return (unsigned)kind < PF_FIELD_KIND_COUNT_ ? names[kind] : "?";
+}
+
+/* ---- absent records ---------------------------------------------------- */
+
+#define ABSENT_STR(name) .name = NULL,
+#define ABSENT_TEXT(name) .name = NULL,
+#define ABSENT_INT(name) .name = PF_NULL_INT,
+#define ABSENT_DOUBLE(name) .name = NAN,
+#define ABSENT_BOOL(name) .name = PF_NULL_BOOL,
+#define ABSENT_STARS(name) .name = 0,
+#define ABSENT_HIST(name) \
+    .name = {PF_NULL_INT, PF_NULL_INT, PF_NULL_INT, PF_NULL_INT, PF_NULL_INT},
+#define ABSENT_STRS(name) .name = NULL, .n_##name = 0,
+#define ABSENT_CATS(name) .name = NULL, .n_##name = 0,
+#define ABSENT_PERMS(name) .name = NULL, .n_##name = 0,
+#define ABSENT(kind, name, doc) ABSENT_##kind(name)
+
+const pf_app pf__app_absent = {PF_APP_FIELDS(ABSENT)};
+const pf_item pf__item_absent = {PF_ITEM_FIELDS(ABSENT)};
+const pf_review pf__review_absent = {PF_REVIEW_FIELDS(ABSENT)};
