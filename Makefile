@@ -15,7 +15,11 @@ CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CFLAGS   ?= $(OPT) -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc/core -Isrc/parse -Isrc/net $(CURL_CFLAGS)
-LIBS      = $(CURL_LIBS) -lpthread -lm
+# The fetch engine decodes Content-Encoding itself (src/net/decode.c):
+# libdeflate for gzip/deflate, libbrotli for br, libzstd; zlib only to say
+# why a deflate stream is corrupt.
+DECODE_LIBS := $(shell pkg-config --libs libdeflate libbrotlidec libzstd zlib 2>/dev/null || echo -ldeflate -lbrotlidec -lzstd -lz)
+LIBS      = $(CURL_LIBS) $(DECODE_LIBS) -lpthread -lm
 
 CORE_SRC  = $(wildcard src/core/*.c) $(wildcard src/parse/*.c)
 NET_SRC   = $(wildcard src/net/*.c)
@@ -67,7 +71,7 @@ $(BUILD)/playfast.pc: playfast.pc.in
 # them costs ~14x the instructions of parsing a 1.2 MB page.
 $(CLI_OBJ): ALL_CFLAGS += -DPF_CLI_DLOPEN
 $(BUILD)/playfast: $(CLI_OBJ) $(BUILD)/libplayfast.a $(BUILD)/libplayfast.so
-	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libplayfast.a $(filter-out $(CURL_LIBS),$(LIBS)) -ldl
+	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libplayfast.a $(filter-out $(CURL_LIBS) $(DECODE_LIBS),$(LIBS)) -ldl
 
 # Every allocation of the library passes through the test's wrappers,
 # which fail each in turn.
@@ -75,6 +79,11 @@ $(BUILD)/tests/test-alloc: tests/test-alloc.c $(BUILD)/libplayfast.a tests/harne
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) \
 	    -Wl,--wrap=malloc -Wl,--wrap=realloc -Wl,--wrap=calloc
+
+# The decoders' test also encodes, with libbrotli's encoder among others.
+$(BUILD)/tests/test-decode: tests/test-decode.c $(BUILD)/libplayfast.a tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) -lbrotlienc
 
 # The writers are compiled into their test directly.
 $(BUILD)/tests/test-cli-emit: cli/emit_json.c cli/emit_csv.c cli/cli.h
