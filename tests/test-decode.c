@@ -446,10 +446,10 @@ TEST(gzip_members_back_to_back_and_trailing_bytes)
     char *gz = encode(E_GZIP, plain, pn, &n);
     /* Two members: the trailer's size hint is the second's only, so the
      * buffer sized from it proves too small and the decoder grows. */
-    char *two = malloc(2 * n + 8);
-    memcpy(two, gz, n);
     char small[] = {0x1f, (char)0x8b, 8, 0, 0, 0, 0, 0, 0, 3,
                     3, 0, 0, 0, 0, 0, 0, 0, 0, 0};   /* an empty member */
+    char *two = malloc(2 * n + sizeof small);
+    memcpy(two, gz, n);
     memcpy(two + n, small, sizeof small);
     memcpy(two + n + sizeof small, gz, n);
     char *want = malloc(2 * pn);
