@@ -32,7 +32,7 @@ LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS     = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli python test test-c test-asan test-python test-python-asan demo bench bench-parse bench-memory \
+.PHONY: all lib cli python test test-c test-asan test-python test-python-asan demo bench bench-parse bench-decode bench-memory \
         fuzz install clean deps help check-deps
 all: lib cli python
 
@@ -41,6 +41,7 @@ help:
 	@echo "make test       every test: C units, the same under ASan+UBSan, pytest"
 	@echo "make demo       a real batch through the engine against the replay server"
 	@echo "make bench      fetch-engine benchmark;  make bench-parse  parser benchmark"
+	@echo "make bench-decode  Content-Encoding decoders vs zlib, ms per page"
 	@echo "make bench-memory  what 10,000 SearchResult objects cost in Python"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make install PREFIX=/usr/local"
@@ -148,8 +149,16 @@ bench-parse: lib
 	$(CC) $(ALL_CFLAGS) -O2 -o $(BUILD)/bench/bench-parse bench/bench-parse.c $(BUILD)/libplayfast.a $(LIBS)
 	$(BUILD)/bench/bench-parse tests/fixtures
 
+# What each Content-Encoding decoder costs per page, against zlib's
+# streaming inflate (libcurl's way).
+bench-decode: lib
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -O2 -o $(BUILD)/bench/bench-decode bench/bench-decode.c $(BUILD)/libplayfast.a $(LIBS) -lbrotlienc
+	$(BUILD)/bench/bench-decode tests/fixtures
+
 bench: all
 	$(PYTHON) bench/bench-fetch.py
+	@$(MAKE) --no-print-directory bench-decode
 
 bench-memory: python
 	$(PYTHON) bench/bench-memory.py
