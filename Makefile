@@ -40,7 +40,7 @@ help:
 	@echo "make            library, CLI and Python extension"
 	@echo "make test       every test: C units, the same under ASan+UBSan, pytest"
 	@echo "make demo       a real batch through the engine against the replay server"
-	@echo "make bench      fetch-engine benchmark;  make bench-parse  parser benchmark"
+	@echo "make bench      fetch-engine benchmarks (replay server, nginx);  make bench-parse  parser benchmark"
 	@echo "make bench-decode  Content-Encoding decoders vs zlib, ms per page"
 	@echo "make bench-memory  what 10,000 SearchResult objects cost in Python"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
@@ -156,8 +156,12 @@ bench-decode: lib
 	$(CC) $(ALL_CFLAGS) -O2 -o $(BUILD)/bench/bench-decode bench/bench-decode.c $(BUILD)/libplayfast.a $(LIBS) -lbrotlienc
 	$(BUILD)/bench/bench-decode tests/fixtures
 
+# bench-nginx.py: the CLI against nginx serving the app page plain and
+# gzip'd (skipped with a message when nginx is not installed), with the
+# Node peer in the same table when npm can provide it.
 bench: all
 	$(PYTHON) bench/bench-fetch.py
+	$(PYTHON) bench/bench-nginx.py
 	@$(MAKE) --no-print-directory bench-decode
 
 bench-memory: python
