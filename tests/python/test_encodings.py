@@ -27,8 +27,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 from server.harness import ReplayProcess  # noqa: E402
-from server.recordings import Recordings  # noqa: E402
 from server.replay import ReplayServer, Request  # noqa: E402
+# The replay tests' fixtures: `recs` (the recordings, loaded once) and
+# `make(**options)` (an in-process server, stopped after the test).
+from test_replay import make, recs  # noqa: E402,F401
 
 FIX = os.path.join(ROOT, "tests", "fixtures")
 TRANSLATE = "com.google.android.apps.translate"
@@ -58,25 +60,6 @@ def encode(coding, data):
 def plain():
     with gzip.open(os.path.join(FIX, "app_details_%s_en_us_2026-07.html.gz" % TRANSLATE)) as f:
         return f.read()
-
-
-@pytest.fixture(scope="module")
-def recs():
-    return Recordings()
-
-
-@pytest.fixture
-def make(recs):
-    started = []
-
-    def build(**kw):
-        kw.setdefault("recordings", recs)
-        srv = ReplayServer(**kw).start()
-        started.append(srv)
-        return srv
-    yield build
-    for srv in started:
-        srv.stop()
 
 
 def get(srv, path, accept=None):
@@ -209,6 +192,20 @@ def test_curl_compressed_decodes_each_coding(plain, coding):
         p = subprocess.run(["curl", "-sS", "--compressed", "-o", "/dev/null",
                             rp.base_url + DETAILS], capture_output=True, timeout=30)
         assert p.returncode != 0    # 18: partial file
+
+
+@pytest.mark.skipif(not HAVE_CURL, reason="curl CLI not installed")
+def test_h2_serves_each_coding(plain):
+    with ReplayProcess("--h2", "--encodings", "gzip,br,zstd") as rp:
+        for coding in CODINGS:
+            p = subprocess.run(["curl", "-sS", "--http2", "--cacert", rp.ca, "--compressed",
+                                "-H", "Accept-Encoding: " + coding, "-D", "-", "-o", "-",
+                                rp.base_url + DETAILS], capture_output=True, timeout=30)
+            assert p.returncode == 0, p.stderr
+            head, _, body = p.stdout.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/2 200")
+            assert b"content-encoding: " + coding.encode() in head.lower()
+            assert body == plain
 
 
 # ---------------------------------------------------------------- playfast
