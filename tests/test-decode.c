@@ -566,6 +566,28 @@ TEST(zstd_frames_that_declare_their_size_may_exceed_8mib)
     free(plain);
 }
 
+TEST(zstd_frames_back_to_back_decode_as_one_body)
+{
+    /* The first frame's declared size is too small for the whole body, so
+     * the one-call path fails and the streaming path takes over. */
+    size_t pn, n;
+    char *plain = translate_page(&pn);
+    char *enc = encode(E_ZSTD, plain, pn, &n);
+    char *two = malloc(2 * n), *want = malloc(2 * pn);
+    memcpy(two, enc, n);
+    memcpy(two + n, enc, n);
+    memcpy(want, plain, pn);
+    memcpy(want + pn, plain, pn);
+    pf__decoder d;
+    pf__decoder_init(&d);
+    CHECK(decodes_to(&d, "zstd", test_guarded(two, 2 * n), 2 * n, want, 2 * pn));
+    pf__decoder_cleanup(&d);
+    free(two);
+    free(want);
+    free(enc);
+    free(plain);
+}
+
 TEST(cleanup_twice_and_unused_are_no_ops)
 {
     pf__decoder d;
