@@ -65,6 +65,17 @@ static char *fixture_raw(const char *name, size_t *len)
     return test_read_file(path, len);
 }
 
+/* a, b and c back to back, malloc'd. */
+static char *concat3(const char *a, size_t an, const char *b, size_t bn,
+                     const char *c, size_t cn)
+{
+    char *out = malloc(an + bn + cn);
+    memcpy(out, a, an);
+    memcpy(out + an, b, bn);
+    memcpy(out + an + bn, c, cn);
+    return out;
+}
+
 /* Decode and compare with want[0..wn). */
 static int decodes_to(pf__decoder *d, const char *enc, const char *in,
                       size_t n, const char *want, size_t wn)
@@ -448,13 +459,8 @@ TEST(gzip_members_back_to_back_and_trailing_bytes)
      * buffer sized from it proves too small and the decoder grows. */
     char small[] = {0x1f, (char)0x8b, 8, 0, 0, 0, 0, 0, 0, 3,
                     3, 0, 0, 0, 0, 0, 0, 0, 0, 0};   /* an empty member */
-    char *two = malloc(2 * n + sizeof small);
-    memcpy(two, gz, n);
-    memcpy(two + n, small, sizeof small);
-    memcpy(two + n + sizeof small, gz, n);
-    char *want = malloc(2 * pn);
-    memcpy(want, plain, pn);
-    memcpy(want + pn, plain, pn);
+    char *two = concat3(gz, n, small, sizeof small, gz, n);
+    char *want = concat3(plain, pn, "", 0, plain, pn);
     pf__decoder d;
     pf__decoder_init(&d);
     CHECK(decodes_to(&d, "gzip", test_guarded(two, 2 * n + sizeof small),
@@ -573,11 +579,8 @@ TEST(zstd_frames_back_to_back_decode_as_one_body)
     size_t pn, n;
     char *plain = translate_page(&pn);
     char *enc = encode(E_ZSTD, plain, pn, &n);
-    char *two = malloc(2 * n), *want = malloc(2 * pn);
-    memcpy(two, enc, n);
-    memcpy(two + n, enc, n);
-    memcpy(want, plain, pn);
-    memcpy(want + pn, plain, pn);
+    char *two = concat3(enc, n, "", 0, enc, n);
+    char *want = concat3(plain, pn, "", 0, plain, pn);
     pf__decoder d;
     pf__decoder_init(&d);
     CHECK(decodes_to(&d, "zstd", test_guarded(two, 2 * n), 2 * n, want, 2 * pn));
