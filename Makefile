@@ -15,7 +15,11 @@ CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CFLAGS   ?= $(OPT) -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc/core -Isrc/parse -Isrc/net $(CURL_CFLAGS)
-LIBS      = $(CURL_LIBS) -lpthread -lm
+# The fetch engine decodes Content-Encoding itself (src/net/decode.c):
+# libdeflate for gzip/deflate, libbrotli for br, libzstd; zlib only to say
+# why a deflate stream is corrupt.
+DECODE_LIBS := $(shell pkg-config --libs libdeflate libbrotlidec libzstd zlib 2>/dev/null || echo -ldeflate -lbrotlidec -lzstd -lz)
+LIBS      = $(CURL_LIBS) $(DECODE_LIBS) -lpthread -lm
 
 CORE_SRC  = $(wildcard src/core/*.c) $(wildcard src/parse/*.c)
 NET_SRC   = $(wildcard src/net/*.c)
@@ -28,7 +32,7 @@ LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS     = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli python test test-c test-asan test-python test-python-asan demo bench bench-parse bench-memory \
+.PHONY: all lib cli python test test-c test-asan test-python test-python-asan demo bench bench-parse bench-decode bench-memory \
         fuzz install clean deps help check-deps docs
 all: lib cli python
 
@@ -36,7 +40,8 @@ help:
 	@echo "make            library, CLI and Python extension"
 	@echo "make test       every test: C units, the same under ASan+UBSan, pytest"
 	@echo "make demo       a real batch through the engine against the replay server"
-	@echo "make bench      fetch-engine benchmark;  make bench-parse  parser benchmark"
+	@echo "make bench      fetch-engine benchmarks (replay server, nginx);  make bench-parse  parser benchmark"
+	@echo "make bench-decode  Content-Encoding decoders vs zlib, ms per page"
 	@echo "make bench-memory  what 10,000 SearchResult objects cost in Python"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make docs       regenerate docs/fields.md from include/playfast_fields.h"
@@ -68,7 +73,7 @@ $(BUILD)/playfast.pc: playfast.pc.in
 # them costs ~14x the instructions of parsing a 1.2 MB page.
 $(CLI_OBJ): ALL_CFLAGS += -DPF_CLI_DLOPEN
 $(BUILD)/playfast: $(CLI_OBJ) $(BUILD)/libplayfast.a $(BUILD)/libplayfast.so
-	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libplayfast.a $(filter-out $(CURL_LIBS),$(LIBS)) -ldl
+	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libplayfast.a $(filter-out $(CURL_LIBS) $(DECODE_LIBS),$(LIBS)) -ldl
 
 # Every allocation of the library passes through the test's wrappers,
 # which fail each in turn.
@@ -81,6 +86,11 @@ $(BUILD)/tests/test-alloc-net: tests/test-alloc-net.c $(BUILD)/libplayfast.a tes
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) \
 	    -Wl,--wrap=malloc -Wl,--wrap=realloc -Wl,--wrap=calloc -Wl,--wrap=strdup
+
+# The decoders' test also encodes, with libbrotli's encoder among others.
+$(BUILD)/tests/test-decode: tests/test-decode.c $(BUILD)/libplayfast.a tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) -lbrotlienc
 
 # The writers are compiled into their test directly.
 $(BUILD)/tests/test-cli-emit: cli/emit_json.c cli/emit_csv.c cli/cli.h
@@ -145,8 +155,20 @@ bench-parse: lib
 	$(CC) $(ALL_CFLAGS) -O2 -o $(BUILD)/bench/bench-parse bench/bench-parse.c $(BUILD)/libplayfast.a $(LIBS)
 	$(BUILD)/bench/bench-parse tests/fixtures
 
+# What each Content-Encoding decoder costs per page, against zlib's
+# streaming inflate (libcurl's way).
+bench-decode: lib
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -O2 -o $(BUILD)/bench/bench-decode bench/bench-decode.c $(BUILD)/libplayfast.a $(LIBS) -lbrotlienc
+	$(BUILD)/bench/bench-decode tests/fixtures
+
+# bench-nginx.py: the CLI against nginx serving the app page plain and
+# gzip'd (skipped with a message when nginx is not installed), with the
+# Node peer in the same table when npm can provide it.
 bench: all
 	$(PYTHON) bench/bench-fetch.py
+	$(PYTHON) bench/bench-nginx.py
+	@$(MAKE) --no-print-directory bench-decode
 
 bench-memory: python
 	$(PYTHON) bench/bench-memory.py

@@ -39,6 +39,8 @@ curl_cflags = pkg_config("--cflags", [])
 curl_libs = pkg_config("--libs", ["-lcurl"])
 # zstd compresses the long text of SearchResult objects (python/playfast/_core_item.c).
 zstd_libs = pkg_config("--libs", ["-lzstd"], "libzstd")
+# The engine decodes Content-Encoding itself (src/net/decode.c).
+decode_libs = pkg_config("--libs", ["-ldeflate", "-lbrotlidec", "-lz"], "libdeflate libbrotlidec zlib")
 
 core = Extension(
     "playfast._core",
@@ -49,7 +51,7 @@ core = Extension(
     extra_compile_args=["-std=c11", "-D_GNU_SOURCE", "-fvisibility=hidden",
                         "-Wall", "-Wextra", "-Wno-unused-parameter",
                         "-Wno-missing-field-initializers"] + curl_cflags,
-    extra_link_args=curl_libs + zstd_libs + ["-lpthread", "-lm"],
+    extra_link_args=curl_libs + zstd_libs + decode_libs + ["-lpthread", "-lm"],
 )
 
 setup(

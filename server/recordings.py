@@ -3,7 +3,10 @@
 Every recording is loaded once, decompressed, and kept in memory as bytes, so
 answering a request never touches the disk or the codec.  The gzip form of a
 recording is the fixture file itself (a .gz file is a valid gzip body), which
-makes --gzip free for everything except the synthesised review pages.
+makes --gzip free for everything except the synthesised review pages.  The br
+and zstd forms are made once, when a server first offers them
+(Recordings.precompress), with Debian's python3-brotli and python3-zstandard
+(or the zstd CLI).
 
 Recordings are found by file name in tests/fixtures (see SOURCES.md there):
 app_details_<id>_..., search_<query>_..., list_vyAe2_..., reviews_UsvDTd_...,
@@ -16,6 +19,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
 import urllib.parse
 import zlib
 
@@ -30,22 +35,67 @@ JSON = "application/json; charset=utf-8"
 OLD_LAYOUT_SUFFIX = ".oldlayout"
 
 
-class Body:
-    """One response body: the plain bytes and, lazily, a gzip encoding."""
+# The content codings the server can send, in the order it prefers them when
+# a client accepts several equally (Google sends br to a browser that also
+# accepts zstd and gzip).
+ENCODINGS = ("br", "zstd", "gzip")
 
-    __slots__ = ("plain", "_gz", "ctype", "name")
+
+def _zstd(data):
+    try:
+        import zstandard
+    except ImportError:
+        zstd = shutil.which("zstd")
+        if zstd is None:
+            raise ValueError("zstd needs python3-zstandard or the zstd command")
+        return subprocess.run([zstd, "-3", "-q", "-c"], input=data, check=True,
+                              stdout=subprocess.PIPE).stdout
+    return zstandard.ZstdCompressor(level=3, write_content_size=True).compress(data)
+
+
+def _brotli(data):
+    try:
+        import brotli
+    except ImportError:
+        raise ValueError("br needs python3-brotli") from None
+    # Quality 5 with a 4 MiB window: what servers use for dynamic pages;
+    # 11 would take seconds per page at load.
+    return brotli.compress(data, quality=5, lgwin=22)
+
+
+def encode(coding, data):
+    """data in one of ENCODINGS.  ValueError for another coding, or when the
+    module a coding needs is missing."""
+    if coding == "gzip":
+        # mtime=0 keeps the encoding byte-identical from run to run.
+        return gzip.compress(data, compresslevel=6, mtime=0)
+    if coding == "br":
+        return _brotli(data)
+    if coding == "zstd":
+        return _zstd(data)
+    raise ValueError("unknown content coding %r (known: %s)" % (coding, ", ".join(ENCODINGS)))
+
+
+class Body:
+    """One response body: the plain bytes and its encodings, each made the
+    first time it is asked for and then kept."""
+
+    __slots__ = ("plain", "_enc", "ctype", "name")
 
     def __init__(self, plain, ctype, name, gz=None):
         self.plain = plain
-        self._gz = gz
+        self._enc = {"gzip": gz} if gz is not None else {}
         self.ctype = ctype
         self.name = name
 
+    def encoded(self, coding):
+        data = self._enc.get(coding)
+        if data is None:
+            data = self._enc[coding] = encode(coding, self.plain)
+        return data
+
     def gzipped(self):
-        if self._gz is None:
-            # mtime=0 keeps the encoding byte-identical from run to run.
-            self._gz = gzip.compress(self.plain, compresslevel=6, mtime=0)
-        return self._gz
+        return self.encoded("gzip")
 
 
 def stable_pick(key, choices):
@@ -325,6 +375,24 @@ class Recordings:
             self._reviews_rec = _load(path, JSON)
         elif stem.startswith(("permissions_", "suggest_")):
             self.batch[stem.split("_")[1]] = _load(path, JSON)
+
+    def bodies(self):
+        """Every recorded and synthesised body (not the small per-request
+        null frames, which are encoded when sent)."""
+        out = list(self.apps.values()) + list(self.searches.values()) + list(self.batch.values())
+        for table in self.extra.values():
+            out += table.values()
+        out += [self.chart, self.not_found] + self.review_pages + self.review_pages_ocp
+        return out
+
+    def precompress(self, codings):
+        """Encode every body in each of codings now, so that no request waits
+        for an encoder.  Bodies keep their encodings, so this is done once
+        however many servers share these recordings.  ValueError when a
+        coding is unknown or its module is missing."""
+        for coding in codings:
+            for body in self.bodies():
+                body.encoded(coding)
 
     def app(self, app_id, fill):
         body = self.apps.get(app_id)

@@ -7,7 +7,8 @@ Import:  from server.replay import ReplayServer
              urlopen(srv.base_url + "/store/apps/details?id=x")
              srv.stats()
 See server/README.md for routes and options.  Only the standard library and
-Debian's python3-h2 (for --h2) are used.
+Debian's python3-h2 (for --h2), python3-brotli and python3-zstandard (for
+--encodings br,zstd) are used.
 """
 
 import argparse
@@ -27,7 +28,7 @@ if __package__ in (None, ""):
 from server import blocked, http1  # noqa: E402
 from server.policy import (BLOCK_MODES, FAULTS, FaultPlan, Latency, LimiterPool,  # noqa: E402
                            make_rng)
-from server.recordings import (HTML, JSON, Body, Recordings, find_app_id,  # noqa: E402
+from server.recordings import (ENCODINGS, HTML, JSON, Body, Recordings, find_app_id,  # noqa: E402
                                find_chart_text, find_review_token, inner_json, parse_freq,
                                wrb_null)
 
@@ -75,13 +76,32 @@ class Request:
         v = self.query.get(name)
         return v[0] if v else None
 
-    def wants_gzip(self):
-        ae = self.headers.get("accept-encoding", "")
-        for part in ae.split(","):
+    def pick_encoding(self, offered):
+        """The content coding to answer with: of `offered` (in the server's
+        order of preference), the one Accept-Encoding gives the highest
+        q-value, or None for the plain body.  A coding the header does not
+        name gets the q of "*", else 0; x-gzip is gzip."""
+        q = {}
+        for part in self.headers.get("accept-encoding", "").split(","):
             name, _, params = part.strip().partition(";")
-            if name.strip().lower() in ("gzip", "x-gzip"):
-                return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-        return False
+            name = name.strip().lower()
+            name = "gzip" if name == "x-gzip" else name
+            w = 1.0
+            for p in params.split(";"):
+                k, _, v = p.partition("=")
+                if k.strip().lower() == "q":
+                    try:
+                        w = float(v)
+                    except ValueError:
+                        w = 0.0
+            if name:
+                q[name] = w
+        best, best_q = None, 0.0
+        for coding in offered:
+            w = q.get(coding, q.get("*", 0.0))
+            if w > best_q:
+                best, best_q = coding, w
+        return best
 
 
 class Response:
@@ -103,7 +123,7 @@ class ReplayServer:
 
     def __init__(self, port=0, host="127.0.0.1", fill=False, latency=0, bandwidth=0,
                  rate_limit=0, burst=None, retry_after=1, fail_5xx=0.0, reset=0.0,
-                 truncate=0.0, stall=0.0, seed=None, gzip=False, tls=False, h2=False,
+                 truncate=0.0, stall=0.0, seed=None, gzip=False, encodings=(), tls=False, h2=False,
                  cert_dir=None, review_pages=3, reviews_end="absent", script=(),
                  fixtures=None, recordings=None, quiet=True, missing=(), per_address=False,
                  block_ids=None, blocked_addresses=None):
@@ -131,7 +151,8 @@ class ReplayServer:
         self.configure(fill=fill, latency=latency, bandwidth=bandwidth, rate_limit=rate_limit,
                        burst=burst, retry_after=retry_after, fail_5xx=fail_5xx, reset=reset,
                        truncate=truncate, stall=stall, gzip=gzip, per_address=per_address,
-                       block_ids=block_ids or {}, blocked_addresses=blocked_addresses or {})
+                       block_ids=block_ids or {}, blocked_addresses=blocked_addresses or {},
+                       encodings=encodings)
         self.faults.push(script)
         self._server = None
         self._loop = None
@@ -149,7 +170,7 @@ class ReplayServer:
         it)."""
         known = {"fill", "latency", "bandwidth", "rate_limit", "burst", "retry_after",
                  "fail_5xx", "reset", "truncate", "stall", "gzip", "per_address",
-                 "block_ids", "blocked_addresses"}
+                 "block_ids", "blocked_addresses", "encodings"}
         bad = set(opts) - known
         if bad:
             raise ValueError("unknown option(s): " + ", ".join(sorted(bad)))
@@ -168,7 +189,10 @@ class ReplayServer:
         faults = FaultPlan(self.rng, stall=float(cur["stall"]), reset=float(cur["reset"]),
                            fail_5xx=float(cur["fail_5xx"]), truncate=float(cur["truncate"]),
                            script=script)
+        offered = _offered(cur["encodings"], cur["gzip"])
+        self.rec.precompress(offered)   # before any request waits for an encoder
         self._opts = cur
+        self.offered = offered
         self.fill = bool(cur["fill"])
         self.gzip = bool(cur["gzip"])
         self.latency, self.bandwidth, self.retry_after = latency, bandwidth, retry_after
@@ -451,12 +475,13 @@ class ReplayServer:
 
     def _body_response(self, req, status, body, extra=()):
         headers = [("Content-Type", body.ctype)]
-        if self.gzip and req.wants_gzip():
-            data = body.gzipped()
-            headers.append(("Content-Encoding", "gzip"))
+        coding = req.pick_encoding(self.offered)
+        if coding:
+            data = body.encoded(coding)
+            headers.append(("Content-Encoding", coding))
         else:
             data = body.plain
-        if self.gzip:
+        if self.offered:
             headers.append(("Vary", "Accept-Encoding"))
         headers.extend(extra)
         if req.method == "HEAD":
@@ -579,6 +604,21 @@ class ReplayServer:
         self.stop()
 
 
+def _offered(encodings, gzip):
+    """The codings a server offers, in its order of preference: those of
+    `encodings` (a comma string or a list), plus gzip when `gzip` is set."""
+    if isinstance(encodings, str):
+        encodings = encodings.split(",")
+    want = {e.strip().lower() for e in encodings or () if e.strip()}
+    bad = want - set(ENCODINGS)
+    if bad:
+        raise ValueError("unknown encoding(s) %s (known: %s)" % (", ".join(sorted(bad)),
+                                                                 ", ".join(ENCODINGS)))
+    if gzip:
+        want.add("gzip")
+    return tuple(e for e in ENCODINGS if e in want)
+
+
 # ---------------------------------------------------------------- command line
 def build_parser():
     ap = argparse.ArgumentParser(prog="replay.py", description=__doc__.split("\n")[0])
@@ -606,6 +646,8 @@ def build_parser():
       help="answer every request from client address ADDR with MODE; repeatable")
     a("--seed", type=int, default=None, help="random seed for latency and faults")
     a("--gzip", action="store_true", help="honour Accept-Encoding: gzip")
+    a("--encodings", default="", help="comma list of content codings offered (gzip,br,zstd); "
+                                      "each honours Accept-Encoding")
     a("--tls", action="store_true", help="serve HTTPS with a generated test CA")
     a("--h2", action="store_true", help="also speak HTTP/2 (ALPN; implies --tls)")
     a("--cert-dir", default=None, help="where to put/reuse ca.pem, server.pem, server.key")
@@ -623,6 +665,7 @@ async def _main(args):
                        bandwidth=args.bandwidth, rate_limit=args.rate_limit, burst=args.burst,
                        retry_after=args.retry_after, fail_5xx=args.fail_5xx, reset=args.reset,
                        truncate=args.truncate, stall=args.stall, seed=args.seed, gzip=args.gzip,
+                       encodings=args.encodings,
                        tls=args.tls, h2=args.h2, cert_dir=args.cert_dir,
                        review_pages=args.review_pages, reviews_end=args.reviews_end,
                        script=[s for s in args.script.split(",") if s], quiet=not args.verbose,
