@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,16 +203,28 @@ typedef struct bases {
     size_t n, cap;
 } bases;
 
+/* Room for element n of an array v of *cap elements of `size` bytes:
+ * returns the array (moved when it had to grow), NULL when out of memory
+ * (v is then unchanged). */
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t c = *cap ? *cap * 2 : 16;
+    if (c > SIZE_MAX / size)
+        return NULL;
+    void *p = realloc(v, c * size);
+    if (p)
+        *cap = c;
+    return p;
+}
+
 static int bases_add(bases *b, base_req r)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 16;
-        base_req *v = realloc(b->v, cap * sizeof *v);
-        if (!v)
-            return 0;
-        b->v = v;
-        b->cap = cap;
-    }
+    base_req *v = grow(b->v, &b->cap, b->n, sizeof *v);
+    if (!v)
+        return 0;
+    b->v = v;
     b->v[b->n++] = r;
     return 1;
 }
@@ -271,16 +285,61 @@ static int read_lines(pf_kind kind, char *text, bases *out, int *status)
 /* Client options: one validation (src/core/options.c), our flag names      */
 /* ------------------------------------------------------------------------ */
 
-/* The flag that sets each pf_client_options field the CLI exposes. */
-static const struct {
-    const char *field, *flag;
-} field_flags[] = {
-    {"base_url", "--base-url"},   {"user_agent", "--user-agent"},
-    {"proxies", "--proxy"},       {"local_addresses", "--local-address"},
-    {"cacert", "--cacert"},       {"timeout", "--timeout"},
-    {"max_concurrency", "--concurrency"}, {"rate", "--rate"},
-    {"retries", "--retries"},     {"deadline", "--deadline"},
+/* The pf_client_options fields the CLI sets: the option that sets each, the
+ * field's name (the check's messages start with it), how its value is read
+ * and its PF__OPT_* bit. Only the syntax is read here; ranges and the rest
+ * are the library's one check (check_client). */
+enum { CF_STR, CF_INT, CF_DBL, CF_LIST };
+static const struct client_field {
+    int id;
+    const char *field;
+    int type;
+    size_t off;
+    unsigned bit;
+} client_fields[] = {
+#define CF(id, field, type, bit) \
+    {id, #field, type, offsetof(pf_client_options, field), bit}
+    CF(O_BASE_URL, base_url, CF_STR, PF__OPT_BASE_URL),
+    CF(O_USER_AGENT, user_agent, CF_STR, PF__OPT_USER_AGENT),
+    CF(O_CACERT, cacert, CF_STR, PF__OPT_CACERT),
+    CF(O_CONCURRENCY, max_concurrency, CF_INT, PF__OPT_MAX_CONCURRENCY),
+    CF(O_RETRIES, retries, CF_INT, PF__OPT_RETRIES),
+    CF(O_RATE, rate, CF_DBL, PF__OPT_RATE),
+    CF(O_TIMEOUT, timeout, CF_DBL, PF__OPT_TIMEOUT),
+    CF(O_DEADLINE, deadline, CF_DBL, PF__OPT_DEADLINE),
+    CF(O_PROXY, proxies, CF_LIST, 0),
+    CF(O_LOCAL_ADDRESS, local_addresses, CF_LIST, 0),
+#undef CF
 };
+#define N_CLIENT_FIELDS (sizeof client_fields / sizeof client_fields[0])
+
+/* Set the client field option `id` sets from val. Returns -1 when id is no
+ * such option, 0 when val does not read as its type, 1 when set. */
+static int client_field_set(pf__fetch_plan *plan, int id, const char *val)
+{
+    for (size_t i = 0; i < N_CLIENT_FIELDS; i++) {
+        const struct client_field *f = &client_fields[i];
+        char *at = (char *)&plan->client + f->off;
+        long lv;
+        double dv;
+        if (f->id != id || f->type == CF_LIST)
+            continue;
+        plan->given |= f->bit;
+        if (f->type == CF_STR) {
+            *(const char **)at = val;
+        } else if (f->type == CF_INT) {
+            if (!pf__arg_long(val, INT_MIN, INT_MAX, &lv))
+                return 0;
+            *(int *)at = (int)lv;
+        } else {
+            if (!pf__arg_double(val, -HUGE_VAL, HUGE_VAL, &dv))
+                return 0;
+            *(double *)at = dv;
+        }
+        return 1;
+    }
+    return -1;
+}
 
 /* A refusal from pf__client_options_check, whose message starts with the
  * field's name ("proxies[2]: ..."), as a usage error that names where the
@@ -290,11 +349,17 @@ static int option_error(pf_kind kind, const char *msg, const char *where,
 {
     size_t n = strcspn(msg, "[:");
     const char *rest = strchr(msg, ':');
-    for (size_t i = 0; !where && rest &&
-                       i < sizeof field_flags / sizeof field_flags[0]; i++)
-        if (strlen(field_flags[i].field) == n &&
-            !strncmp(msg, field_flags[i].field, n))
-            where = field_flags[i].flag;
+    char flag[64];
+    for (size_t i = 0; !where && rest && i < N_CLIENT_FIELDS; i++) {
+        if (strlen(client_fields[i].field) != n ||
+            strncmp(msg, client_fields[i].field, n))
+            continue;
+        for (size_t k = 0; k < N_OPTS; k++)
+            if (opts[k].id == client_fields[i].id) {
+                snprintf(flag, sizeof flag, "--%s", opts[k].name);
+                where = flag;
+            }
+    }
     char line[400];
     snprintf(line, sizeof line, "%s%s", where && rest ? where : "",
              where && rest ? rest : msg);
@@ -303,14 +368,10 @@ static int option_error(pf_kind kind, const char *msg, const char *where,
 
 static int strs_add(pf__strs *s, const char *p)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        const char **v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return 0;
-        s->v = v;
-        s->cap = cap;
-    }
+    const char **v = grow(s->v, &s->cap, s->n, sizeof *v);
+    if (!v)
+        return 0;
+    s->v = v;
     s->v[s->n++] = p;
     return 1;
 }
@@ -519,8 +580,6 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             goto out;
         }
 
-        long lv = 0;
-        double dv = 0;
         int bad = 0;
         switch (o->id) {
         case O_HELP:
@@ -547,37 +606,6 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             break;
         case O_PROGRESS: plan->progress = 1; break;
         case O_NO_PROGRESS: plan->progress = 0; break;
-        /* Client options: only the syntax is checked here; the ranges and
-         * the rest are the library's one check (check_client). */
-        case O_BASE_URL:
-            plan->client.base_url = val;
-            plan->given |= PF__OPT_BASE_URL;
-            break;
-        case O_CONCURRENCY:
-            bad = !pf__arg_long(val, INT_MIN, INT_MAX, &lv);
-            plan->client.max_concurrency = (int)lv;
-            plan->given |= PF__OPT_MAX_CONCURRENCY;
-            break;
-        case O_RATE:
-            bad = !pf__arg_double(val, -HUGE_VAL, HUGE_VAL, &dv);
-            plan->client.rate = dv;
-            plan->given |= PF__OPT_RATE;
-            break;
-        case O_RETRIES:
-            bad = !pf__arg_long(val, INT_MIN, INT_MAX, &lv);
-            plan->client.retries = (int)lv;
-            plan->given |= PF__OPT_RETRIES;
-            break;
-        case O_TIMEOUT:
-            bad = !pf__arg_double(val, -HUGE_VAL, HUGE_VAL, &dv);
-            plan->client.timeout = dv;
-            plan->given |= PF__OPT_TIMEOUT;
-            break;
-        case O_DEADLINE:
-            bad = !pf__arg_double(val, -HUGE_VAL, HUGE_VAL, &dv);
-            plan->client.deadline = dv;
-            plan->given |= PF__OPT_DEADLINE;
-            break;
         case O_PROXY:
             if (!add_egress(plan, 1, val, NULL, status))
                 goto out;
@@ -589,14 +617,6 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         case O_LOCAL_ADDRESS:
             if (!add_local_addresses(plan, val, status))
                 goto out;
-            break;
-        case O_CACERT:
-            plan->client.cacert = val;
-            plan->given |= PF__OPT_CACERT;
-            break;
-        case O_USER_AGENT:
-            plan->client.user_agent = val;
-            plan->given |= PF__OPT_USER_AGENT;
             break;
         case O_COLLECTION: collection = val; bad = !valid_collection(val); break;
         case O_NUM: bad = !pf__arg_long(val, 1, 1000000, &num); break;
@@ -616,6 +636,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         case O_ALL: all = 1; break;
         case O_SCORE: bad = !pf__arg_long(val, 1, 5, &score); break;
         case O_TOKEN: token = val; bad = !*val; break;
+        default: bad = client_field_set(plan, o->id, val) == 0; break;
         }
         if (bad) {
             char msg[300];

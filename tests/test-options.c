@@ -7,6 +7,7 @@
  * defaults must pass.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -65,21 +66,26 @@ TEST(defaults_and_null_pass)
 
 TEST(line_breaks_in_header_values_and_urls_are_refused)
 {
-    pf_client_options o = fresh();
-    o.user_agent = "UA\r\nX-Inj: 1";
-    refused(&o, 0, "user_agent: contains a line break (CR or LF)");
-    o = fresh();
-    o.user_agent = "UA\nX";
-    refused(&o, 0, "user_agent: contains a line break");
-    o = fresh();
-    o.user_agent = "UA\001";
-    refused(&o, 0, "user_agent: contains a control character");
-    o = fresh();
-    o.base_url = "http://h/\r\nX: 1";
-    refused(&o, 0, "base_url: contains a line break");
-    o = fresh();
-    o.proxy = "http://p:1\n";
-    refused(&o, 0, "proxy: contains a line break");
+    static const struct {
+        size_t off;
+        const char *value, *want;
+    } cases[] = {
+        {offsetof(pf_client_options, user_agent), "UA\r\nX-Inj: 1",
+         "user_agent: contains a line break (CR or LF)"},
+        {offsetof(pf_client_options, user_agent), "UA\nX",
+         "user_agent: contains a line break"},
+        {offsetof(pf_client_options, user_agent), "UA\001",
+         "user_agent: contains a control character"},
+        {offsetof(pf_client_options, base_url), "http://h/\r\nX: 1",
+         "base_url: contains a line break"},
+        {offsetof(pf_client_options, proxy), "http://p:1\n",
+         "proxy: contains a line break"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        pf_client_options o = fresh();
+        *(const char **)((char *)&o + cases[i].off) = cases[i].value;
+        refused(&o, 0, cases[i].want);
+    }
 }
 
 TEST(base_url_must_be_http_or_https)
