@@ -56,6 +56,15 @@ for t in "$@"; do
         done
     fi
     $CC $FLAGS $SAN -fsanitize=fuzzer "fuzz/fuzz-$t.c" $objs -o "$OUT/fuzz-$t" -lm
+    # The kept findings first, each once through its own target: a
+    # regression shows here by name, before any random search.
+    kept=$(find "tests/fuzz-regress/$t" -type f ! -name '.*' 2>/dev/null | sort)
+    if [ -n "$kept" ] && ! "$OUT/fuzz-$t" $kept >"$OUT/$t-kept.log" 2>&1; then
+        echo "fuzz-$t: a kept finding fails again, see $OUT/$t-kept.log:"
+        grep -m 3 -E "Running: |SUMMARY" "$OUT/$t-kept.log" | sed 's/^/  /' || true
+        status=1
+        continue
+    fi
     if "$OUT/fuzz-$t" -max_total_time="$secs" -max_len=2000000 \
             -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
             -artifact_prefix="$OUT/$t-" "$corpus" >"$OUT/$t.log" 2>&1; then
