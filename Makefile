@@ -33,7 +33,7 @@ CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS     = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all lib cli python test test-c test-asan test-python test-python-asan demo bench bench-parse bench-decode bench-memory \
-        fuzz install clean deps help check-deps docs
+        fuzz test-fuzz install clean deps help check-deps docs
 all: lib cli python
 
 help:
@@ -45,6 +45,7 @@ help:
 	@echo "make bench-memory  what 10,000 SearchResult objects cost in Python"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make docs       regenerate docs/fields.md from include/playfast_fields.h"
+	@echo "make test-fuzz  the same for FUZZ_CI_SECONDS (default 12), as make test does"
 	@echo "make install PREFIX=/usr/local"
 
 deps:
@@ -137,6 +138,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-c
+	@$(MAKE) --no-print-directory test-fuzz
 	@$(MAKE) --no-print-directory test-python-asan
 	@$(MAKE) --no-print-directory test-python
 
@@ -182,6 +184,14 @@ FUZZ_SECONDS ?= 60
 FUZZERS = $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
 fuzz:
 	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# A short run of every fuzzer inside `make test`, so a change that makes a
+# parser crash or over-read fails the build: about a minute in all (five
+# targets; the library is compiled for them once). The findings kept in
+# tests/fuzz-regress/ are in each corpus and replayed by test-regress.
+FUZZ_CI_SECONDS ?= 12
+test-fuzz:
+	@sh fuzz/run.sh $(FUZZ_CI_SECONDS) $(FUZZERS)
 
 install: lib cli
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

@@ -119,6 +119,12 @@ void pf__die_msg(const char *fmt, ...)
 
 typedef enum pf__format { PF_FMT_NDJSON, PF_FMT_JSON, PF_FMT_CSV } pf__format;
 
+/* A growable array of string pointers (options that may be repeated). */
+typedef struct pf__strs {
+    const char **v;
+    size_t n, cap;
+} pf__strs;
+
 /* Everything a fetch command resolved from its arguments: the client
  * options and the fanned-out requests, in output order. The requests'
  * strings point into argv or into the buffers below. */
@@ -132,6 +138,11 @@ typedef struct pf__fetch_plan {
     char *input;                 /* -i FILE contents, split in place */
     char *countries;             /* copy of --country, split in place */
     char *categories;            /* copy of --category, split in place */
+    unsigned given;              /* PF__OPT_* bits (src/core/options.h) of
+                                    the client options the user set */
+    pf__strs proxies;            /* --proxy values and --proxies lines */
+    pf__strs local_addresses;    /* --local-address pieces */
+    pf__strs owned;              /* malloc'ed text the two point into */
 } pf__fetch_plan;
 
 /* The engine calls the CLI makes, reached either directly or through a
@@ -146,6 +157,9 @@ typedef struct pf__engine {
     void (*batch_cancel)(pf_batch *);
     void (*batch_free)(pf_batch *);
     void (*response_cleanup)(pf_response *);
+    void (*client_stats)(pf_client *, pf_client_stats *);
+    /* NULL when the loaded library predates pf_client_egress_stats. */
+    size_t (*egress_stats)(pf_client *, pf_egress_stats *, size_t);
 } pf__engine;
 
 /* The engine, loading it on first use; NULL (with a message printed) when

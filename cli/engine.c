@@ -29,6 +29,7 @@ const pf__engine *pf__engine_get(void)
     static const pf__engine direct = {
         pf_client_new, pf_client_free, pf_batch_start, pf_batch_next,
         pf_batch_cancel, pf_batch_free, pf_response_cleanup,
+        pf_client_stats_get, pf_client_egress_stats,
     };
     return &direct;
 }
@@ -101,6 +102,8 @@ const pf__engine *pf__engine_get(void)
     LOAD(batch_cancel, "pf_batch_cancel");
     LOAD(batch_free, "pf_batch_free");
     LOAD(response_cleanup, "pf_response_cleanup");
+    LOAD(client_stats, "pf_client_stats_get");
+    LOAD(egress_stats, "pf_client_egress_stats");
 #undef LOAD
     /* The handle stays open for the life of the process: the client's
      * threads run code from it until pf_client_free returns. */

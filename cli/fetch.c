@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,7 +61,62 @@ typedef struct progress {
     int on;
     double start, last;
     int drawn;
+    const pf__engine *eng;     /* for the client's pushback counters */
+    pf_client *client;
+    pf_egress_stats *eg;       /* room for every egress, made on first use */
+    size_t eg_cap;
 } progress;
+
+/* What the server pushed back with, as ", 429s 3, blocked 1, pacing
+ * 2.5/s": nothing until a 429 or a block was seen or a ceiling set, so a
+ * run the server lets through keeps the short line. The pacing is the
+ * rate each egress may start requests at now; over several egresses, their
+ * range and how many are cooling down after a block. */
+static void pushback_text(progress *p, char *out, size_t cap)
+{
+    pf_client_stats st;
+    out[0] = '\0';
+    if (!p->client)
+        return;
+    memset(&st, 0, sizeof st);
+    p->eng->client_stats(p->client, &st);
+    size_t n = 0;
+    if (st.egresses) {
+        if (st.egresses > p->eg_cap && st.egresses <= PF_MAX_EGRESSES + 1) {
+            pf_egress_stats *eg = realloc(p->eg, st.egresses * sizeof *eg);
+            if (eg) {
+                p->eg = eg;
+                p->eg_cap = st.egresses;
+            }
+        }
+        n = p->eng->egress_stats(p->client, p->eg, p->eg_cap);
+        if (n > p->eg_cap)
+            n = p->eg_cap;
+    }
+    double lo = 0, hi = 0;
+    size_t quarantined = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || p->eg[i].rate < lo)
+            lo = p->eg[i].rate;
+        if (p->eg[i].rate > hi)
+            hi = p->eg[i].rate;
+        quarantined += p->eg[i].quarantined != 0;
+    }
+    if (!st.rate_limited && !st.blocked && hi <= 0)
+        return;
+    int k = snprintf(out, cap, ", 429s %llu, blocked %llu",
+                     (unsigned long long)st.rate_limited,
+                     (unsigned long long)st.blocked);
+    if (k < 0 || (size_t)k >= cap || hi <= 0)
+        return;
+    if (n == 1)
+        snprintf(out + k, cap - (size_t)k, ", pacing %.1f/s%s", hi,
+                 quarantined ? " (cooling down)" : "");
+    else
+        snprintf(out + k, cap - (size_t)k,
+                 ", pacing %.1f-%.1f/s over %zu egresses, %zu cooling down",
+                 lo, hi, n, quarantined);
+}
 
 static void progress_draw(progress *p, size_t done, size_t failed,
                           size_t total, int final)
@@ -78,9 +134,11 @@ static void progress_draw(progress *p, size_t done, size_t failed,
         snprintf(eta, sizeof eta, "done in %.1fs", el);
     else if (rate > 0)
         snprintf(eta, sizeof eta, "ETA %.0fs", (double)(total - done) / rate);
+    char push[160];
+    pushback_text(p, push, sizeof push);
     /* \r and erase-to-end-of-line: one line that updates in place. */
-    fprintf(stderr, "\r%zu/%zu done, %zu failed, %.1f req/s, %s\033[K", done,
-            total, failed, rate, eta);
+    fprintf(stderr, "\r%zu/%zu done, %zu failed, %.1f req/s, %s%s\033[K", done,
+            total, failed, rate, eta, push);
     if (final)
         fputc('\n', stderr);
     fflush(stderr);
@@ -143,14 +201,31 @@ typedef struct writer {
     FILE *spill;           /* unlinked temporary file, opened on first use */
     off_t spill_end;
     int write_failed;
+    int abandoned;         /* Ctrl-C while the reader was not reading */
     progress *pg;          /* to clear its line before output on a tty */
     int shared_tty;        /* stdout and the progress line share a screen */
 } writer;
 
+/* A write or flush of stdout failed. Interrupted by Ctrl-C, it means the
+ * reader stopped reading and the user wants out: the output is abandoned
+ * (the buffered rest discarded, so that exit() does not block flushing it
+ * again) and the exit status stays 130. Anything else is a write error. */
+static void out_failed(writer *w)
+{
+    if (interrupted) {
+        w->abandoned = 1;
+        __fpurge(stdout);
+        clearerr(stdout);
+    } else {
+        w->write_failed = 1;
+    }
+}
+
 static void put(writer *w, const char *s, size_t n)
 {
-    if (!w->write_failed && n && fwrite(s, 1, n, stdout) != n)
-        w->write_failed = 1;
+    if (!w->write_failed && !w->abandoned && n &&
+        fwrite(s, 1, n, stdout) != n)
+        out_failed(w);
 }
 
 /* Keep the text of response i until its turn. Memory holds at most mem_cap
@@ -186,7 +261,7 @@ fail:
 static void put_spilled(writer *w, const slot *s)
 {
     char buf[1 << 16];
-    for (size_t done = 0; done < s->len && !w->write_failed;) {
+    for (size_t done = 0; done < s->len && !w->write_failed && !w->abandoned;) {
         size_t want = s->len - done < sizeof buf ? s->len - done : sizeof buf;
         ssize_t r = pread(fileno(w->spill), buf, want, s->off + (off_t)done);
         if (r <= 0) {
@@ -230,8 +305,8 @@ static void write_ready(writer *w)
     }
     /* Flush per batch of lines so a consumer reading the pipe sees each
      * line as soon as it is final, not when a 4 KB buffer fills. */
-    if (wrote && fflush(stdout) != 0)
-        w->write_failed = 1;
+    if (wrote && !w->abandoned && fflush(stdout) != 0)
+        out_failed(w);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -245,12 +320,13 @@ static int run(pf__fetch_plan *plan)
     pf_batch *batch = NULL;
     pf_error err;
     writer w;
-    progress pg = {0, 0, 0, 0};
+    progress pg;
     size_t done = 0, failed = 0;
     int status = PF_EXIT_FAIL;
 
     memset(&err, 0, sizeof err);
     memset(&w, 0, sizeof w);
+    memset(&pg, 0, sizeof pg);
     w.plan = plan;
     w.mem_cap = reorder_cap();
     if (plan->format == PF_FMT_CSV) {
@@ -290,6 +366,8 @@ static int run(pf__fetch_plan *plan)
     }
 
     pg.on = plan->progress < 0 ? isatty(STDERR_FILENO) : plan->progress;
+    pg.eng = eng;
+    pg.client = client;
     w.pg = &pg;
     w.shared_tty = pg.on && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
     pg.start = now();
@@ -306,7 +384,7 @@ static int run(pf__fetch_plan *plan)
         memset(&res, 0, sizeof res);
         /* A bounded wait keeps the progress line and Ctrl-C responsive. */
         rc = eng->batch_next(batch, 100, &idx, &res);
-        if ((interrupted || w.write_failed) && !cancelled) {
+        if ((interrupted || w.write_failed || w.abandoned) && !cancelled) {
             eng->batch_cancel(batch);
             cancelled = 1;
         }
@@ -356,8 +434,8 @@ static int run(pf__fetch_plan *plan)
 finish:
     if (plan->format == PF_FMT_JSON)
         put(&w, plan->n && w.next ? "\n]\n" : "]\n", plan->n && w.next ? 3 : 2);
-    if (fflush(stdout) != 0)
-        w.write_failed = 1;
+    if (!w.abandoned && fflush(stdout) != 0)
+        out_failed(&w);
     if (w.write_failed) {
         pf__die_msg("cannot write output: %s", strerror(errno));
         status = PF_EXIT_FAIL;
@@ -372,6 +450,7 @@ finish:
     free(w.slots);
     if (w.spill)
         fclose(w.spill);
+    free(pg.eg);
     return status;
 }
 

@@ -9,15 +9,20 @@
  * us,fr` gives A/us, A/fr, B/us, B/fr, and output follows that order.
  */
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 
 enum {
     O_HELP, O_LANG, O_COUNTRY, O_INPUT, O_FORMAT, O_PROGRESS, O_NO_PROGRESS,
     O_BASE_URL, O_CONCURRENCY, O_RATE, O_RETRIES, O_TIMEOUT, O_PROXY,
-    O_CACERT, O_USER_AGENT,
+    O_PROXIES, O_LOCAL_ADDRESS, O_DEADLINE, O_CACERT, O_USER_AGENT,
     O_CATEGORY, O_COLLECTION, O_NUM, O_PRICE, O_SORT, O_COUNT, O_ALL,
     O_SCORE, O_TOKEN
 };
@@ -63,10 +68,23 @@ static const opt_def opts[] = {
     {"base-url", 0, "URL", K_ALL, O_BASE_URL,
      "server (default $PLAYFAST_BASE_URL or https://play.google.com)"},
     {"concurrency", 0, "K", K_ALL, O_CONCURRENCY, "requests in flight (default 64)"},
-    {"rate", 0, "R", K_ALL, O_RATE, "requests started per second (default unlimited)"},
-    {"retries", 0, "N", K_ALL, O_RETRIES, "extra attempts on 429/5xx/timeouts (default 3)"},
+    {"rate", 0, "R", K_ALL, O_RATE,
+     "ceiling on requests/s per egress (default\n"
+     "none); the pacing learns what the server\nallows below it"},
+    {"retries", 0, "N", K_ALL, O_RETRIES,
+     "extra attempts on network errors and 5xx\n"
+     "(default 3); 429s and blocks are retried\nuntil the deadline"},
     {"timeout", 0, "S", K_ALL, O_TIMEOUT, "seconds per attempt (default 30)"},
-    {"proxy", 0, "URL", K_ALL, O_PROXY, "proxy URL"},
+    {"deadline", 0, "S", K_ALL, O_DEADLINE,
+     "seconds a request may take in all, retries\n"
+     "and waits included (default 600)"},
+    {"proxy", 0, "URL", K_ALL, O_PROXY,
+     "http://, https:// or socks5:// proxy;\n"
+     "repeat for a pool (each its own egress)"},
+    {"proxies", 0, "FILE", K_ALL, O_PROXIES,
+     "proxy URLs, one a line (blank lines and\n# comments skipped)"},
+    {"local-address", 0, "A[,B...]", K_ALL, O_LOCAL_ADDRESS,
+     "IPv4/IPv6 addresses to send from, one\negress each; repeatable"},
     {"cacert", 0, "FILE", K_ALL, O_CACERT, "CA certificates (default: system store)"},
     {"user-agent", 0, "UA", K_ALL, O_USER_AGENT, "User-Agent header"},
     {"help", 'h', NULL, K_ALL, O_HELP, "this text"},
@@ -101,8 +119,12 @@ static void print_help(pf_kind kind)
             snprintf(sh, sizeof sh, "-%c, ", opts[i].short_name);
         snprintf(left, sizeof left, "%s--%s%s%s", sh, opts[i].name,
                  opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
-        printf("  %-34s %s\n", left,
-               opts[i].help);
+        /* A help text's further lines line up under its first. */
+        const char *h = opts[i].help;
+        printf("  %-34s ", left);
+        for (const char *nl; (nl = strchr(h, '\n')) != NULL; h = nl + 1)
+            printf("%.*s\n%37s", (int)(nl - h), h, "");
+        printf("%s\n", h);
     }
     printf("\n-i FILE lines: %s, optionally followed by <TAB>LANG<TAB>COUNTRY\n"
            "(an empty field keeps the option's value; a line without a country\n"
@@ -173,6 +195,7 @@ typedef struct base_req {
     const char *collection;  /* list lines only */
     const char *lang;        /* NULL: --lang */
     const char *country;     /* NULL: fan out over --country */
+    size_t line;             /* its -i line, 0 for an argument */
 } base_req;
 
 typedef struct bases {
@@ -180,16 +203,28 @@ typedef struct bases {
     size_t n, cap;
 } bases;
 
+/* Room for element n of an array v of *cap elements of `size` bytes:
+ * returns the array (moved when it had to grow), NULL when out of memory
+ * (v is then unchanged). */
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t c = *cap ? *cap * 2 : 16;
+    if (c > SIZE_MAX / size)
+        return NULL;
+    void *p = realloc(v, c * size);
+    if (p)
+        *cap = c;
+    return p;
+}
+
 static int bases_add(bases *b, base_req r)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 16;
-        base_req *v = realloc(b->v, cap * sizeof *v);
-        if (!v)
-            return 0;
-        b->v = v;
-        b->cap = cap;
-    }
+    base_req *v = grow(b->v, &b->cap, b->n, sizeof *v);
+    if (!v)
+        return 0;
+    b->v = v;
     b->v[b->n++] = r;
     return 1;
 }
@@ -216,7 +251,7 @@ static int read_lines(pf_kind kind, char *text, bases *out, int *status)
                 f[i + 1] = t + 1;
             }
         }
-        base_req r = {trim(f[0]), NULL, NULL, NULL};
+        base_req r = {trim(f[0]), NULL, NULL, NULL, lineno};
         if (!*r.main && !f[1])
             continue;                       /* blank line */
         char where[64];
@@ -243,6 +278,229 @@ static int read_lines(pf_kind kind, char *text, bases *out, int *status)
         if (!bases_add(out, r))
             return usage_error(kind, "%s", "out of memory", status);
     }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Client options: one validation (src/core/options.c), our flag names      */
+/* ------------------------------------------------------------------------ */
+
+/* The pf_client_options fields the CLI sets: the option that sets each, the
+ * field's name (the check's messages start with it), how its value is read
+ * and its PF__OPT_* bit. Only the syntax is read here; ranges and the rest
+ * are the library's one check (check_client). */
+enum { CF_STR, CF_INT, CF_DBL, CF_LIST };
+static const struct client_field {
+    int id;
+    const char *field;
+    int type;
+    size_t off;
+    unsigned bit;
+} client_fields[] = {
+#define CF(id, field, type, bit) \
+    {id, #field, type, offsetof(pf_client_options, field), bit}
+    CF(O_BASE_URL, base_url, CF_STR, PF__OPT_BASE_URL),
+    CF(O_USER_AGENT, user_agent, CF_STR, PF__OPT_USER_AGENT),
+    CF(O_CACERT, cacert, CF_STR, PF__OPT_CACERT),
+    CF(O_CONCURRENCY, max_concurrency, CF_INT, PF__OPT_MAX_CONCURRENCY),
+    CF(O_RETRIES, retries, CF_INT, PF__OPT_RETRIES),
+    CF(O_RATE, rate, CF_DBL, PF__OPT_RATE),
+    CF(O_TIMEOUT, timeout, CF_DBL, PF__OPT_TIMEOUT),
+    CF(O_DEADLINE, deadline, CF_DBL, PF__OPT_DEADLINE),
+    CF(O_PROXY, proxies, CF_LIST, 0),
+    CF(O_LOCAL_ADDRESS, local_addresses, CF_LIST, 0),
+#undef CF
+};
+#define N_CLIENT_FIELDS (sizeof client_fields / sizeof client_fields[0])
+
+/* Set the client field option `id` sets from val. Returns -1 when id is no
+ * such option, 0 when val does not read as its type, 1 when set. */
+static int client_field_set(pf__fetch_plan *plan, int id, const char *val)
+{
+    for (size_t i = 0; i < N_CLIENT_FIELDS; i++) {
+        const struct client_field *f = &client_fields[i];
+        char *at = (char *)&plan->client + f->off;
+        long lv;
+        double dv;
+        if (f->id != id || f->type == CF_LIST)
+            continue;
+        plan->given |= f->bit;
+        if (f->type == CF_STR) {
+            *(const char **)at = val;
+        } else if (f->type == CF_INT) {
+            if (!pf__arg_long(val, INT_MIN, INT_MAX, &lv))
+                return 0;
+            *(int *)at = (int)lv;
+        } else {
+            if (!pf__arg_double(val, -HUGE_VAL, HUGE_VAL, &dv))
+                return 0;
+            *(double *)at = dv;
+        }
+        return 1;
+    }
+    return -1;
+}
+
+/* A refusal from pf__client_options_check, whose message starts with the
+ * field's name ("proxies[2]: ..."), as a usage error that names where the
+ * value came from instead: `where` when given, else the field's flag. */
+static int option_error(pf_kind kind, const char *msg, const char *where,
+                        int *status)
+{
+    size_t n = strcspn(msg, "[:");
+    const char *rest = strchr(msg, ':');
+    char flag[64];
+    for (size_t i = 0; !where && rest && i < N_CLIENT_FIELDS; i++) {
+        if (strlen(client_fields[i].field) != n ||
+            strncmp(msg, client_fields[i].field, n))
+            continue;
+        for (size_t k = 0; k < N_OPTS; k++)
+            if (opts[k].id == client_fields[i].id) {
+                snprintf(flag, sizeof flag, "--%s", opts[k].name);
+                where = flag;
+            }
+    }
+    char line[400];
+    snprintf(line, sizeof line, "%s%s", where && rest ? where : "",
+             where && rest ? rest : msg);
+    return usage_error(kind, "%s", line, status);
+}
+
+static int strs_add(pf__strs *s, const char *p)
+{
+    const char **v = grow(s->v, &s->cap, s->n, sizeof *v);
+    if (!v)
+        return 0;
+    s->v = v;
+    s->v[s->n++] = p;
+    return 1;
+}
+
+static void strs_cleanup(pf__strs *s, int owned)
+{
+    for (size_t i = 0; owned && i < s->n; i++)
+        free((char *)s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* Check one proxy or local address the moment it is read, so the message
+ * can say where it came from (a file line) rather than an index. */
+static int add_egress(pf__fetch_plan *plan, int proxy, const char *value,
+                      const char *where, int *status)
+{
+    pf__strs *list = proxy ? &plan->proxies : &plan->local_addresses;
+    pf_client_options one;
+    pf_error err;
+    memset(&one, 0, sizeof one);
+    if (proxy) {
+        one.proxies = &value;
+        one.n_proxies = 1;
+    } else {
+        one.local_addresses = &value;
+        one.n_local_addresses = 1;
+    }
+    if (pf__client_options_check(&one, 0, &err) != PF_OK)
+        return option_error(plan->kind, err.message, where, status);
+    if (list->n >= PF_MAX_EGRESSES) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "%s: more than %d", where ? where
+                 : proxy ? "--proxy" : "--local-address", PF_MAX_EGRESSES);
+        return usage_error(plan->kind, "%s", msg, status);
+    }
+    if (!strs_add(list, value))
+        return usage_error(plan->kind, "%s", "out of memory", status);
+    return 1;
+}
+
+/* --proxies FILE: one URL a line; blank lines and lines starting with #
+ * are skipped. */
+static int read_proxies(pf__fetch_plan *plan, const char *path, int *status)
+{
+    size_t len;
+    pf_code rc;
+    char *text = pf__read_input(path, PF_CLI_INPUT_CAP, &len, &rc);
+    char msg[300];
+    if (!text) {
+        snprintf(msg, sizeof msg, "--proxies: cannot read %.200s: %s", path,
+                 rc == PF_ETOOBIG ? "over the size cap"
+                 : rc == PF_ENOMEM ? "out of memory"
+                                   : strerror(errno));
+        return usage_error(plan->kind, "%s", msg, status);
+    }
+    if (!strs_add(&plan->owned, text)) {
+        free(text);
+        return usage_error(plan->kind, "%s", "out of memory", status);
+    }
+    if (memchr(text, '\0', len))
+        return usage_error(plan->kind, "--proxies %s: holds a NUL byte", path,
+                           status);
+    size_t lineno = 0;
+    for (char *p = text; p && *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        lineno++;
+        char *url = trim(p);
+        p = nl ? nl + 1 : NULL;
+        if (!*url || *url == '#')
+            continue;
+        snprintf(msg, sizeof msg, "--proxies %.200s line %zu", path, lineno);
+        if (!add_egress(plan, 1, url, msg, status))
+            return 0;
+    }
+    return 1;
+}
+
+/* --local-address A[,B...] */
+static int add_local_addresses(pf__fetch_plan *plan, const char *val,
+                               int *status)
+{
+    char *copy = strdup(val);
+    const char **v = NULL;
+    if (!copy || !strs_add(&plan->owned, copy)) {
+        free(copy);
+        return usage_error(plan->kind, "%s", "out of memory", status);
+    }
+    long n = split_list(copy, &v);
+    if (n < 0)
+        return usage_error(plan->kind, "%s", "out of memory", status);
+    if (n == 0)
+        return usage_error(plan->kind, "%s",
+                           "empty address in --local-address", status);
+    int ok = 1;
+    for (long i = 0; i < n && ok; i++)
+        ok = add_egress(plan, 0, v[i], NULL, status);
+    free(v);
+    return ok;
+}
+
+/* The argument sizes of one request (the library's limits), as a usage
+ * error naming the input line it came from. */
+static int check_request(pf_kind kind, const pf_request *r, size_t line,
+                         int *status)
+{
+    pf_error err;
+    if (pf__request_check(r, &err) == PF_OK)
+        return 1;
+    char msg[300];
+    if (line)
+        snprintf(msg, sizeof msg, "input line %zu: %s", line, err.message);
+    else
+        snprintf(msg, sizeof msg, "%s", err.message);
+    return usage_error(kind, "%s", msg, status);
+}
+
+/* Every client option together, once all are known. */
+static int check_client(pf__fetch_plan *plan, int *status)
+{
+    pf_error err;
+    plan->client.proxies = plan->proxies.v;
+    plan->client.n_proxies = plan->proxies.n;
+    plan->client.local_addresses = plan->local_addresses.v;
+    plan->client.n_local_addresses = plan->local_addresses.n;
+    if (pf__client_options_check(&plan->client, plan->given, &err) != PF_OK)
+        return option_error(plan->kind, err.message, NULL, status);
     return 1;
 }
 
@@ -278,7 +536,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
                             a, status);
                 goto out;
             }
-            if (!bases_add(&b, (base_req){a, NULL, NULL, NULL})) {
+            if (!bases_add(&b, (base_req){a, NULL, NULL, NULL, 0})) {
                 usage_error(kind, "%s", "out of memory", status);
                 goto out;
             }
@@ -322,8 +580,6 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             goto out;
         }
 
-        long lv;
-        double dv;
         int bad = 0;
         switch (o->id) {
         case O_HELP:
@@ -350,26 +606,18 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             break;
         case O_PROGRESS: plan->progress = 1; break;
         case O_NO_PROGRESS: plan->progress = 0; break;
-        case O_BASE_URL: plan->client.base_url = val; bad = !*val; break;
-        case O_CONCURRENCY:
-            bad = !pf__arg_long(val, 1, 100000, &lv);
-            plan->client.max_concurrency = (int)lv;
+        case O_PROXY:
+            if (!add_egress(plan, 1, val, NULL, status))
+                goto out;
             break;
-        case O_RATE:
-            bad = !pf__arg_double(val, 0, 1e9, &dv);
-            plan->client.rate = dv;
+        case O_PROXIES:
+            if (!read_proxies(plan, val, status))
+                goto out;
             break;
-        case O_RETRIES:
-            bad = !pf__arg_long(val, 0, 1000, &lv);
-            plan->client.retries = (int)lv;
+        case O_LOCAL_ADDRESS:
+            if (!add_local_addresses(plan, val, status))
+                goto out;
             break;
-        case O_TIMEOUT:
-            bad = !pf__arg_double(val, 0.001, 1e6, &dv);
-            plan->client.timeout = dv;
-            break;
-        case O_PROXY: plan->client.proxy = val; break;
-        case O_CACERT: plan->client.cacert = val; bad = !*val; break;
-        case O_USER_AGENT: plan->client.user_agent = val; break;
         case O_COLLECTION: collection = val; bad = !valid_collection(val); break;
         case O_NUM: bad = !pf__arg_long(val, 1, 1000000, &num); break;
         case O_PRICE:
@@ -388,6 +636,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         case O_ALL: all = 1; break;
         case O_SCORE: bad = !pf__arg_long(val, 1, 5, &score); break;
         case O_TOKEN: token = val; bad = !*val; break;
+        default: bad = client_field_set(plan, o->id, val) == 0; break;
         }
         if (bad) {
             char msg[300];
@@ -401,6 +650,8 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         usage_error(kind, "%s", "--count and --all exclude each other", status);
         goto out;
     }
+    if (!check_client(plan, status))
+        goto out;
 
     if (input) {
         size_t len;
@@ -441,7 +692,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         }
         for (long k = 0; k < ncategories; k++)
             if (!bases_add(&b, (base_req){categories ? categories[k] : NULL,
-                                          NULL, NULL, NULL}))
+                                          NULL, NULL, NULL, 0}))
                 goto oom;
     } else if (kind == PF_KIND_LIST && plan->categories) {
         usage_error(kind, "%s", "--category and -i exclude each other", status);
@@ -497,6 +748,8 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
                 r->token = token;
                 break;
             }
+            if (!check_request(kind, r, b.v[i].line, status))
+                goto out;
         }
     }
     ok = 1;
@@ -513,6 +766,9 @@ out:
 
 void pf__fetch_plan_cleanup(pf__fetch_plan *plan)
 {
+    strs_cleanup(&plan->proxies, 0);
+    strs_cleanup(&plan->local_addresses, 0);
+    strs_cleanup(&plan->owned, 1);
     free(plan->reqs);
     free(plan->input);
     free(plan->countries);

@@ -292,6 +292,13 @@ typedef struct pf_request {
     const char *token;       /* reviews: continuation token, NULL = first */
 } pf_request;
 
+/* Longest strings a request may carry, in bytes: far above any real app
+ * id, category or language code (PF_MAX_ID_BYTES) and any real query or
+ * page token (PF_MAX_QUERY_BYTES: query, token). Longer ones are
+ * PF_EINVAL, never an allocation failure or a URL libcurl refuses. */
+#define PF_MAX_ID_BYTES 4096
+#define PF_MAX_QUERY_BYTES 8192
+
 PF_EXPORT void pf_request_init(pf_request *req, pf_kind kind);
 
 /* ------------------------------------------------------------------------ */
@@ -363,6 +370,48 @@ typedef struct pf_client_options {
 } pf_client_options;
 
 PF_EXPORT void pf_client_options_init(pf_client_options *opt);
+
+/* The ranges pf_client_options_check() enforces, defined once here: the
+ * CLI and the Python binding accept exactly these. */
+#define PF_MAX_SECONDS 86400.0    /* timeout, connect_timeout, backoff,
+                                     deadline: a day, far beyond any use,
+                                     and still exact in milliseconds */
+#define PF_MAX_CONCURRENCY 100000 /* max_concurrency, max_per_host */
+#define PF_MAX_RATE 1e9           /* rate, requests/second */
+#define PF_MAX_RETRIES 1000
+#define PF_MAX_WORKERS 1024
+#define PF_MAX_EGRESSES 65536     /* n_proxies, n_local_addresses each */
+
+/**
+ * Check options the way pf_client_new() reads them, without creating
+ * anything; pf_client_new() calls it first.
+ *
+ * Refused (PF_EINVAL): a base URL (or, when base_url is NULL, a non-empty
+ * $PLAYFAST_BASE_URL) whose scheme is not http:// or https://; a CR, LF or
+ * other control character in base_url, user_agent, a proxy or cacert (they
+ * become header lines or URLs: a line break would inject a header); a proxy
+ * (`proxy` or any `proxies[i]`) that is not an http://, https://, socks5://
+ * or socks5h:// URL with a host; a local address that is not an IPv4 or
+ * IPv6 literal (inet_pton); a cacert file that cannot be opened for
+ * reading, or is a directory; a number outside its range above, negative,
+ * NaN or infinite; http_version other than 0, 1, 2; a count over
+ * PF_MAX_EGRESSES, or a NULL array or entry within a count. 0 keeps
+ * meaning "the default" where the field says so.
+ *
+ * @param opt  NULL checks the defaults (always PF_OK).
+ * @param err  optional. Its message starts with the field's name, then a
+ *             colon: "user_agent: contains a line break (CR or LF)",
+ *             "proxies[2]: scheme must be http://, https:// or socks5://,
+ *             got \"ftp://x\"" (credentials in a URL are never copied into
+ *             the message), "cacert: cannot read /x/y: No such file or
+ *             directory", "deadline: must be a positive number of seconds
+ *             up to 86400, got -1". A frontend replaces that name with its
+ *             own (a flag, a keyword argument).
+ * @return PF_OK or PF_EINVAL. Reads the cacert file's metadata and the
+ *         environment; otherwise pure. Any thread.
+ */
+PF_EXPORT pf_code pf_client_options_check(const pf_client_options *opt,
+                                          pf_error *err);
 
 /**
  * Create a client: starts its event-loop thread and parse workers.

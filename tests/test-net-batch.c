@@ -433,6 +433,41 @@ TEST(cancelled_before_start_reach_the_result_callback)
     server_stop(&s);
 }
 
+/* Regression: a 1 MB app id came back as out_of_memory and a 10 MB one as
+ * "No URL set"; an oversized id is the request's own invalid_argument,
+ * naming the field and the limit, and nothing is sent for it. */
+TEST(oversized_ids_are_invalid_arguments)
+{
+    test_server s;
+    server_start(&s, "--fill");
+    pf_client *c = test_client(&s, NULL);
+    size_t sizes[2] = {1 << 20, 10 << 20};
+    for (int k = 0; k < 2; k++) {
+        char *id = malloc(sizes[k] + 1);
+        memset(id, 'a', sizes[k]);
+        id[sizes[k]] = '\0';
+        pf_request r[2] = {mixed(0), mixed(0)};
+        r[1].app_id = id;
+        pf_response out[2];
+        CHECK_INT(pf_fetch(c, r, 2, out, NULL), PF_OK);
+        CHECK_INT(out[0].code, PF_OK);
+        CHECK_INT(out[1].code, PF_EINVAL);
+        CHECK(strstr(out[1].error.message, "app_id") != NULL);
+        CHECK(strstr(out[1].error.message, "4096") != NULL);
+        CHECK_INT(out[1].error.attempts, 0);
+        pf_response_cleanup(&out[0]);
+        pf_response_cleanup(&out[1]);
+        pf_http_request h;
+        pf_error err;
+        CHECK_INT(pf_request_build(&r[1], NULL, &h, &err), PF_EINVAL);
+        CHECK(strstr(err.message, "app_id") != NULL);
+        free(id);
+    }
+    CHECK_INT(server_stat(&s, "requests"), 2);
+    pf_client_free(c);
+    server_stop(&s);
+}
+
 TEST(take_in_input_order_and_timeouts)
 {
     test_server s;

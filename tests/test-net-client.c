@@ -84,29 +84,42 @@ TEST(options_defaults)
 /* Regression: seconds turned into integer milliseconds (and the loop's
  * seed, from microseconds of uptime) overflowed their integer types, which
  * is undefined; clang's UBSan in the sanitizer run caught the seed. Absurd
- * option values now become defaults or caps, and a client made with them
- * still runs requests. */
-TEST(absurd_seconds_are_clamped)
+ * option values are now refused by name (pf_client_options_check), values
+ * at the edge of their range are kept, and a client made with them still
+ * runs requests. */
+TEST(absurd_seconds_are_refused_and_edges_run)
 {
     pf_client_options o;
-    pf_client_options_init(&o);
-    o.timeout = NAN;
-    o.connect_timeout = 1e300;
-    o.backoff = INFINITY;
-    o.rate = NAN;
     pf_client *c = NULL;
+    pf_error err;
+    static const struct { int field; double v; const char *name; } bad[] = {
+        {0, NAN, "timeout"}, {1, 1e300, "connect_timeout"},
+        {2, INFINITY, "backoff"}, {3, NAN, "rate"}, {4, -1, "deadline"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        pf_client_options_init(&o);
+        double *f[] = {&o.timeout, &o.connect_timeout, &o.backoff, &o.rate,
+                       &o.deadline};
+        *f[bad[i].field] = bad[i].v;
+        CHECK_INT(pf_client_new(&o, &c, &err), PF_EINVAL);
+        CHECK(c == NULL);
+        CHECK(strncmp(err.message, bad[i].name, strlen(bad[i].name)) == 0);
+    }
+    pf_client_options_init(&o);
+    o.connect_timeout = PF_MAX_SECONDS;
+    o.backoff = PF_MAX_SECONDS;
     CHECK_INT(pf_client_new(&o, &c, NULL), PF_OK);
     CHECK_NUM(pf__client_options(c)->timeout, 30, 0);
     CHECK_NUM(pf__client_options(c)->connect_timeout, 86400, 0);
     CHECK_NUM(pf__client_options(c)->backoff, 86400, 0);
-    CHECK_NUM(pf__client_options(c)->rate, 0, 0);
+    CHECK_NUM(pf__client_options(c)->deadline, 600, 0);
     pf_client_free(c);
 
     test_server s;
     server_start(&s, "");
     pf_client_options_init(&o);
-    o.timeout = 1e18;
-    o.rate = 1e-9; /* one request, then a wait of ~30 years: cancel it */
+    o.timeout = PF_MAX_SECONDS;
+    o.rate = 1e-6; /* one request, then a wait of ~12 days: cancel it */
     c = test_client(&s, &o);
     pf_request r[2];
     for (int i = 0; i < 2; i++) {

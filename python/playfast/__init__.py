@@ -13,6 +13,13 @@ Two layers:
 
 Point the client at another server (e.g. the replay server) with
 ``configure(base_url=...)`` or the environment variable PLAYFAST_BASE_URL.
+When Google pushes back, ``configure(proxies=[...], local_addresses=[...],
+rate=..., deadline=...)`` spreads the requests over several egresses, each
+paced below the ``rate`` ceiling at what the server allows; ``client_stats()``
+shows the 429s and blocks seen and each egress's current rate, and a request
+still blocked at its deadline raises ``BlockedError``. Every setting is checked
+by the library's own validation: a bad one raises ``InvalidArgumentError`` (a
+``ValueError``) naming the argument.
 """
 
 from playfast import _core

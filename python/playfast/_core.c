@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "options.h"
+
 /* ------------------------------------------------------------------------ */
 /* Errors: pf_error -> exception instance                                   */
 /* ------------------------------------------------------------------------ */
@@ -46,6 +48,21 @@ error:
     Py_XDECREF(v);
     Py_DECREF(exc);
     return NULL;
+}
+
+const char *pf_py_utf8(PyObject *o, const char *name, size_t index)
+{
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(o, &n);
+    if (s != NULL && strlen(s) != (size_t)n) {
+        if (index == PF_PY_NO_INDEX)
+            PyErr_Format(PyExc_ValueError, "%s: contains a NUL character", name);
+        else
+            PyErr_Format(PyExc_ValueError,
+                         "%s: contains a NUL character (request %zu)", name, index);
+        return NULL;
+    }
+    return s;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -178,13 +195,30 @@ static PyObject *py_extract_continuation_token(PyObject *mod, PyObject *text)
 
 /* ---- request bodies, for callers with their own HTTP client ---- */
 
+/* An optional (None -> NULL) or required str argument called name. */
+static int str_arg(PyObject *o, const char *name, int required,
+                   const char **out)
+{
+    if (o == Py_None && !required) {
+        *out = NULL;
+        return 0;
+    }
+    if (!PyUnicode_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a str%s, not %.100s", name,
+                     required ? "" : " or None", Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    return (*out = pf_py_utf8(o, name, PF_PY_NO_INDEX)) == NULL ? -1 : 0;
+}
+
 static PyObject *request_body(PyObject *mod, const pf_request *r)
 {
     pf_http_request h;
     pf_error err;
-    pf_code rc = pf_request_build(r, NULL, &h, &err);
+    pf_code rc = pf__request_check(r, &err);
     PyObject *body;
 
+    if (rc == PF_OK) rc = pf_request_build(r, NULL, &h, &err);
     if (rc != PF_OK) return raise_parse_error(pf_state_of_module(mod), &err, rc);
     body = PyUnicode_DecodeUTF8(h.body, (Py_ssize_t)h.body_len, "strict");
     pf_http_request_cleanup(&h);
@@ -194,11 +228,14 @@ static PyObject *request_body(PyObject *mod, const pf_request *r)
 static PyObject *py_build_list_request_body(PyObject *mod, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"category", "collection", "num", NULL};
+    PyObject *category, *collection;
     pf_request r;
     pf_request_init(&r, PF_KIND_LIST);
     r.num = 100;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "zz|i:build_list_request_body", kwlist,
-                                     &r.category, &r.collection, &r.num))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|i:build_list_request_body", kwlist,
+                                     &category, &collection, &r.num) ||
+        str_arg(category, "category", 0, &r.category) < 0 ||
+        str_arg(collection, "collection", 0, &r.collection) < 0)
         return NULL;
     return request_body(mod, &r);
 }
@@ -207,12 +244,17 @@ static PyObject *py_build_reviews_request_body(PyObject *mod, PyObject *args, Py
 {
     static char *kwlist[] = {"app_id", "sort", "continuation_token", "lang", "country",
                              "count", NULL};
+    PyObject *app_id, *token = Py_None, *lang = Py_None, *country = Py_None;
     pf_request r;
     int sort = PF_SORT_NEWEST;
     pf_request_init(&r, PF_KIND_REVIEWS);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "s|izzz$i:build_reviews_request_body",
-                                     kwlist, &r.app_id, &sort, &r.token, &r.lang,
-                                     &r.country, &r.num))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|iOOO$i:build_reviews_request_body",
+                                     kwlist, &app_id, &sort, &token, &lang,
+                                     &country, &r.num) ||
+        str_arg(app_id, "app_id", 1, &r.app_id) < 0 ||
+        str_arg(token, "continuation_token", 0, &r.token) < 0 ||
+        str_arg(lang, "lang", 0, &r.lang) < 0 ||
+        str_arg(country, "country", 0, &r.country) < 0)
         return NULL;
     r.sort = (pf_sort)sort;
     return request_body(mod, &r);

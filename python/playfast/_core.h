@@ -126,6 +126,13 @@ PyObject *pf_py_result_new(pf_state *st, pf_kind kind, void *ptr);
 PyObject *pf_py_error_new(pf_state *st, const pf_error *err, pf_code code,
                           PyObject *request);
 
+/* The UTF-8 of str `o` (owned by o), for an argument called `name` (of
+ * request `index` of a batch, or PF_PY_NO_INDEX): a ValueError naming it
+ * when the text holds a NUL, which C would silently cut the string at.
+ * NULL with an exception set on failure. */
+#define PF_PY_NO_INDEX ((size_t)-1)
+const char *pf_py_utf8(PyObject *o, const char *name, size_t index);
+
 /* ---- _core_client.c ---- */
 
 /* A libplayfast client as a Python object, so that its lifetime is the

@@ -1,6 +1,6 @@
 """Type stubs for playfast._core (the C extension)."""
 import builtins
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypedDict, TypeVar, Union
 
 __version__: str
 
@@ -137,7 +137,10 @@ class PlayfastError(Exception):
 
 class AppNotFoundError(PlayfastError): ...
 NotFoundError = AppNotFoundError
+# 429 (or 503) answers until the request's deadline (configure(deadline=)).
 class RateLimitError(PlayfastError): ...
+# Google's "unusual traffic" captcha, a redirect to /sorry/ or the consent
+# wall, still so when the request's deadline ran out. code == "blocked".
 class BlockedError(PlayfastError): ...
 class HttpError(PlayfastError): ...
 class ParseError(PlayfastError, ValueError): ...
@@ -146,6 +149,9 @@ class TimeoutError(PlayfastError, builtins.TimeoutError): ...  # noqa: A001
 class NetworkError(PlayfastError, ConnectionError): ...
 class ResponseTooLargeError(PlayfastError): ...
 class CancelledError(PlayfastError): ...
+# A bad argument: configure() values, oversized ids/queries (the message
+# names the argument and the limit). A NUL inside a str argument is a plain
+# ValueError naming it.
 class InvalidArgumentError(PlayfastError, ValueError): ...
 class OutOfMemoryError(PlayfastError, MemoryError): ...
 
@@ -223,12 +229,40 @@ def iter_search_batch(requests: Iterable[_SearchReq], *,
 def iter_reviews_batch(requests: Iterable[_ReviewsReq], *,
                        progress: _Progress = None) -> BatchIterator[_Reviews]: ...
 
-# Client
+# Client. None restores a default; a bad value raises InvalidArgumentError
+# (a ValueError) naming the argument, and the settings stay as they were.
+# rate: a ceiling on requests/s per egress (each proxy and each local address
+# is one egress, else one direct); the pacing learns what the server allows
+# below it. deadline: seconds a request may take in all, retries and
+# Retry-After waits included (default 600). proxies: http://, https://,
+# socks5:// or socks5h:// URLs; local_addresses: IPv4/IPv6 literals.
 def configure(*, base_url: str | None = ..., concurrency: int | None = ...,
               rate: float | None = ..., retries: int | None = ..., timeout: float | None = ...,
-              proxy: str | None = ..., cacert: str | None = ..., user_agent: str | None = ...,
+              deadline: float | None = ..., proxy: str | None = ...,
+              proxies: Sequence[str] | None = ..., local_addresses: Sequence[str] | None = ...,
+              cacert: str | None = ..., user_agent: str | None = ...,
               connect_timeout: float | None = ..., max_per_host: int | None = ...,
               backoff: float | None = ..., max_response: int | None = ...,
               workers: int | None = ..., http_version: int | None = ...,
               verbose: int | None = ...) -> dict[str, Any]: ...
-def client_stats() -> dict[str, int]: ...
+
+class _EgressStats(TypedDict):
+    name: str            # "direct", the proxy URL without credentials, or the address
+    rate: float          # requests/s it may start now; 0 = no pushback seen, no ceiling
+    cooldown: float      # seconds until it may start again
+    quarantined: bool    # cooling down after a blocked page
+    requests: int
+    rate_limited: int
+    blocked: int
+
+class _ClientStats(TypedDict):
+    requests: int
+    retries: int
+    connections: int
+    bytes_received: int
+    rate_limited: int    # 429 and 503 answers seen
+    blocked: int         # captcha / consent pages and redirects seen
+    egresses: list[_EgressStats]
+
+# Call it from a progress callback to watch the pushback while a batch runs.
+def client_stats() -> _ClientStats: ...

@@ -16,6 +16,7 @@
  * client at any time.
  */
 #include "_core.h"
+#include "options.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -42,16 +43,48 @@ static const char *const kind_shape[PF_KIND_COUNT_] = {
     "(app_id, lang, country[, sort[, continuation_token[, count]]])",
 };
 
+/* The name of each position of a request tuple, for messages. */
+static const char *const field_names[PF_KIND_COUNT_][6] = {
+    {"app_id", "lang", "country"},
+    {"category", "collection", "lang", "country", "num"},
+    {"query", "lang", "country", "num", "price"},
+    {"app_id", "lang", "country", "sort", "continuation_token", "count"},
+};
+
 /* str -> its UTF-8 (owned by the str, which the request tuple keeps
- * alive), None -> NULL. */
-static int opt_str(PyObject *o, const char **out, int required)
+ * alive), None -> NULL. A NUL inside is a ValueError naming the field
+ * (C would cut the string there and fetch something else). */
+static int opt_str(PyObject *o, const char **out, int required,
+                   const char *name, size_t index)
 {
     if (o == Py_None && !required) {
         *out = NULL;
         return 0;
     }
     if (!PyUnicode_Check(o)) return -1;
-    return (*out = PyUnicode_AsUTF8(o)) == NULL ? -2 : 0;
+    return (*out = pf_py_utf8(o, name, index)) == NULL ? -2 : 0;
+}
+
+/* The library's size limits for one converted request, raised as
+ * InvalidArgumentError naming the field, the limit and the request. */
+static int request_check(pf_state *st, const pf_request *r, size_t i,
+                         PyObject *item)
+{
+    pf_error err;
+    if (pf__request_check(r, &err) == PF_OK) return 0;
+    if (strncmp(err.message, "token:", 6) == 0) {   /* its Python name */
+        char rest[sizeof err.message];
+        snprintf(rest, sizeof rest, "%s", err.message + 5);
+        snprintf(err.message, sizeof err.message, "continuation_token%.200s", rest);
+    }
+    size_t len = strlen(err.message);
+    snprintf(err.message + len, sizeof err.message - len, " (request %zu)", i);
+    PyObject *exc = pf_py_error_new(st, &err, PF_EINVAL, item);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return -1;
 }
 
 static int opt_int(PyObject *o, int *out)
@@ -68,7 +101,8 @@ static int opt_int(PyObject *o, int *out)
 
 /* Fill one pf_request from one Python request. Returns 0, -1 for a shape
  * error (the caller raises), -2 with an exception already set. */
-static int request_from(pf_kind kind, PyObject *item, pf_request *r)
+static int request_from(pf_kind kind, PyObject *item, size_t index,
+                        pf_request *r)
 {
     PyObject *f[6] = {NULL};
     static const Py_ssize_t max_fields[PF_KIND_COUNT_] = {3, 5, 5, 6};
@@ -86,7 +120,9 @@ static int request_from(pf_kind kind, PyObject *item, pf_request *r)
     } else {
         return -1;
     }
-#define STR(i, dst, req) if (n > i && (rc = opt_str(f[i], &r->dst, req)) < 0) return rc;
+#define STR(i, dst, req) \
+    if (n > i && (rc = opt_str(f[i], &r->dst, req, field_names[kind][i], index)) < 0) \
+        return rc;
 #define INT(i, dst) if (n > i && (rc = opt_int(f[i], &r->dst)) < 0) return rc;
     switch (kind) {
     case PF_KIND_APP:
@@ -126,7 +162,8 @@ static void reqset_cleanup(reqset *rs)
     Py_CLEAR(rs->items);
 }
 
-static int reqset_init(reqset *rs, pf_kind kind, PyObject *requests)
+static int reqset_init(pf_state *st, reqset *rs, pf_kind kind,
+                       PyObject *requests)
 {
     memset(rs, 0, sizeof *rs);
     rs->kind = kind;
@@ -143,10 +180,11 @@ static int reqset_init(reqset *rs, pf_kind kind, PyObject *requests)
     }
     for (size_t i = 0; i < rs->n; i++) {
         PyObject *item = PyTuple_GET_ITEM(rs->items, (Py_ssize_t)i);
-        int rc = request_from(kind, item, &rs->reqs[i]);
+        int rc = request_from(kind, item, i, &rs->reqs[i]);
         if (rc == -1 && !PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "request %zu must be %s, got %R", i,
                          kind_shape[kind], item);
+        if (rc == 0) rc = request_check(st, &rs->reqs[i], i, item);
         if (rc < 0) {
             reqset_cleanup(rs);
             return -1;
@@ -464,7 +502,7 @@ static PyObject *run_batch(pf_state *st, pf_kind kind, PyObject *requests,
     reqset rs;
     PyObject **slots, *results = NULL, *errors = NULL, *first = NULL;
 
-    if (reqset_init(&rs, kind, requests) < 0) return NULL;
+    if (reqset_init(st, &rs, kind, requests) < 0) return NULL;
     if ((slots = PyMem_Calloc(rs.n ? rs.n : 1, sizeof(PyObject *))) == NULL) {
         reqset_cleanup(&rs);
         return PyErr_NoMemory();
@@ -711,7 +749,7 @@ static PyObject *start_iter(pf_state *st, pf_kind kind, PyObject *requests,
     reqset rs;
     BatchIter *it;
 
-    if (reqset_init(&rs, kind, requests) < 0) return NULL;
+    if (reqset_init(st, &rs, kind, requests) < 0) return NULL;
     if ((it = PyObject_GC_New(BatchIter, st->BatchIter_Type)) == NULL) {
         reqset_cleanup(&rs);
         return NULL;

@@ -150,11 +150,13 @@ size_t pf__jv_str(pf__jv v, pf__arena *a)
     const char *s;
     size_t n;
     if (!pf__jv_raw(v, &s, &n)) return PF__NOFF;
-    /* Decoding never lengthens: \uXXXX (6 bytes) yields at most 3, a
-     * surrogate pair (12) yields 4, and level-1 units are longer still. */
+    /* Decoding lengthens by one byte at most: \uXXXX (6 bytes) yields at
+     * most 3, a surrogate pair (12) yields 4, level-1 units are longer
+     * still, but a \u cut short by the end of the string (2 bytes) becomes
+     * U+FFFD (3); the fuzzer found that one (tests/fuzz-regress/json/). */
     /* Strings need no alignment or zeroing; what decoding does not use is
      * given back below. */
-    size_t off = pf__arena_alloc_raw(a, n + 1);
+    size_t off = pf__arena_alloc_raw(a, n + 2);
     if (off == PF__NOFF) return PF__NOFF;
     char *o = pf__arena_at(a, off);
     char *e = decode(s, n, v.esc, o);

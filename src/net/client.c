@@ -149,6 +149,8 @@ pf_code pf_client_new(const pf_client_options *opt, pf_client **out,
     if (out) *out = NULL;
     if (out == NULL)
         return pf__error(err, PF_EINVAL, PF_NO_OFFSET, "out is NULL");
+    pf_code rc = pf_client_options_check(opt, err);
+    if (rc != PF_OK) return rc;
     pf_client_options o;
     if (opt)
         o = *opt;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "options.h"
 #include "page.h"
 #include "request.h"
 #include "retry.h"
@@ -48,6 +49,7 @@ void pf__xfer_init(pf__xfer *x, const pf__env *env, pf__loop *L,
     x->retry_after = -1;
     x->t0 = pf__now();
     x->deadline = x->t0 + env->opt.deadline;
+    if ((x->fail = pf__request_check(req, &x->fail_err)) != PF_OK) return;
     if (req->kind == PF_KIND_REVIEWS) {
         x->rpc = "UsvDTd";
         x->want = reviews_wanted(req);
@@ -216,7 +218,10 @@ void pf__xfer_complete(pf__job *job)
     pf_error *e = &res.error;
     long st = x->status;
 
-    if (x->fail) {
+    if (x->fail && x->fail_err.message[0]) {
+        res.code = x->fail;
+        *e = x->fail_err;
+    } else if (x->fail) {
         res.code = pf__build_error(e, x->fail);
     } else if (x->cancelled) {
         res.code = pf__error(e, PF_ECANCELLED, PF_NO_OFFSET,

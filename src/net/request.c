@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "page.h" /* pf__error */
 #include "request.h"
 
@@ -316,10 +317,12 @@ pf_code pf_request_build(const pf_request *req, const char *base_url,
 {
     if (out != NULL) memset(out, 0, sizeof *out);
     if (out == NULL || req == NULL) return pf__build_error(err, PF_EINVAL);
+    pf_code rc = pf__request_check(req, err);
+    if (rc != PF_OK) return rc;
     int count = req->num > 0 && req->num < PF__REVIEWS_PAGE ? req->num
                                                             : PF__REVIEWS_PAGE;
-    pf_code rc = pf__http_build(pf__base_url(base_url), req, NULL, count,
-                                req->token, out);
+    rc = pf__http_build(pf__base_url(base_url), req, NULL, count,
+                        req->token, out);
     return rc == PF_OK ? PF_OK : pf__build_error(err, rc);
 }
 

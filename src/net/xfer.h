@@ -56,6 +56,7 @@ struct pf__xfer {
     int attempts;                /* all attempts of this request */
     int cancelled;
     pf_code fail;                /* set before the first attempt */
+    pf_error fail_err;           /* what `fail` was, when a check said */
 
     /* Reviews pagination. */
     const char *rpc;

@@ -604,6 +604,137 @@ def test_fetch_usage_errors_exit_1_without_requests(server, args):
     assert server.stats()["requests"] == before
 
 
+# --------------------------------------------------------------------------
+# fetch: client options go through the library's one check
+# (pf__client_options_check), and each refusal names the flag
+
+@pytest.mark.parametrize("args, message", [
+    # issue 9.3: a CR/LF in a header value would inject a header line
+    (["--user-agent", "UA\r\nX-Inj: 1"], "--user-agent: contains a line break (CR or LF)"),
+    (["--user-agent", "UA\nX-Inj: 1"], "--user-agent: contains a line break"),
+    # issue 9.4: libcurl would read local files through file://
+    (["--base-url", "file:///etc/passwd"],
+     '--base-url: scheme must be http:// or https://, got "file:///etc/passwd"'),
+    (["--base-url", "gopher://127.0.0.1:1/"], "--base-url: scheme must be"),
+    # issue 9.6: a missing CA file is an upfront error, not a network error per request
+    (["--cacert", "/nonexistent/ca.pem"],
+     "--cacert: cannot read /nonexistent/ca.pem: No such file or directory"),
+    # issue 8: the egress pool and the deadline
+    (["--proxy", "ftp://x"], '--proxy: scheme must be http://, https:// or socks5://, got "ftp://x"'),
+    (["--proxy", "http://ok:1", "--proxy", "proxy.example:3128"], "--proxy: scheme must be"),
+    (["--proxy", "htp://user:hunter2@p:1"], '--proxy: scheme must be http://, https:// or '
+                                            'socks5://, got "htp://***@p:1"'),
+    (["--local-address", "127.0.0.1,localhost"],
+     '--local-address: not an IPv4 or IPv6 address: "localhost"'),
+    (["--local-address", "10.0.0.256"], "--local-address: not an IPv4 or IPv6 address"),
+    (["--local-address", "127.0.0.1,,::1"], "empty address in --local-address"),
+    (["--deadline", "0"], "--deadline: must be a positive number of seconds up to 86400, got 0"),
+    (["--deadline", "-1"], "--deadline: must be a positive number of seconds"),
+    (["--deadline", "nan"], "bad value 'nan' for --deadline"),
+    (["--deadline", "inf"], "bad value 'inf' for --deadline"),
+    (["--timeout", "-1"], "--timeout: must be a positive number of seconds"),
+    (["--concurrency", "0"], "--concurrency: must be 1..100000, got 0"),
+    (["--retries", "-1"], "--retries: must be 0..1000, got -1"),
+    (["--rate", "-5"], "--rate: must be 0 (no ceiling)"),
+])
+def test_fetch_bad_client_option_is_a_usage_error_naming_the_flag(server, args, message):
+    before = server.stats()["requests"]
+    err = one_error_line(fetch(server, "app", TRANSLATE, *args))
+    assert message in err, err
+    assert server.stats()["requests"] == before
+
+
+def test_fetch_base_url_from_environment_is_checked_too(tmp_path):
+    p = run("app", TRANSLATE, env={"PLAYFAST_BASE_URL": "file:///etc/passwd"})
+    assert "PLAYFAST_BASE_URL: scheme must be http:// or https://" in one_error_line(p)
+
+
+def test_fetch_proxies_file(tmp_path):
+    """--proxies FILE: blank lines and # comments skipped; a bad line is a
+    usage error naming the file and line. (An empty -i makes no request, so
+    the options are checked without any traffic.)"""
+    empty = tmp_path / "ids.txt"
+    empty.write_text("")
+    good = tmp_path / "good.txt"
+    good.write_text("# pool A\n\nhttp://127.0.0.1:1\n  socks5://127.0.0.1:2  \r\n"
+                    "https://u:p@127.0.0.1:3\nsocks5h://127.0.0.1:4\n")
+    p = run("app", "-i", empty, "--proxies", good, "--proxy", "http://127.0.0.1:5")
+    assert p.returncode == 0 and p.stderr == b"", p.stderr
+    bad = tmp_path / "bad.txt"
+    bad.write_text("http://127.0.0.1:1\n# fine\n\nftp://u:secret@x:21\n")
+    err = one_error_line(run("app", "-i", empty, "--proxies", bad))
+    assert "--proxies %s line 4: scheme must be" % bad in err, err
+    assert "secret" not in err
+    err = one_error_line(run("app", "-i", empty, "--proxies", tmp_path / "missing.txt"))
+    assert "--proxies: cannot read" in err
+    p = run("app", "-i", empty, "--local-address", "127.0.0.1", "--local-address", "::1,127.0.0.2",
+            "--deadline", "30")
+    assert p.returncode == 0, p.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["app", "a" * 4097], "app_id: longer than the limit of 4096 bytes"),
+    (["app", "a" * 100000], "app_id: longer than the limit of 4096 bytes"),
+    (["search", "q" * 8193], "query: longer than the limit of 8192 bytes"),
+    (["reviews", TRANSLATE, "--token", "t" * 8193], "token: longer than the limit of 8192 bytes"),
+    (["app", TRANSLATE, "--country", "u" * 4097], "country: longer than the limit of 4096 bytes"),
+])
+def test_fetch_oversized_arguments_are_usage_errors_with_the_limit(server, args, message):
+    """Issue 9.5: a 1 MB id came back as out_of_memory, a 10 MB one as a
+    network error ("No URL set")."""
+    before = server.stats()["requests"]
+    err = one_error_line(fetch(server, *args))
+    assert message in err, err
+    assert server.stats()["requests"] == before
+
+
+def test_fetch_oversized_input_line_names_its_line(server, tmp_path):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("%s\n\n%s\n" % (TRANSLATE, "x" * 5000))
+    err = one_error_line(fetch(server, "app", "-i", ids))
+    assert "input line 3: app_id: longer than the limit of 4096 bytes" in err, err
+    # 1 MB and 10 MB ids (too long for argv) through stdin.
+    for size in (1 << 20, 10 << 20):
+        p = fetch(server, "app", "-i", "-", input=b"a" * size + b"\n")
+        assert "input line 1: app_id: longer than the limit" in one_error_line(p)
+    # The limit itself is fine (the server answers 404 for it).
+    ids.write_text("x" * 4096 + "\n")
+    assert fetch(server, "app", "-i", ids).returncode == 1
+    assert ndjson(fetch(server, "app", "-i", ids))[0]["error"]["kind"] == "not_found"
+
+
+def test_fetch_progress_reports_pushback(replay_factory):
+    srv = replay_factory("--fill", "--script", "429,429")
+    p = run("app", TRANSLATE, "--base-url", srv.base_url, "--progress", "--retries", "3")
+    assert p.returncode == 0, p.stderr
+    assert ", 429s 2, blocked 0" in p.stderr.decode()
+
+
+def test_fetch_ctrl_c_while_output_is_blocked_exits_130(replay):
+    """Issue 9.6: with the reader not reading, Ctrl-C interrupted the blocked
+    write and the command ended with "cannot write output", exit 1."""
+    ids = ["com.example.app%d" % i for i in range(400)]
+    p = subprocess.Popen([PLAYFAST, "app", *ids, "--base-url", replay.base_url],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        # The pipe (64 KiB) is full long before 400 app pages are written.
+        deadline = time.monotonic() + 20
+        while replay.stats()["requests"] < 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert p.poll() is None          # blocked on its output, not done
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        if p.poll() is None:             # the second Ctrl-C ends it at once
+            p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode in (130, -signal.SIGINT), (p.returncode, err)
+    assert b"cannot write output" not in err
+
+
 @pytest.mark.parametrize("cmd", ["app", "list", "search", "reviews"])
 def test_fetch_help(cmd):
     p = run(cmd, "--help")
@@ -611,5 +742,6 @@ def test_fetch_help(cmd):
     out = p.stdout.decode()
     assert out.startswith("usage: playfast " + cmd)
     for opt in ("--lang", "--country", "--format", "--base-url", "--concurrency",
-                "--rate", "--retries", "--timeout", "--proxy", "--cacert", "-i,"):
+                "--rate", "--retries", "--timeout", "--proxy", "--cacert", "-i,",
+                "--proxies", "--local-address", "--deadline"):
         assert opt in out, opt

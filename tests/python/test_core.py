@@ -95,6 +95,18 @@ def test_exception_hierarchy():
     assert issubclass(E.NetworkError, ConnectionError)
     assert issubclass(E.ParseError, ValueError)
     assert E.NotFoundError is E.AppNotFoundError
+    # Pushback (issue 8): a blocked page has its own kind, exported by both
+    # layers; bad arguments are InvalidArgumentError, also a ValueError.
+    assert issubclass(E.BlockedError, E.PlayfastError)
+    assert playfast.BlockedError is E.BlockedError and "BlockedError" in playfast.__all__
+    assert issubclass(E.InvalidArgumentError, ValueError)
+    assert playfast.InvalidArgumentError is E.InvalidArgumentError
+    with open(os.path.join(os.path.dirname(_core.__file__), "_core.pyi")) as f:
+        stub = f.read()
+    for name in ("class BlockedError(PlayfastError)", "deadline: float | None",
+                 "proxies: Sequence[str] | None", "local_addresses: Sequence[str] | None",
+                 "def client_stats() -> _ClientStats"):
+        assert name in stub, name
 
 
 def test_module_loads_in_subinterpreter_free_state():

@@ -258,6 +258,137 @@ def test_configure(pf, replay):
     assert stats["requests"] >= 1 and stats["connections"] >= 1
 
 
+# ---------------------------------------------------------------- one validation
+# configure() runs the library's pf__client_options_check (the CLI's too):
+# a refusal is InvalidArgumentError (a ValueError) naming the keyword.
+
+@pytest.mark.parametrize("settings, message", [
+    # issue 9.6: the CLI refused these, configure() took them
+    (dict(timeout=float("nan")), "timeout: must be a positive number of seconds up to 86400, got nan"),
+    (dict(timeout=-1), "timeout: must be a positive number of seconds"),
+    (dict(timeout=0), "timeout: must be a positive number of seconds"),
+    (dict(concurrency=0), "concurrency: must be 1..100000, got 0"),
+    (dict(concurrency=10 ** 6), "concurrency: must be 1..100000"),
+    (dict(retries=-1), "retries: must be 0..1000, got -1"),
+    (dict(rate=-1.0), "rate: must be 0 (no ceiling)"),
+    (dict(backoff=float("inf")), "backoff: must be a positive number of seconds"),
+    (dict(http_version=3), "http_version: must be 0 (auto), 1 or 2, got 3"),
+    # issue 9.3: header injection through the user agent
+    (dict(user_agent="UA\r\nX-Inj: 1"), "user_agent: contains a line break (CR or LF)"),
+    (dict(proxy="http://p:1\r\nX: 1"), "proxy: contains a line break"),
+    # issue 9.4: file:// would read a local file
+    (dict(base_url="file:///etc/passwd"),
+     'base_url: scheme must be http:// or https://, got "file:///etc/passwd"'),
+    (dict(base_url="ftp://127.0.0.1/"), "base_url: scheme must be"),
+    # issue 9.6: a missing CA file fails here, not on every request
+    (dict(cacert="/nonexistent/ca.pem"),
+     "cacert: cannot read /nonexistent/ca.pem: No such file or directory"),
+    # issue 8: the egress pool and the deadline
+    (dict(deadline=0), "deadline: must be a positive number of seconds up to 86400, got 0"),
+    (dict(deadline=-1), "deadline: must be a positive number of seconds up to 86400, got -1"),
+    (dict(deadline=float("nan")), "deadline: must be a positive number of seconds"),
+    (dict(deadline=float("inf")), "deadline: must be a positive number of seconds"),
+    (dict(proxy="ftp://x"), 'proxy: scheme must be http://, https:// or socks5://, got "ftp://x"'),
+    (dict(proxies=["http://a:1", "socks5://b:2", "ftp://x"]),
+     'proxies[2]: scheme must be http://, https:// or socks5://, got "ftp://x"'),
+    (dict(proxies=["htp://user:hunter2@p:1"]),
+     'proxies[0]: scheme must be http://, https:// or socks5://, got "htp://***@p:1"'),
+    (dict(proxies=["http://a:1", ""]), "proxies[1]: empty"),
+    (dict(local_addresses=["127.0.0.1", "localhost"]),
+     'local_addresses[1]: not an IPv4 or IPv6 address: "localhost"'),
+    (dict(local_addresses=["fe80::1%eth0"]), "local_addresses[0]: not an IPv4 or IPv6 address"),
+])
+def test_configure_refuses_bad_values_naming_the_argument(pf, settings, message):
+    before = _core.configure()
+    with pytest.raises(_core.InvalidArgumentError) as ei:
+        _core.configure(**settings)
+    assert isinstance(ei.value, ValueError) and ei.value.code == "invalid_argument"
+    assert str(ei.value).startswith(message), str(ei.value)
+    assert "hunter2" not in str(ei.value)
+    assert _core.configure() == before           # nothing changed
+
+
+@pytest.mark.parametrize("key", ["base_url", "user_agent", "proxy", "cacert"])
+def test_configure_refuses_a_nul_in_any_string(pf, key):
+    """Issue 9.2: C would read the string only up to the NUL."""
+    with pytest.raises(ValueError, match="^%s: contains a NUL character" % key):
+        _core.configure(**{key: "http://127.0.0.1:1/\x00X"})
+    with pytest.raises(ValueError, match=r"^proxies\[1\]: contains a NUL character"):
+        _core.configure(proxies=["http://a:1", "http://b:2\x00X"])
+    with pytest.raises(TypeError):
+        _core.configure(proxies="http://a:1")      # a str is not a list of them
+    with pytest.raises(TypeError):
+        _core.configure(local_addresses=[1])
+
+
+def test_configure_pool_and_deadline(pf, replay):
+    """The new settings are accepted, kept (lists as tuples) and reset by None."""
+    got = _core.configure(proxies=["http://127.0.0.1:3128", "socks5h://127.0.0.1:1080"],
+                          local_addresses=("127.0.0.1", "::1"), deadline=30)
+    assert got["proxies"] == ("http://127.0.0.1:3128", "socks5h://127.0.0.1:1080")
+    assert got["local_addresses"] == ("127.0.0.1", "::1") and got["deadline"] == 30
+    got = _core.configure(proxies=None, local_addresses=None, deadline=None)
+    assert "proxies" not in got and "deadline" not in got
+    assert _core.fetch_and_parse_app(TRANSLATE_ID).title == "Google Translate"
+
+
+def test_string_arguments_with_a_nul_are_refused(pf, replay):
+    """Issue 9.2: fetch_and_parse_app("...translate\\x00X") fetched Translate."""
+    before = replay.stats()["requests"]
+    with pytest.raises(ValueError, match=r"^app_id: contains a NUL character \(request 0\)"):
+        _core.fetch_and_parse_app(TRANSLATE_ID + "\x00X")
+    with pytest.raises(ValueError, match=r"^country: contains a NUL character \(request 1\)"):
+        _core.fetch_and_parse_apps_batch([(TRANSLATE_ID, "en", "us"), (TRANSLATE_ID, "en", "u\x00s")])
+    with pytest.raises(ValueError, match=r"^query: contains a NUL"):
+        _core.fetch_and_parse_search("panda\x00")
+    with pytest.raises(ValueError, match=r"^continuation_token: contains a NUL"):
+        _core.fetch_and_parse_reviews(TRANSLATE_ID, continuation_token="t\x00")
+    with pytest.raises(ValueError, match=r"^category: contains a NUL"):
+        _core.fetch_and_parse_list("GAME\x00X")
+    with pytest.raises(ValueError, match=r"^app_id: contains a NUL"):
+        _core.build_reviews_request_body(TRANSLATE_ID + "\x00X")
+    with pytest.raises(ValueError, match=r"^collection: contains a NUL"):
+        _core.build_list_request_body("GAME", "topselling_free\x00")
+    assert replay.stats()["requests"] == before
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: _core.fetch_and_parse_app("a" * (1 << 20)), "app_id: longer than the limit of 4096 bytes"),
+    (lambda: _core.fetch_and_parse_app("a" * (10 << 20)), "app_id: longer than the limit of 4096 bytes"),
+    (lambda: _core.fetch_and_parse_search("q" * (1 << 20)), "query: longer than the limit of 8192 bytes"),
+    (lambda: _core.fetch_and_parse_reviews(TRANSLATE_ID, continuation_token="t" * 8193),
+     "continuation_token: longer than the limit of 8192 bytes"),
+    (lambda: _core.fetch_and_parse_apps_batch([(TRANSLATE_ID, "en", "us"), ("x", "e" * 4097, "us")]),
+     "lang: longer than the limit of 4096 bytes (request 1)"),
+    (lambda: _core.build_reviews_request_body("a" * 4097), "app_id: longer than the limit of 4096 bytes"),
+])
+def test_oversized_arguments_are_invalid_argument_with_the_limit(pf, replay, call, message):
+    """Issue 9.5: a 1 MB id came back as out_of_memory, 10 MB as NetworkError."""
+    before = replay.stats()["requests"]
+    with pytest.raises(_core.InvalidArgumentError) as ei:
+        call()
+    assert ei.value.code == "invalid_argument" and str(ei.value).startswith(message), str(ei.value)
+    assert replay.stats()["requests"] == before
+
+
+def test_client_stats_reports_pushback_counters(pf):
+    stats = _core.client_stats()
+    assert {"requests", "retries", "connections", "bytes_received", "rate_limited",
+            "blocked", "egresses"} <= set(stats)
+    assert stats["rate_limited"] >= 0 and stats["blocked"] >= 0
+    assert isinstance(stats["egresses"], list)
+
+
+def test_client_stats_counts_429s_and_lists_egresses(pf, replay_factory):
+    rp = replay_factory("--fill", "--script", "429,429")
+    use(rp, retries=3, backoff=0.01)
+    assert _core.fetch_and_parse_app(TRANSLATE_ID).title == "Google Translate"
+    stats = _core.client_stats()
+    assert stats["rate_limited"] == 2
+    assert [e["name"] for e in stats["egresses"]] == ["direct"]
+    assert stats["egresses"][0]["rate_limited"] == 2
+
+
 def test_concurrency_setting_is_applied(pf, replay_factory):
     rp = replay_factory("--fill", "--latency", "0.2")
     use(rp, concurrency=2)
