@@ -36,7 +36,7 @@ help:
 	@echo "make            library, CLI and Python extension"
 	@echo "make test       every test: C units, the same under ASan+UBSan, pytest"
 	@echo "make demo       a real batch through the engine against the replay server"
-	@echo "make bench      fetch-engine benchmark;  make bench-parse  parser benchmark"
+	@echo "make bench      fetch-engine and Dask-cluster benchmarks;  make bench-parse  parser benchmark"
 	@echo "make bench-memory  what 10,000 SearchResult objects cost in Python"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make install PREFIX=/usr/local"
@@ -141,6 +141,7 @@ bench-parse: lib
 
 bench: all
 	$(PYTHON) bench/bench-fetch.py
+	$(PYTHON) bench/bench-dask.py
 
 bench-memory: python
 	$(PYTHON) bench/bench-memory.py
