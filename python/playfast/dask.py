@@ -455,6 +455,20 @@ _PYI_DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean", "str": "st
 _dtype_cache = {}
 
 
+def _dtype_of(annotation):
+    """The dtype of ``T`` or ``T | None`` for a plain T, else object."""
+    leaves, todo = [], [annotation]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            todo += [node.left, node.right]
+        else:
+            leaves.append(node)
+    names = [n.id if isinstance(n, ast.Name) else None for n in leaves
+             if not (isinstance(n, ast.Constant) and n.value is None)]
+    return _PYI_DTYPES.get(names[0], "object") if len(names) == 1 else "object"
+
+
 def _item_dtypes(cls_name):
     """(field, dtype) of a result type, read from the annotations in
     _core.pyi, the one place the field types are written: int/float/bool/str
@@ -467,10 +481,7 @@ def _item_dtypes(cls_name):
             if isinstance(node, ast.ClassDef) and node.name == cls_name:
                 for st in node.body:
                     if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name):
-                        parts = [p.strip() for p in ast.unparse(st.annotation).split("|")]
-                        parts = [p for p in parts if p != "None"]
-                        ann[st.target.id] = (_PYI_DTYPES.get(parts[0], "object")
-                                             if len(parts) == 1 else "object")
+                        ann[st.target.id] = _dtype_of(st.annotation)
         fields = getattr(_core, cls_name)._fields
         _dtype_cache[cls_name] = [(f, ann.get(f, "object")) for f in fields]
     return _dtype_cache[cls_name]

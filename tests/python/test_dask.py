@@ -105,6 +105,20 @@ def test_every_twin_matches_local(workers, size):
         playfast.fetch_reviews(["a.b", "c.d"], ["us", "de"], count=300)
 
 
+def test_dtypes_name_every_field_of_the_local_records(settings):
+    one = {"fetch_apps": (["a.b"],), "fetch_category_lists": (["us"], ["GAME"]),
+           "search_apps": (["maps"],), "fetch_reviews": (["a.b"],)}
+    assert set(one) == set(pfd.SPECS)
+    for name, args in one.items():
+        rec = getattr(playfast, name)(*args)[0]
+        assert list(rec) == list(pfd.dtypes(name)), name
+
+
+def test_empty_input_gives_no_records(workers):
+    assert pfd.fetch_apps([]) == playfast.fetch_apps([]) == []
+    assert pfd.search_apps(["maps"], []) == []
+
+
 def test_workers_get_the_driver_settings_and_options(workers):
     pfd.fetch_apps(IDS[:10], options={"concurrency": 7})
     seen = workers.run(lambda: pfd._current and pfd._current[1])
@@ -193,6 +207,51 @@ def _configure_accepts(**kw):
         playfast.configure(**saved)
 
 
+def test_streaming_holds_a_bounded_window_of_partitions(workers):
+    def tasks(dask_scheduler):
+        return len(dask_scheduler.tasks)
+
+    window = 2 * 2   # two partitions per worker thread
+    it = pfd.iter_records("fetch_apps", IDS, errors="skip", partition_size=10)
+    first = [next(it) for _ in range(25)]
+    held = workers.run_on_scheduler(tasks)
+    rest = list(it)
+    assert held <= window
+    assert first + rest == playfast.fetch_apps(IDS, errors="skip")
+
+
+def test_progress_exception_cancels_the_job(workers, server):
+    def stop(done, total):
+        raise RuntimeError("enough")
+
+    with pytest.raises(RuntimeError, match="enough"):
+        pfd.fetch_apps(IDS, errors="skip", partition_size=10, progress=stop)
+    deadline = time.monotonic() + 10
+    while workers.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)):
+        assert time.monotonic() < deadline, "the job's tasks were left on the cluster"
+        time.sleep(0.05)
+
+
+def test_egress_slot_follows_the_worker_name():
+    assert [pfd._slot(n, 2) for n in (0, 1, 2, "3", "w-4", "tcp://127.0.0.1:40001")] == \
+        [0, 1, 0, 1, 0, 1]
+    assert pfd._slot("worker-a", 3) == pfd._slot("worker-a", 3)
+    with pytest.raises(ValueError):
+        pfd.Egress()
+
+
+def test_egress_plugin_gives_each_worker_its_own_address(workers):
+    plugin = pfd.Egress(local_addresses=["127.0.0.2", "127.0.0.3"])
+    workers.register_worker_plugin(plugin)
+    try:
+        egress = workers.run(pfd.worker_egress)
+        assert sorted(e["local_addresses"][0] for e in egress.values()) == \
+            ["127.0.0.2", "127.0.0.3"]
+    finally:
+        workers.unregister_worker_plugin(plugin.name)
+    assert not any(workers.run(pfd.worker_egress).values())
+
+
 def test_each_worker_leaves_from_its_own_address(workers):
     if not _configure_accepts(local_addresses=["127.0.0.2"]):
         pytest.skip("playfast.configure() does not take local_addresses= yet (engine egress "
@@ -200,9 +259,6 @@ def test_each_worker_leaves_from_its_own_address(workers):
     plugin = pfd.Egress(local_addresses=["127.0.0.2", "127.0.0.3"])
     workers.register_worker_plugin(plugin)
     try:
-        egress = workers.run(pfd.worker_egress)
-        assert sorted(e["local_addresses"][0] for e in egress.values()) == \
-            ["127.0.0.2", "127.0.0.3"]
         assert pfd.fetch_apps(IDS[:100], errors="skip", partition_size=10) == \
             playfast.fetch_apps(IDS[:100], errors="skip")
     finally:
