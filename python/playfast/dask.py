@@ -157,8 +157,12 @@ def partition_size_for(n, threads, options):
     """Requests per partition: about PARTITION_SECONDS of one worker
     thread's work, but at most an even share of the job per thread, so
     every thread has a partition."""
-    rate = options.get("rate") or 0
-    per_second = rate if rate > 0 else (options.get("concurrency") or DEFAULT_CONCURRENCY) \
+    def number(key):
+        # A bad value is the workers' configure() to report, not ours.
+        v = options.get(key)
+        return v if isinstance(v, (int, float)) and v > 0 else None
+
+    per_second = number("rate") or (number("concurrency") or DEFAULT_CONCURRENCY) \
         / ASSUMED_LATENCY
     target = max(1, int(per_second * PARTITION_SECONDS))
     return max(1, min(target, math.ceil(n / max(1, threads))))

@@ -129,6 +129,13 @@ def test_workers_get_the_driver_settings_and_options(workers):
         assert s["base_url"] == playfast.configure()["base_url"]
 
 
+def test_a_bad_worker_setting_is_the_engines_error(workers):
+    with pytest.raises(TypeError, match="integer"):
+        pfd.fetch_apps(IDS[:20], options={"concurrency": "many"})
+    # The workers still run jobs with good settings afterwards.
+    assert pfd.fetch_apps(IDS[:20]) == playfast.fetch_apps(IDS[:20])
+
+
 def test_to_bag_and_to_dataframe(workers):
     local = playfast.fetch_apps(IDS[:120], ["us", "de"], errors="skip")
     bag = pfd.to_bag(playfast.fetch_apps, IDS[:120], ["us", "de"], errors="skip",
