@@ -396,7 +396,13 @@ def _partitions(job, window=None):
                 if kind == "progress" and j in futures:
                     note(j, done)
                     progress()
-            payload = futures.pop(k).result()   # raises what the task raised
+            done_future = futures.pop(k)
+            try:
+                payload = done_future.result()   # raises what the task raised
+            finally:
+                # The exception's traceback keeps this frame, and with it
+                # the future, alive; release the task on the cluster now.
+                done_future.release()
             note(k, job.size(k))
             progress()
             yield k, payload
