@@ -203,7 +203,6 @@ class _Job:
         self.progress = call.pop("progress", None)
         if self.progress is not None and not callable(self.progress):
             raise TypeError("progress must be callable(done, total)")
-        self.errors = call.get("errors", "raise")
         self.outer = spec.norm_outer(call.pop(spec.outer))
         self.inner = spec.norm_inner(call.pop(spec.inner))
         self.call = call
