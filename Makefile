@@ -40,7 +40,7 @@ help:
 	@echo "make            library, CLI and Python extension"
 	@echo "make test       every test: C units, the same under ASan+UBSan, pytest"
 	@echo "make demo       a real batch through the engine against the replay server"
-	@echo "make bench      fetch-engine benchmarks (replay server, nginx);  make bench-parse  parser benchmark"
+	@echo "make bench      fetch engine (replay server, nginx) and Dask cluster;  make bench-parse  parser benchmark"
 	@echo "make bench-decode  Content-Encoding decoders vs zlib, ms per page"
 	@echo "make bench-memory  what 10,000 SearchResult objects cost in Python"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
@@ -171,6 +171,7 @@ bench: all
 	$(PYTHON) bench/bench-fetch.py
 	$(PYTHON) bench/bench-nginx.py
 	@$(MAKE) --no-print-directory bench-decode
+	$(PYTHON) bench/bench-dask.py
 
 bench-memory: python
 	$(PYTHON) bench/bench-memory.py
