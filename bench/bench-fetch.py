@@ -79,8 +79,9 @@ def build_driver():
     os.makedirs(os.path.dirname(DRIVER), exist_ok=True)
     cflags = subprocess.run(["pkg-config", "--cflags", "libcurl"], capture_output=True,
                             text=True).stdout.split()
-    libs = subprocess.run(["pkg-config", "--libs", "libcurl"], capture_output=True,
-                          text=True).stdout.split() or ["-lcurl"]
+    libs = subprocess.run(["pkg-config", "--libs", "libcurl", "libdeflate", "libbrotlidec",
+                           "libzstd", "zlib"], capture_output=True, text=True).stdout.split()
+    libs = libs or ["-lcurl", "-ldeflate", "-lbrotlidec", "-lzstd", "-lz"]
     cmd = (["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror",
             "-I" + os.path.join(ROOT, "include")] + cflags +
            ["-o", DRIVER, os.path.join(ROOT, "bench", "bench-fetch.c"), lib] + libs +

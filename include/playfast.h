@@ -431,7 +431,8 @@ typedef struct pf_client_stats {
     uint64_t requests;         /* HTTP attempts started */
     uint64_t retries;
     uint64_t connections;      /* new connections opened */
-    uint64_t bytes_received;   /* body bytes received */
+    uint64_t bytes_received;   /* body bytes received, as sent (compressed
+                                  when the server compressed them) */
     uint64_t rate_limited;     /* 429 and 503 answers seen */
     uint64_t blocked;          /* blocked pages and redirects seen */
     size_t egresses;           /* entries pf_client_egress_stats() gives */

@@ -259,9 +259,12 @@ TEST(gzip_is_negotiated_and_decoded)
     pf_client_stats st;
     pf_client_stats_get(c, &st);
     long sent = server_stat(&s, "bytes_sent");
-    /* Decoded bytes are counted; the wire carried far fewer. */
-    CHECK_INT(st.bytes_received, 2 * 1239561);
+    /* The body is kept as sent and decoded on a worker: what is counted
+     * (and held against the body budget) is the compressed size, about a
+     * sixth of the 1.2 MB page. */
     CHECK(sent > 0 && sent < 1000000);
+    CHECK(st.bytes_received > 2 * 100000 && st.bytes_received < 2 * 400000);
+    CHECK(st.bytes_received <= (uint64_t)sent);
     pf_client_free(c);
     server_stop(&s);
 }

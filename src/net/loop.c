@@ -9,11 +9,13 @@
  * answer goes to a parse worker (outcome.c). Other threads talk to it
  * through the queues below, guarded by L->mu, and curl_multi_wakeup().
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
 #include "blocked.h"
+#include "decode.h"
 #include "loop.h"
 #include "page.h" /* pf__error */
 #include "retry.h"
@@ -39,6 +41,7 @@ struct pf__loop {
     pf__xfer *waiting_tail;
     pf__xfer *paused, *paused_tail; /* parked for the body budget, FIFO */
     pf__xfer *overdraft;         /* the one that may grow past the budget */
+    pf__decoder decoder;         /* small bodies, to recognise blocks */
     CURL **spare;                /* reusable easy handles */
     size_t nspare, capspare;
     unsigned seed;
@@ -180,7 +183,11 @@ static void setup(const pf__env *env, CURL *e, pf__xfer *x, double now)
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_SHARE, env->share);
     curl_easy_setopt(e, CURLOPT_USERAGENT, env->user_agent);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    /* Bodies stay as sent: the parse worker decodes them (decode.h), so
+     * the loop never spends a millisecond inflating a page while transfers
+     * wait, and the body budget counts the bytes on the wire. */
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, br, zstd");
+    curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, http_version(env));
     /* Waiting for a connection that might multiplex only pays when h2 is
      * possible; on plain http without prior knowledge it would serialise
@@ -307,15 +314,40 @@ static int redirect(pf__xfer *x, const char *url, long status)
     return 1;
 }
 
+/* Is x's body the unusual-traffic page? Only a small body can be: one
+ * sent compressed is decoded here, on the loop, which for a few KB costs
+ * microseconds; anything that decodes past the scan limit is a real page. */
+static int blocked_body(pf__loop *L, pf__xfer *x)
+{
+    if (x->body.len > PF__BLOCKED_SCAN_MAX) return 0;
+    const char *b;
+    size_t n;
+    if (pf__decode(&L->decoder, x->encoding, x->body.buf, x->body.len,
+                   PF__BLOCKED_SCAN_MAX, &b, &n, NULL) != PF_OK)
+        return 0;
+    return pf__blocked_page(b, n);
+}
+
 /* How an answer that did not fail on the wire reads as pushback. */
-static pf__verdict verdict(pf__xfer *x, const char *location)
+static pf__verdict verdict(pf__loop *L, pf__xfer *x, const char *location)
 {
     long st = x->status;
     if (st == 429 || st == 503) return PF__RATE;
     if (st >= 300 && st <= 399 && location && pf__blocked_location(location))
         return PF__BLOCKED;
-    if (pf__blocked_page(x->body.buf, x->body.len)) return PF__BLOCKED;
+    if (blocked_body(L, x)) return PF__BLOCKED;
     return PF__ANSWERED;
+}
+
+/* Keep the last response's Content-Encoding for the worker, which must
+ * not touch the easy handle. */
+static void take_encoding(pf__xfer *x)
+{
+    struct curl_header *h = NULL;
+    x->encoding[0] = '\0';
+    if (curl_easy_header(x->easy, "Content-Encoding", 0, CURLH_HEADER, -1,
+                         &h) == CURLHE_OK && h && h->value)
+        snprintf(x->encoding, sizeof x->encoding, "%s", h->value);
 }
 
 /* An attempt ended: follow it, retry it later, or hand it to a worker. */
@@ -330,6 +362,7 @@ static void done(pf__loop *L, pf__xfer *x, CURLcode cc)
     curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
     curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
     char *location = loc ? strdup(loc) : NULL; /* loc dies with the handle */
+    take_encoding(x);
     atomic_fetch_add((atomic_uint_least64_t *)&env->n_connections,
                      (uint64_t)(nconn > 0 ? nconn : 0));
     unlink_running(L, x);
@@ -343,7 +376,7 @@ static void done(pf__loop *L, pf__xfer *x, CURLcode cc)
     x->retry_after = ra > 0 ? (long)ra : -1;
 
     double now = pf__now();
-    pf__verdict v = cc != CURLE_OK ? PF__FAILED : verdict(x, location);
+    pf__verdict v = cc != CURLE_OK ? PF__FAILED : verdict(L, x, location);
     pf__egress *g = x->egress;
     x->egress = NULL;
     pf__egress_end(env->egress, g, v, x->started, now,
@@ -597,6 +630,7 @@ static void *loop_main(void *arg)
 
     for (size_t i = 0; i < L->nspare; i++) curl_easy_cleanup(L->spare[i]);
     free(L->spare);
+    pf__decoder_cleanup(&L->decoder);
     return NULL;
 }
 
@@ -607,6 +641,7 @@ pf__loop *pf__loop_new(const pf__env *env)
     pf__loop *L = calloc(1, sizeof *L);
     if (L == NULL) return NULL;
     L->env = env;
+    pf__decoder_init(&L->decoder);
     pthread_mutex_init(&L->mu, NULL);
     L->multi = curl_multi_init();
     if (L->multi == NULL) goto err;

@@ -4,15 +4,73 @@
  * follow continuation tokens until the caller's count is reached; then
  * publish the response in its batch.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
+#include "decode.h"
 #include "options.h"
 #include "page.h"
 #include "request.h"
 #include "retry.h"
 #include "xfer.h"
+
+/* ---- the worker's decoder ---------------------------------------------- */
+
+/* Each worker thread keeps one decoder (decode.h) for all the bodies it
+ * parses, so its output buffer is mapped once; it is freed when the thread
+ * ends (pf__pool_free joins the workers). */
+static pthread_key_t decoder_key;
+static pthread_once_t decoder_once = PTHREAD_ONCE_INIT;
+static int decoder_key_ok;
+
+static void decoder_free(void *p)
+{
+    pf__decoder_cleanup(p);
+    free(p);
+}
+
+static void decoder_key_make(void)
+{
+    decoder_key_ok = pthread_key_create(&decoder_key, decoder_free) == 0;
+}
+
+static pf__decoder *worker_decoder(void)
+{
+    pthread_once(&decoder_once, decoder_key_make);
+    if (!decoder_key_ok) return NULL;
+    pf__decoder *d = pthread_getspecific(decoder_key);
+    if (d == NULL && (d = malloc(sizeof *d)) != NULL) {
+        pf__decoder_init(d);
+        if (pthread_setspecific(decoder_key, d) != 0) {
+            free(d);
+            d = NULL;
+        }
+    }
+    return d;
+}
+
+/* The body as the parser reads it: decoded when it came compressed. On
+ * failure res carries the error (too_large for a decode bomb, malformed
+ * for a corrupt body) and 0 is returned. */
+static int decoded(pf__xfer *x, pf_response *res, const char **b, size_t *n)
+{
+    if (x->encoding[0] == '\0') {
+        *b = x->body.buf;
+        *n = x->body.len;
+        return 1;
+    }
+    pf__decoder *d = worker_decoder();
+    if (d == NULL) {
+        res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
+                              "out of memory for a body decoder");
+        return 0;
+    }
+    res->code = pf__decode(d, x->encoding, x->body.buf, x->body.len,
+                           x->env->opt.max_response, b, n, &res->error);
+    return res->code == PF_OK;
+}
 
 static long reviews_wanted(const pf_request *req)
 {
@@ -124,7 +182,10 @@ static void trim(pf_list *l, int num)
 static int reviews_page(pf__xfer *x, pf_response *res)
 {
     pf_reviews *page = NULL;
-    pf_code rc = pf_parse_reviews(x->body.buf, x->body.len, &page, &res->error);
+    const char *b;
+    size_t n;
+    if (!decoded(x, res, &b, &n)) return 0;
+    pf_code rc = pf_parse_reviews(b, n, &page, &res->error);
     int empty = rc == PF_OK && page->count == 0 &&
                 !(page->next_token && *page->next_token);
     if (x->npages == 0 && !strcmp(x->rpc, "UsvDTd") &&
@@ -190,17 +251,20 @@ static int reviews_page(pf__xfer *x, pf_response *res)
 static void parse(pf__xfer *x, pf_response *res)
 {
     const pf_request *req = x->req;
+    const char *b;
+    size_t n;
+    if (!decoded(x, res, &b, &n)) return;
     switch (req->kind) {
     case PF_KIND_APP:
-        res->code = pf_parse_app(x->body.buf, x->body.len, req->app_id, &res->app,
+        res->code = pf_parse_app(b, n, req->app_id, &res->app,
                                  &res->error);
         break;
     case PF_KIND_LIST:
-        res->code = pf_parse_list(x->body.buf, x->body.len, &res->list, &res->error);
+        res->code = pf_parse_list(b, n, &res->list, &res->error);
         if (res->code == PF_OK) trim(res->list, req->num);
         break;
     case PF_KIND_SEARCH:
-        res->code = pf_parse_search(x->body.buf, x->body.len, &res->list, &res->error);
+        res->code = pf_parse_search(b, n, &res->list, &res->error);
         if (res->code == PF_OK) trim(res->list, req->num);
         break;
     default:

@@ -46,6 +46,7 @@ struct pf__xfer {
     CURLcode cc;
     long retry_after;            /* seconds, -1 when absent */
     int blocked;                 /* a captcha page or blocking redirect */
+    char encoding[64];           /* Content-Encoding as sent ("" none) */
     char *offsite;               /* a redirect off the store: its target */
     char errbuf[CURL_ERROR_SIZE];
 

@@ -279,10 +279,10 @@ def test_playfast_fails_only_the_broken_bodies(plain):
         if app.startswith("ok."):
             assert line["result"]["title"] == "Google Translate", line
         else:
-            # A broken body is that request's error, with a message; the
-            # engine decodes on its workers, where a corrupt or truncated
-            # stream is "malformed" (libcurl's own decoding called it a
-            # network error).
+            # A broken body is that request's error: the engine decodes on
+            # its workers, where a corrupt or truncated stream is
+            # "malformed", naming the coding and what was wrong.
             assert set(line) == {"request", "error"}, (app, line)
-            assert line["error"]["kind"] in ("malformed", "network"), (app, line)
-            assert line["error"]["message"], (app, line)
+            assert line["error"]["kind"] == "malformed", (app, line)
+            coding = app.split(".", 1)[1]
+            assert coding in line["error"]["message"], (app, line)

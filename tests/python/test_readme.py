@@ -25,8 +25,10 @@ def test_readme_c_example_compiles_and_runs(tmp_path, replay):
     src = tmp_path / "example.c"
     src.write_text(code)
     exe = tmp_path / "example"
-    curl = subprocess.run(["pkg-config", "--libs", "libcurl"], capture_output=True,
-                          text=True).stdout.split() or ["-lcurl"]
+    # A static link names what the library uses: libcurl and the decoders.
+    curl = subprocess.run(["pkg-config", "--libs", "libcurl", "libdeflate", "libbrotlidec",
+                           "libzstd", "zlib"], capture_output=True, text=True).stdout.split()
+    curl = curl or ["-lcurl", "-ldeflate", "-lbrotlidec", "-lzstd", "-lz"]
     subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror",
                     "-I" + os.path.join(ROOT, "include"), str(src),
                     os.path.join(ROOT, "build", "libplayfast.a"), *curl,
