@@ -15,6 +15,9 @@ typedef struct sim {
     /* server */
     double rate, burst, tokens, stamp, retry_after, latency;
     double refusal_latency; /* a 429 comes back this fast */
+    double service;         /* > 0: one request at a time, this long each,
+                               refusals decided when its turn comes */
+    double free_at;
     /* outcome */
     int served, refused;
     double finished;
@@ -38,7 +41,7 @@ enum { MAXN = 2000 };
 static void run(sim *s, int n, int k, double ceiling)
 {
     pf__pace p;
-    pf__pace_init(&p, ceiling, 0);
+    pf__pace_init(&p, ceiling, 1, 0);
     double end[MAXN], started[MAXN];
     int ok[MAXN], state[MAXN]; /* 0 waiting, 1 in flight, 2 done */
     double due[MAXN];
@@ -70,13 +73,20 @@ static void run(sim *s, int n, int k, double ceiling)
             state[i] = 1;
             inflight++;
             started[i] = now;
-            ok[i] = server_allows(s, now);
+            /* A busy server takes requests in turn: its bucket is asked
+             * when a request's turn comes, and the answer leaves then. */
+            double turn = now;
+            if (s->service > 0) {
+                turn = s->free_at > now ? s->free_at : now;
+                s->free_at = turn + s->service;
+            }
+            ok[i] = server_allows(s, turn);
             if (ok[i]) {
                 s->served++;
-                end[i] = now + s->latency;
+                end[i] = turn + s->service + s->latency;
             } else {
                 s->refused++;
-                end[i] = now + s->refusal_latency;
+                end[i] = turn + s->refusal_latency;
             }
         }
         s->finished = now;
@@ -108,6 +118,21 @@ TEST(defaults_against_50_per_second)
     CHECK(s.finished <= 23.0);
 }
 
+TEST(a_busy_server_that_answers_at_once)
+{
+    /* No latency, but 1.2 ms of work per page, one at a time: refusals
+     * queue behind the pages still being sent, so the first 429 is heard
+     * late. 1000 requests against 50 req/s: <= 5% refused, <= 23 s. */
+    sim s = {.rate = 50, .burst = 50, .retry_after = 1, .latency = 0,
+             .refusal_latency = 0.001, .service = 0.0012};
+    run(&s, 1000, 64, 0);
+    printf("  50/s busy: %d served, %d refused, %.2f s\n", s.served,
+           s.refused, s.finished);
+    CHECK_INT(s.served, 1000);
+    CHECK(s.refused <= 50);
+    CHECK(s.finished <= 23.0);
+}
+
 TEST(a_small_burst_server_is_learned_too)
 {
     /* A stricter server (room for 5 at once) costs more refusals, but
@@ -128,7 +153,7 @@ TEST(an_unlimited_server_is_not_slowed)
     sim s = {.rate = 1e9, .burst = 1e9, .retry_after = 1, .latency = 0.3, .refusal_latency = 0.010};
     run(&s, 256, 256, 0);
     CHECK_INT(s.refused, 0);
-    CHECK(s.finished <= 0.3 + 0.1);
+    CHECK(s.finished <= 0.3 + 0.15); /* the probe: all out in ~150 ms */
 }
 
 TEST(the_ceiling_is_never_exceeded)
@@ -142,7 +167,7 @@ TEST(the_ceiling_is_never_exceeded)
 TEST(pushback_pauses_for_retry_after_and_cuts_once_per_episode)
 {
     pf__pace p;
-    pf__pace_init(&p, 0, 0);
+    pf__pace_init(&p, 0, 1, 0);
     for (int i = 0; i < 10; i++) CHECK_NUM(pf__pace_take(&p, 0.001 * i), 0, 0);
     double until = pf__pace_pushback(&p, 0.0, 0.02, 5, 0);
     CHECK_NUM(until, 5.02, 1e-9);
@@ -163,7 +188,7 @@ TEST(pushback_pauses_for_retry_after_and_cuts_once_per_episode)
 TEST(blocks_quarantine_with_a_doubling_cooldown)
 {
     pf__pace p;
-    pf__pace_init(&p, 0, 0);
+    pf__pace_init(&p, 0, 1, 0);
     CHECK_NUM(pf__pace_take(&p, 0), 0, 0);
     double t = pf__pace_pushback(&p, 0, 0.1, -1, 1);
     CHECK_NUM(t, 0.1 + PF__BLOCK_COOL, 1e-9);
@@ -181,10 +206,25 @@ TEST(blocks_quarantine_with_a_doubling_cooldown)
     CHECK_INT(p.quarantined, 0);
 }
 
+TEST(a_probing_egress_adopts_a_learned_rate)
+{
+    pf__pace a, b, c;
+    pf__pace_init(&a, 0, 1, 0);
+    pf__pace_init(&b, 0, 1, 0);
+    pf__pace_init(&c, 50, 1, 0);
+    for (int i = 0; i < 30; i++) pf__pace_take(&a, 0.001 * i);
+    pf__pace_pushback(&a, 0.01, 0.03, 1, 0);
+    pf__pace_adopt(&b, pf__pace_rate(&a));
+    pf__pace_adopt(&c, pf__pace_rate(&a));
+    CHECK_NUM(pf__pace_rate(&b), pf__pace_rate(&a), 0);
+    CHECK_NUM(pf__pace_rate(&c), 50, 0); /* a ceiling is its own rate */
+    CHECK_NUM(pf__pace_cooldown(&b, 0.03), 0, 0); /* no pause of its own */
+}
+
 TEST(successes_grow_a_used_rate_up_to_the_ceiling)
 {
     pf__pace p;
-    pf__pace_init(&p, 30, 0);
+    pf__pace_init(&p, 30, 1, 0);
     pf__pace_pushback(&p, 0, 0, 0, 0);
     double r = pf__pace_rate(&p);
     CHECK(r < 30);

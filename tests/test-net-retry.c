@@ -61,7 +61,7 @@ TEST(retryable_classification)
 TEST(ceiling_spaces_starts)
 {
     pf__pace b;
-    pf__pace_init(&b, 10, 100.0);
+    pf__pace_init(&b, 10, 1, 100.0);
     CHECK_NUM(pf__pace_take(&b, 100.0), 0, 0);   /* the first is free */
     double w = pf__pace_take(&b, 100.0);
     CHECK(w > 0.099 && w <= 0.1);

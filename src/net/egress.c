@@ -23,6 +23,7 @@ struct pf__egress {
 struct pf__egresses {
     pthread_mutex_t mu;
     size_t n;
+    size_t cap;              /* egresses it is built for */
     size_t next;             /* round-robin start among equals */
     unsigned gen;            /* pick rounds */
     pf__egress e[];
@@ -49,7 +50,7 @@ static char *public_name(const char *url)
 static int add_proxy(pf__egresses *g, const char *url, double ceil, double now)
 {
     pf__egress *e = &g->e[g->n++];
-    pf__pace_init(&e->pace, ceil, now);
+    pf__pace_init(&e->pace, ceil, g->cap, now);
     e->proxy = strdup(url);
     e->name = public_name(url);
     return e->proxy && e->name;
@@ -60,7 +61,7 @@ static int add_address(pf__egresses *g, const char *addr, double ceil,
 {
     pf__egress *e = &g->e[g->n++];
     size_t n = strlen(addr);
-    pf__pace_init(&e->pace, ceil, now);
+    pf__pace_init(&e->pace, ceil, g->cap, now);
     e->iface = malloc(n + 6);
     e->name = strdup(addr);
     if (!e->iface || !e->name) return 0;
@@ -77,6 +78,7 @@ pf__egresses *pf__egresses_new(const pf_client_options *o, double now)
     pf__egresses *g = calloc(1, sizeof *g + (n ? n : 1) * sizeof(pf__egress));
     if (g == NULL) return NULL;
     pthread_mutex_init(&g->mu, NULL);
+    g->cap = n;
     int ok = 1;
     if (o->proxy) ok = add_proxy(g, o->proxy, o->rate, now);
     for (size_t i = 0; ok && i < o->n_proxies; i++)
@@ -85,7 +87,7 @@ pf__egresses *pf__egresses_new(const pf_client_options *o, double now)
         ok = add_address(g, o->local_addresses[i], o->rate, now);
     if (ok && g->n == 0) {
         g->n = 1;
-        pf__pace_init(&g->e[0].pace, o->rate, now);
+        pf__pace_init(&g->e[0].pace, o->rate, 1, now);
         g->e[0].name = strdup("direct");
         ok = g->e[0].name != NULL;
     }
@@ -183,6 +185,8 @@ double pf__egress_end(pf__egresses *g, pf__egress *e, pf__verdict v,
     case PF__RATE:
         e->rate_limited++;
         at = pf__pace_pushback(&e->pace, started, now, retry_after, 0);
+        for (size_t i = 0; i < g->n; i++)
+            pf__pace_adopt(&g->e[i].pace, pf__pace_rate(&e->pace));
         break;
     case PF__BLOCKED:
         e->blocked++;

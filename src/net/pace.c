@@ -11,7 +11,7 @@
 #define GROW_FAR 0.10      /* per success, below 0.9 x top */
 #define GROW_NEAR 0.02     /* per success, near top */
 
-void pf__pace_init(pf__pace *p, double ceiling, double now)
+void pf__pace_init(pf__pace *p, double ceiling, size_t probers, double now)
 {
     *p = (pf__pace){0};
     p->ceiling = ceiling > 0 ? ceiling : 0;
@@ -21,7 +21,8 @@ void pf__pace_init(pf__pace *p, double ceiling, double now)
      * any window. Without one, probe. */
     p->burst = p->rate > 0 ? 1 : PF__PROBE_BURST;
     p->tokens = p->burst;
-    p->probe_rate = PF__PROBE_RATE;
+    p->probe_rate = PF__PROBE_RATE / (double)(probers ? probers : 1);
+    p->probe_at = now;
     p->last = now;
     p->slot = now;
     p->cut_at = -1;
@@ -70,10 +71,14 @@ double pf__pace_take(pf__pace *p, double now)
     }
     p->tokens -= 1;
     p->starts++;
-    if (p->rate == 0 && ++p->probe_starts > PF__PROBE_BURST &&
-        (p->probe_starts - PF__PROBE_BURST) % PF__PROBE_DOUBLE == 0 &&
-        p->probe_rate < PROBE_RATE_MAX)
+    if (p->rate == 0 && ++p->probe_starts >= PF__PROBE_BURST +
+                                                 PF__PROBE_DOUBLE &&
+        now - p->probe_at >= PF__PROBE_STEP &&
+        p->probe_rate < PROBE_RATE_MAX) {
         p->probe_rate *= 2;
+        p->probe_starts = PF__PROBE_BURST; /* the burst counts once */
+        p->probe_at = now;
+    }
     return 0;
 }
 
@@ -81,13 +86,7 @@ void pf__pace_untake(pf__pace *p)
 {
     p->tokens += 1;
     if (p->starts) p->starts--;
-    if (p->rate == 0 && p->probe_starts > 0) {
-        if (p->probe_starts > PF__PROBE_BURST &&
-            (p->probe_starts - PF__PROBE_BURST) % PF__PROBE_DOUBLE == 0 &&
-            p->probe_rate > PF__PROBE_RATE)
-            p->probe_rate /= 2;
-        p->probe_starts--;
-    }
+    if (p->rate == 0 && p->probe_starts > 0) p->probe_starts--;
 }
 
 void pf__pace_ok(pf__pace *p, double started, double now)
@@ -151,6 +150,15 @@ double pf__pace_pushback(pf__pace *p, double started, double now,
     p->burst = 1;
     if (p->tokens > 1) p->tokens = 1;
     return p->paused_until;
+}
+
+void pf__pace_adopt(pf__pace *p, double rate)
+{
+    if (p->rate > 0 || rate <= 0) return; /* learned, or a ceiling set */
+    p->rate = rate;
+    p->top = rate / SAFE;
+    p->burst = 1;
+    if (p->tokens > 1) p->tokens = 1;
 }
 
 double pf__pace_rate(const pf__pace *p)

@@ -6,15 +6,19 @@
  * server's pushback, additive increase and multiplicative decrease:
  *
  *  - Before any pushback, and without a ceiling, it probes: a burst of
- *    PF__PROBE_BURST starts, then starts paced at a rate that doubles with
- *    every burst's worth, so K requests are all out within tens of
- *    milliseconds while a server that refuses early (a 429 comes back at
- *    once) is heard before the whole window has gone out.
+ *    PF__PROBE_BURST starts, then starts paced at PF__PROBE_RATE, doubling
+ *    every PF__PROBE_DOUBLE starts but at most every PF__PROBE_STEP, so K
+ *    requests are all out within about 100 ms while a server that refuses
+ *    early is heard before many more have gone: the time step matters when
+ *    the server answers at once and its first refusal waits behind the
+ *    pages it is still sending.
  *  - A 429, a 503 or a blocked page cuts the rate, once per episode (only
  *    a request started after the last cut can cut again), and pauses the
  *    egress for the Retry-After it was told: every start on it waits.
  *  - Successes raise the rate: quickly while far below the rate that last
  *    drew pushback, slowly near it, never above the caller's ceiling.
+ *  - An egress still probing adopts the rate another egress of the pool
+ *    just learned (pf__pace_adopt).
  *  - A blocked page also quarantines the egress for a cool-down that
  *    doubles with each block in a row (PF__BLOCK_COOL, at most
  *    PF__BLOCK_COOL_MAX), unless the server's Retry-After says longer.
@@ -26,14 +30,19 @@
 #ifndef PF_PACE_H
 #define PF_PACE_H
 
+#include <stddef.h>
+
 #ifndef PF__PROBE_BURST
-#define PF__PROBE_BURST 20
+#define PF__PROBE_BURST 16
 #endif
 #ifndef PF__PROBE_DOUBLE
 #define PF__PROBE_DOUBLE 8         /* probe starts per doubling of its rate */
 #endif
+#ifndef PF__PROBE_STEP
+#define PF__PROBE_STEP 0.025       /* and at most one doubling this often */
+#endif
 #ifndef PF__PROBE_RATE
-#define PF__PROBE_RATE 400.0       /* starts/s after the first burst */
+#define PF__PROBE_RATE 250.0       /* starts/s after the first burst */
 #endif
 #define PF__MIN_RATE 0.2           /* the floor a cut can reach */
 #define PF__PAUSE_DEFAULT 1.0      /* a 429/503 without Retry-After */
@@ -45,7 +54,8 @@ typedef struct pf__pace {
     double rate;           /* allowed starts/s; 0 while probing */
     double tokens, burst, last;
     double probe_rate;
-    unsigned probe_starts;
+    unsigned probe_starts;         /* since the last doubling */
+    double probe_at;               /* when the rate last doubled */
     double paused_until;   /* no start before this */
     double cut_at;         /* when the rate was last cut; -1: never */
     double top;            /* the rate that last drew pushback */
@@ -58,7 +68,10 @@ typedef struct pf__pace {
     int quarantined;       /* the pause is a block's cool-down */
 } pf__pace;
 
-void pf__pace_init(pf__pace *p, double ceiling, double now);
+/* `probers` is the number of egresses that probe together: each starts
+ * at PF__PROBE_RATE / probers, so the pool as a whole probes no faster
+ * than one egress would. */
+void pf__pace_init(pf__pace *p, double ceiling, size_t probers, double now);
 
 /* Take a start: 0 when the caller may start now (a token is taken), else
  * the seconds until one may. */
@@ -75,6 +88,11 @@ void pf__pace_ok(pf__pace *p, double started, double now);
  * Returns when the egress may start again. */
 double pf__pace_pushback(pf__pace *p, double started, double now,
                          double retry_after, int blocked);
+
+/* Another egress of the pool learned `rate` from pushback: one still
+ * probing starts from it instead of finding the limit on its own (each
+ * address has its own limit, but the server sets them alike). */
+void pf__pace_adopt(pf__pace *p, double rate);
 
 /* The rate it may start at now (0: not limited yet) and the seconds until
  * it may start at all; for stats. */
