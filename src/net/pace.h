@@ -33,7 +33,7 @@
 #include <stddef.h>
 
 #ifndef PF__PROBE_BURST
-#define PF__PROBE_BURST 16
+#define PF__PROBE_BURST 24
 #endif
 #ifndef PF__PROBE_DOUBLE
 #define PF__PROBE_DOUBLE 8         /* probe starts per doubling of its rate */
