@@ -69,6 +69,7 @@ void pf__json_item(pf__buf *b, const pf_item *item);
 void pf__json_review(pf__buf *b, const pf_review *r);
 /* [item, ...] */
 void pf__json_list(pf__buf *b, const pf_list *list);
+void pf__json_details(pf__buf *b, const pf_response *res);
 /* [review, ...] (the array only) */
 void pf__json_reviews_array(pf__buf *b, const pf_reviews *rv);
 /* {"reviews": [...], "next_token": s|null} */

@@ -238,11 +238,11 @@ void pf__json_field_value(pf__buf *b, const pf_field *f, const void *base)
     }
 }
 
-void pf__json_object(pf__buf *b, pf_record rec, const void *base)
+/* The members of a record, "key": value, ..., without the braces. */
+static void members(pf__buf *b, pf_record rec, const void *base)
 {
     size_t n;
     const pf_field *fields = pf_schema_fields(rec, &n);
-    pf__buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
         if (i)
             pf__buf_str(b, ", ");
@@ -250,6 +250,12 @@ void pf__json_object(pf__buf *b, pf_record rec, const void *base)
         pf__buf_str(b, ": ");
         pf__json_field_value(b, &fields[i], base);
     }
+}
+
+void pf__json_object(pf__buf *b, pf_record rec, const void *base)
+{
+    pf__buf_putc(b, '{');
+    members(b, rec, base);
     pf__buf_putc(b, '}');
 }
 
@@ -283,6 +289,27 @@ void pf__json_list(pf__buf *b, const pf_list *list)
         if (i)
             pf__buf_str(b, ", ");
         pf__json_item(b, &list->items[i]);
+    }
+    pf__buf_putc(b, ']');
+}
+
+/* A list fetched with details: each entry as its app record with its
+ * "rank" (1-based, the list's order) first; an entry whose app could not
+ * be fetched keeps its list fields and gains that request's "error". */
+void pf__json_details(pf__buf *b, const pf_response *res)
+{
+    pf__buf_putc(b, '[');
+    for (size_t i = 0; i < res->n_details; i++) {
+        const pf_response *d = &res->details[i];
+        pf__buf_fmt(b, "%s{\"rank\": %zu, ", i ? ", " : "", i + 1);
+        if (d->code == PF_OK && d->app) {
+            members(b, PF_RECORD_APP, d->app);
+        } else {
+            members(b, PF_RECORD_ITEM, &res->list->items[i]);
+            pf__buf_str(b, ", \"error\": ");
+            pf__json_error(b, d->code, &d->error);
+        }
+        pf__buf_putc(b, '}');
     }
     pf__buf_putc(b, ']');
 }

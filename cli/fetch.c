@@ -174,6 +174,9 @@ static char *render(const pf__fetch_plan *plan, const pf_request *req,
         pf__json_reviews_array(&b, res->reviews);
         pf__buf_str(&b, ", \"next_token\": ");
         pf__json_str(&b, res->reviews ? res->reviews->next_token : NULL);
+    } else if (res->details) {
+        pf__buf_str(&b, ", \"results\": ");
+        pf__json_details(&b, res);
     } else {
         pf__buf_str(&b, ", \"results\": ");
         pf__json_list(&b, res->list);

@@ -24,7 +24,7 @@ enum {
     O_BASE_URL, O_CONCURRENCY, O_RATE, O_RETRIES, O_TIMEOUT, O_PROXY,
     O_PROXIES, O_LOCAL_ADDRESS, O_DEADLINE, O_CACERT, O_USER_AGENT,
     O_CATEGORY, O_COLLECTION, O_NUM, O_PRICE, O_SORT, O_COUNT, O_ALL,
-    O_SCORE, O_TOKEN
+    O_SCORE, O_TOKEN, O_DETAILS
 };
 
 #define K_APP (1u << PF_KIND_APP)
@@ -48,6 +48,8 @@ static const opt_def opts[] = {
     {"collection", 0, "NAME", K_LIST, O_COLLECTION,
      "topselling_free (default), topselling_paid or topgrossing"},
     {"num", 0, "N", K_LIST | K_SEARCH, O_NUM, "number of results wanted"},
+    {"details", 0, NULL, K_LIST | K_SEARCH, O_DETAILS,
+     "every entry as its full app record, fetched in the same batch"},
     {"price", 0, "all|free|paid", K_SEARCH, O_PRICE, "price filter (default all)"},
     {"sort", 0, "newest|relevant|rating", K_REVIEWS, O_SORT,
      "review order (default newest)"},
@@ -510,7 +512,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
     const char *lang = NULL, *input = NULL, *token = NULL;
     const char *collection = NULL;
     long num = 0, count = 0, score = 0;
-    int all = 0;
+    int all = 0, details = 0;
     pf_price price = PF_PRICE_ALL;
     pf_sort sort = PF_SORT_NEWEST;
     bases b = {0};
@@ -634,6 +636,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             break;
         case O_COUNT: bad = !pf__arg_long(val, 1, 100000000, &count); break;
         case O_ALL: all = 1; break;
+        case O_DETAILS: details = 1; break;
         case O_SCORE: bad = !pf__arg_long(val, 1, 5, &score); break;
         case O_TOKEN: token = val; bad = !*val; break;
         default: bad = client_field_set(plan, o->id, val) == 0; break;
@@ -734,11 +737,13 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
                                 : collection      ? collection
                                                   : "topselling_free";
                 r->num = (int)num;
+                r->details = details;
                 break;
             case PF_KIND_SEARCH:
                 r->query = b.v[i].main;
                 r->num = (int)num;
                 r->price = price;
+                r->details = details;
                 break;
             default:
                 r->app_id = b.v[i].main;

@@ -290,6 +290,9 @@ typedef struct pf_request {
     pf_sort sort;            /* reviews; 0 = newest */
     int score;               /* reviews: only this star rating, 0 = any */
     const char *token;       /* reviews: continuation token, NULL = first */
+    int details;             /* list, search: also fetch every entry's full
+                                app record, in the same batch, as soon as
+                                the entries are known (pf_response.details) */
 } pf_request;
 
 /* Longest strings a request may carry, in bytes: far above any real app
@@ -471,6 +474,11 @@ typedef struct pf_response {
     pf_list *list;           /* PF_KIND_LIST, PF_KIND_SEARCH */
     pf_reviews *reviews;     /* PF_KIND_REVIEWS */
     double elapsed;          /* seconds from start to completion */
+    /* With pf_request.details: one response per entry of `list`, in list
+     * order, each an app (PF_KIND_APP) or that entry's own error. Freed
+     * with the response by pf_response_cleanup(). */
+    struct pf_response *details;
+    size_t n_details;
 } pf_response;
 
 /* Free the result a response holds and zero it. NULL is a no-op. */

@@ -46,6 +46,9 @@ void pf_response_cleanup(pf_response *res)
     pf_app_free(res->app);
     pf_list_free(res->list);
     pf_reviews_free(res->reviews);
+    for (size_t i = 0; res->details && i < res->n_details; i++)
+        pf_response_cleanup(&res->details[i]);
+    free(res->details);
     memset(res, 0, sizeof *res);
 }
 

@@ -31,6 +31,7 @@ struct pf__loop {
     pf_batch **batches;          /* attached, first come first served */
     size_t nbatches, capbatches;
     pf__xfer *ready, *ready_tail; /* next review pages from workers */
+    pf__xfer *spawned, *spawned_tail; /* entries' details, not started */
     size_t active;               /* transfers alive (xfer.h) */
 
     atomic_uint cancel_gen;      /* bumped by every pf_batch_cancel() */
@@ -70,8 +71,8 @@ static void push_waiting(pf__loop *L, pf__xfer *x)
 
 /* ---- the body budget --------------------------------------------------- */
 
-/* Park a transfer whose first bytes arrive while earlier bodies hold the
- * budget (body.c explains why). */
+/* Park a transfer whose body may not grow now: earlier bodies hold the
+ * budget and another transfer has the overdraft (body.c explains why). */
 static void pause_push(pf__loop *L, pf__xfer *x)
 {
     x->paused = 1;
@@ -426,6 +427,29 @@ static void done(pf__loop *L, pf__xfer *x, CURLcode cc)
 /* Abort everything of a cancelled batch that the loop holds. */
 static void sweep_cancelled(pf__loop *L)
 {
+    /* Entries spawned for a cancelled batch end without starting. */
+    pthread_mutex_lock(&L->mu);
+    pf__xfer *gone = NULL, **pp = &L->spawned;
+    L->spawned_tail = NULL;
+    while (*pp) {
+        pf__xfer *x = *pp;
+        if (pf__batch_cancelled(x->batch)) {
+            *pp = x->next;
+            x->next = gone;
+            gone = x;
+            L->active++;
+        } else {
+            L->spawned_tail = x;
+            pp = &x->next;
+        }
+    }
+    pthread_mutex_unlock(&L->mu);
+    for (pf__xfer *x = gone, *nx; x; x = nx) {
+        nx = x->next;
+        x->cancelled = 1;
+        to_pool(L, x);
+    }
+
     for (pf__xfer *x = L->running, *nx; x; x = nx) {
         nx = x->next;
         if (!pf__batch_cancelled(x->batch)) continue;
@@ -489,6 +513,21 @@ static pf__xfer *claim(pf__loop *L)
     return NULL;
 }
 
+/* The oldest spawned transfer, now counted active (L->mu held). */
+static pf__xfer *take_spawned(pf__loop *L)
+{
+    pf__xfer *x = L->spawned;
+    L->spawned = x->next;
+    if (L->spawned == NULL) L->spawned_tail = NULL;
+    x->next = NULL;
+    L->active++;
+    /* Its time starts now, as a claimed request's does, not while it
+     * waited for a slot behind the other entries. */
+    x->t0 = pf__now();
+    x->deadline = x->t0 + L->env->opt.deadline;
+    return x;
+}
+
 /* Start whatever may start now; returns seconds until something might. */
 static double schedule(pf__loop *L)
 {
@@ -540,7 +579,7 @@ static double schedule(pf__loop *L)
     while (held < 0) {
         /* Only the loop adds to `active`, so room seen here stays. */
         pthread_mutex_lock(&L->mu);
-        int room = !L->stop && L->nbatches > 0 &&
+        int room = (L->spawned || (!L->stop && L->nbatches > 0)) &&
                    L->active < (size_t)env->opt.max_concurrency;
         pthread_mutex_unlock(&L->mu);
         if (!room) break;
@@ -551,9 +590,11 @@ static double schedule(pf__loop *L)
             break;
         }
         pthread_mutex_lock(&L->mu);
-        pf__xfer *x = L->stop ? NULL : claim(L);
+        pf__xfer *x = L->spawned ? take_spawned(L) : L->stop ? NULL : claim(L);
         pthread_mutex_unlock(&L->mu);
-        if (x == NULL || x->fail != PF_OK) {
+        if (x && x->fail == PF_OK && pf__batch_cancelled(x->batch))
+            x->cancelled = 1; /* an entry of a cancelled batch: end it */
+        if (x == NULL || x->fail != PF_OK || x->cancelled) {
             pf__egress_unpick(env->egress, g); /* nothing on the wire */
             if (x == NULL) break;
             to_pool(L, x);
@@ -580,7 +621,7 @@ static void *loop_main(void *arg)
         pf__xfer *ready = L->ready;
         L->ready = L->ready_tail = NULL;
         size_t active = L->active;
-        int quit = L->stop && active == 0;
+        int quit = L->stop && active == 0 && L->spawned == NULL;
         pthread_mutex_unlock(&L->mu);
         if (quit) break;
         if (active > 0)
@@ -736,6 +777,19 @@ void pf__loop_cancelled(pf__loop *L)
 {
     atomic_fetch_add(&L->cancel_gen, 1);
     pthread_mutex_lock(&L->mu);
+    wake(L);
+    pthread_mutex_unlock(&L->mu);
+}
+
+void pf__loop_spawn(pf__loop *L, pf__xfer *x)
+{
+    x->next = NULL;
+    pthread_mutex_lock(&L->mu);
+    if (L->spawned_tail)
+        L->spawned_tail->next = x;
+    else
+        L->spawned = x;
+    L->spawned_tail = x;
     wake(L);
     pthread_mutex_unlock(&L->mu);
 }

@@ -23,6 +23,9 @@ void pf__loop_detach(pf__loop *L, pf_batch *b);
 /* A batch was cancelled: sweep its transfers at the next turn. */
 void pf__loop_cancelled(pf__loop *L);
 
+/* Worker -> loop: a new transfer (an entry's details) to start within K,
+ * ahead of new requests. */
+void pf__loop_spawn(pf__loop *L, pf__xfer *x);
 /* Worker -> loop: run the transfer's next exchange (its http is built). */
 void pf__loop_requeue(pf__loop *L, pf__xfer *x);
 /* Worker: a transfer was published and no longer counts as active. */

@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "decode.h"
+#include "details.h"
 #include "options.h"
 #include "page.h"
 #include "request.h"
@@ -147,8 +148,13 @@ static void finish(pf__xfer *x, pf_response *res)
         res->error.offset = PF_NO_OFFSET;
         res->error.message[0] = '\0';
     }
+    pf__parent *parent = x->parent;
+    if (parent == NULL && pf__details_spawn(x, res)) return;
     pf__xfer_free(x);
-    pf__batch_publish(b, i, res);
+    if (parent)
+        pf__details_done(parent, i, res);
+    else
+        pf__batch_publish(b, i, res);
     pf__loop_release(L);
 }
 

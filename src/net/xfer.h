@@ -26,7 +26,8 @@ struct pf__xfer {
     const pf__env *env;
     pf__loop *loop;
     pf_batch *batch;
-    size_t index;
+    size_t index;                /* in the batch, or in parent's entries */
+    struct pf__parent *parent;   /* an entry of a list's details (details.c) */
     const pf_request *req;       /* the batch's copy */
 
     /* Current exchange. */

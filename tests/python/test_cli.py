@@ -745,3 +745,28 @@ def test_fetch_help(cmd):
                 "--rate", "--retries", "--timeout", "--proxy", "--cacert", "-i,",
                 "--proxies", "--local-address", "--deadline"):
         assert opt in out, opt
+
+
+def test_list_details_expands_entries_in_the_same_batch(replay_factory):
+    srv = replay_factory("--fill", "--latency", "0.2")
+    p = run("list", "--category", "GAME", "--num", "5", "--details", "--base-url", srv.base_url)
+    assert p.returncode == 0, p.stderr
+    line = ndjson(p)[0]
+    assert line["request"]["kind"] == "list"
+    results = line["results"]
+    assert [r["rank"] for r in results] == [1, 2, 3, 4, 5]
+    # Full app records: fields a chart card does not carry.
+    assert all("description" in r and "version" in r for r in results)
+    # The chart and its five apps, nothing more.
+    assert srv.stats()["requests"] == 6
+
+
+def test_search_details_keeps_a_failed_entry_with_its_error(replay_factory):
+    srv = replay_factory("--fill", "--script", "ok,503", "--retry-after", "5")
+    p = run("search", "panda", "--num", "2", "--details", "--deadline", "1",
+            "--concurrency", "1", "--base-url", srv.base_url)
+    assert p.returncode == 0, p.stderr
+    first, second = ndjson(p)[0]["results"]
+    assert first["rank"] == 1 and first["error"]["kind"] == "rate_limited"
+    assert "title" in first and "description" not in first   # the card's fields
+    assert second["rank"] == 2 and "description" in second
