@@ -475,19 +475,33 @@ static int add_local_addresses(pf__fetch_plan *plan, const char *val,
     return ok;
 }
 
-/* The argument sizes of one request (the library's limits), as a usage
- * error naming the input line it came from. */
+/* One request through the library's check (src/core/options.c), which
+ * Python shares: a refusal is a usage error that names the flag (or the
+ * input line) the value came from instead of the C field. */
 static int check_request(pf_kind kind, const pf_request *r, size_t line,
                          int *status)
 {
+    static const char *const flag_of[][2] = {
+        {"country", "--country"}, {"lang", "--lang"},
+        {"category", "--category"}, {"collection", "--collection"},
+        {"price", "--price"}, {"sort", "--sort"}, {"score", "--score"},
+        {"token", "--token"},
+    };
     pf_error err;
     if (pf__request_check(r, &err) == PF_OK)
         return 1;
-    char msg[300];
+    const char *rest = strchr(err.message, ':'), *name = NULL;
+    size_t n = rest ? (size_t)(rest - err.message) : 0;
+    for (size_t i = 0; rest && i < sizeof flag_of / sizeof *flag_of; i++)
+        if (strlen(flag_of[i][0]) == n && !strncmp(err.message, flag_of[i][0], n))
+            name = flag_of[i][1];
+    if (rest && n == 3 && !strncmp(err.message, "num", 3))
+        name = kind == PF_KIND_REVIEWS ? "--count" : "--num";
+    char where[48] = "", msg[400];
     if (line)
-        snprintf(msg, sizeof msg, "input line %zu: %s", line, err.message);
-    else
-        snprintf(msg, sizeof msg, "%s", err.message);
+        snprintf(where, sizeof where, "input line %zu: ", line);
+    snprintf(msg, sizeof msg, "%s%s%s", where, name ? name : "",
+             name ? rest : err.message);
     return usage_error(kind, "%s", msg, status);
 }
 

@@ -298,6 +298,10 @@ typedef struct pf_request {
  * PF_EINVAL, never an allocation failure or a URL libcurl refuses. */
 #define PF_MAX_ID_BYTES 4096
 #define PF_MAX_QUERY_BYTES 8192
+/* The largest `num` a list or search request may ask for, and the largest
+ * review count short of PF_REVIEWS_ALL. Over them is PF_EINVAL. */
+#define PF_MAX_NUM 1000000
+#define PF_MAX_REVIEWS 100000000
 
 PF_EXPORT void pf_request_init(pf_request *req, pf_kind kind);
 

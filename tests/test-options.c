@@ -281,4 +281,105 @@ TEST(request_sizes_are_capped_with_the_limit_named)
     free(s);
 }
 
+/* One check for every argument: the CLI and Python refuse what it refuses,
+ * and each message names the field, the value and what is allowed. */
+static void request_refused(const pf_request *r, const char *prefix)
+{
+    pf_error err;
+    CHECK_INT(pf__request_check(r, &err), PF_EINVAL);
+    CHECK(strncmp(err.message, prefix, strlen(prefix)) == 0);
+    if (strncmp(err.message, prefix, strlen(prefix)) != 0)
+        fprintf(stderr, "  got \"%s\"\n", err.message);
+}
+
+TEST(country_and_language_codes_are_checked)
+{
+    pf_request r;
+    pf_request_init(&r, PF_KIND_APP);
+    r.app_id = "com.example";
+    const char *good_c[] = {"us", "GB", "de", "jp", "br", "zw"};
+    for (size_t i = 0; i < sizeof good_c / sizeof *good_c; i++) {
+        r.country = good_c[i];
+        CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+    }
+    const char *bad_c[] = {"usa", "zz", "", "english", "u", "uk", "u1"};
+    for (size_t i = 0; i < sizeof bad_c / sizeof *bad_c; i++) {
+        r.country = bad_c[i];
+        request_refused(&r, "country: \"");
+    }
+    pf_error err;
+    r.country = "usa";
+    pf__request_check(&r, &err);
+    CHECK_STR(err.message, "country: \"usa\" is not a country code; give an "
+                           "ISO 3166-1 alpha-2 code such as us, gb or de");
+    r.country = NULL;
+    const char *good_l[] = {"en", "en-GB", "pt_BR", "zh-TW", "fil",
+                            "es-419", "zh-Hant-TW", "DE"};
+    for (size_t i = 0; i < sizeof good_l / sizeof *good_l; i++) {
+        r.lang = good_l[i];
+        CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+    }
+    const char *bad_l[] = {"english", "", "e", "en-", "en-G", "12", "en GB"};
+    for (size_t i = 0; i < sizeof bad_l / sizeof *bad_l; i++) {
+        r.lang = bad_l[i];
+        request_refused(&r, "lang: \"");
+    }
+}
+
+TEST(required_fields_enums_and_ranges_are_named)
+{
+    pf_request r;
+    pf_error err;
+    pf_request_init(&r, PF_KIND_APP);
+    request_refused(&r, "app_id: missing");
+    r.app_id = "";
+    pf__request_check(&r, &err);
+    CHECK_STR(err.message, "app_id: empty; give an app id such as "
+                           "com.google.android.apps.translate");
+    pf_request_init(&r, PF_KIND_SEARCH);
+    r.query = "panda";
+    r.price = (pf_price)7;
+    pf__request_check(&r, &err);
+    CHECK_STR(err.message, "price: must be 0 (all), 1 (free) or 2 (paid), got 7");
+    r.price = PF_PRICE_FREE;
+    r.num = -1;
+    request_refused(&r, "num: must be 1..1000000 (0 = the default), got -1");
+    r.num = PF_MAX_NUM;
+    CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+    pf_request_init(&r, PF_KIND_REVIEWS);
+    r.app_id = "com.example";
+    r.sort = (pf_sort)99;
+    request_refused(&r, "sort: must be 1 (relevant), 2 (newest) or 3 (rating), got 99");
+    r.sort = PF_SORT_RATING;
+    r.num = PF_REVIEWS_ALL;
+    CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+    r.num = -2;
+    request_refused(&r, "num: must be 1..100000000 reviews");
+    r.num = 0;
+    r.score = 6;
+    request_refused(&r, "score: must be 1..5");
+    r.score = 0;
+    r.token = "";
+    request_refused(&r, "token: empty");
+    /* An argument-order mistake (country where the category goes) is
+     * caught by the same checks. */
+    pf_request_init(&r, PF_KIND_LIST);
+    r.category = "GAME";
+    r.country = "GAME";
+    request_refused(&r, "country: \"GAME\" is not a country code");
+    r.country = "us";
+    r.category = "us";
+    request_refused(&r, "category: \"us\" is not a category id");
+    r.category = "GAME_ACTION";
+    r.collection = "best_ever";
+    request_refused(&r, "collection: \"best_ever\" is not a collection");
+    r.collection = "TOP_PAID";
+    CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+    /* pf_request_build says the same, not "a required field is missing". */
+    pf_http_request h;
+    pf_request_init(&r, PF_KIND_APP);
+    CHECK_INT(pf_request_build(&r, "http://x", &h, &err), PF_EINVAL);
+    CHECK(strncmp(err.message, "app_id: missing", 15) == 0);
+}
+
 TEST_MAIN()

@@ -745,3 +745,25 @@ def test_fetch_help(cmd):
                 "--rate", "--retries", "--timeout", "--proxy", "--cacert", "-i,",
                 "--proxies", "--local-address", "--deadline"):
         assert opt in out, opt
+
+
+@pytest.mark.parametrize("args, message", [
+    (["app", "x.y", "--country", "usa"], '--country: "usa" is not a country code'),
+    (["app", "x.y", "--country", "us,zz"], '--country: "zz" is not a country code'),
+    (["app", "x.y", "--lang", "english"], '--lang: "english" is not a language code'),
+    (["list", "--category", "us"], '--category: "us" is not a category id'),
+])
+def test_request_arguments_are_checked_by_the_library_before_any_request(server, args, message):
+    """Issue 13.3: the CLI refuses what Python refuses, by the same C check,
+    naming the flag, the value and what is allowed."""
+    before = server.stats()["requests"]
+    err = one_error_line(fetch(server, *args))
+    assert message in err, err
+    assert server.stats()["requests"] == before
+
+
+def test_input_line_with_a_bad_country_names_the_line(server, tmp_path):
+    f = tmp_path / "ids.txt"
+    f.write_text("a.b\nc.d\tEN\tusa\n")
+    err = one_error_line(fetch(server, "app", "-i", f))
+    assert 'input line 2: --country: "usa"' in err, err

@@ -138,7 +138,11 @@ def test_50_lists_in_one_call_at_300ms(pf, replay_factory):
 def test_batch_vs_loop_of_single_calls(pf, replay_factory):
     rp = replay_factory("--fill", "--latency", "0.15")
     use(rp)
-    reqs = [(TRANSLATE_ID, "en", "c%d" % i, _core.SORT_NEWEST, None) for i in range(30)]
+    # 30 distinct requests: one app in 30 countries (real codes: the
+    # library refuses made-up ones).
+    countries = ("us gb de fr jp kr br in ca au it es nl se no dk fi pl pt ie "
+                 "at ch be mx ar cl co nz za sg").split()
+    reqs = [(TRANSLATE_ID, "en", c, _core.SORT_NEWEST, None) for c in countries]
     _core.fetch_and_parse_reviews_batch(reqs)   # connections open for both
     t0 = time.perf_counter()
     batch = _core.fetch_and_parse_reviews_batch(reqs)
