@@ -465,14 +465,20 @@ PF_EXPORT size_t pf_client_egress_stats(pf_client *client,
 /* Batches                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* The outcome of one request: either a result of its kind or an error. */
+/* The outcome of one request: either a result of its kind or an error.
+ * One exception: a review chain (num > 150 or PF_REVIEWS_ALL) that fails
+ * after its first page keeps what it fetched. Then code != PF_OK and
+ * `reviews` is not NULL: it holds the pages fetched so far, merged, and
+ * its next_token is the token of the page that failed, to resume from
+ * (set it as pf_request.token). pf_response_cleanup() frees it as usual. */
 typedef struct pf_response {
     pf_kind kind;
     pf_code code;            /* PF_OK or the error kind */
     pf_error error;          /* valid when code != PF_OK */
     pf_app *app;             /* PF_KIND_APP */
     pf_list *list;           /* PF_KIND_LIST, PF_KIND_SEARCH */
-    pf_reviews *reviews;     /* PF_KIND_REVIEWS */
+    pf_reviews *reviews;     /* PF_KIND_REVIEWS; on an error, the pages
+                                fetched before it, or NULL (above) */
     double elapsed;          /* seconds from start to completion */
 } pf_response;
 
