@@ -426,6 +426,13 @@ PF_EXPORT pf_code pf_client_options_check(const pf_client_options *opt,
 PF_EXPORT pf_code pf_client_new(const pf_client_options *opt, pf_client **out,
                                 pf_error *err);
 
+/* The options the client runs with, every default resolved (timeout 30,
+ * max_concurrency 64, the base URL from the environment, the built-in
+ * User-Agent, ...). The strings and arrays point into the client and stay
+ * valid while it lives. NULL client: pf_client_options_init(). Any
+ * thread. */
+PF_EXPORT void pf_client_options_get(pf_client *client, pf_client_options *out);
+
 /* Stop the threads, cancel outstanding batches and free. NULL is a no-op.
  * Must not be called while another thread still uses the client. */
 PF_EXPORT void pf_client_free(pf_client *client);

@@ -173,9 +173,11 @@ def test_records_for_the_high_level_layer(pf):
     assert {r["query"] for r in found} == {"panda", "unicorns"}
     revs = playfast.fetch_reviews([TRANSLATE_ID], countries=["us"], count=10)
     assert len(revs) == 10 and revs[0]["app_id"] == TRANSLATE_ID
-    # Records are plain data: every value is JSON-serialisable.
+    # Records are plain data; with dates="unix" (integer timestamps, not
+    # datetimes) every value is JSON-serialisable.
     import json
-    json.dumps([apps, charts, found, revs])
+    json.dumps([playfast.fetch_apps(TRANSLATE_ID, dates="unix"), charts, found,
+                playfast.fetch_reviews(TRANSLATE_ID, num=10, dates="unix")])
 
 
 # ---------------------------------------------------------------- errors
@@ -248,7 +250,8 @@ def test_configure(pf, replay):
     got = _core.configure(concurrency=8, user_agent="playfast-test/1")
     assert got["concurrency"] == 8 and got["user_agent"] == "playfast-test/1"
     assert got["base_url"] == replay.base_url
-    assert "user_agent" not in _core.configure(user_agent=None)
+    # None restores the default, which configure() reports (issue 13.7).
+    assert _core.configure(user_agent=None)["user_agent"].startswith("Mozilla/5.0")
     with pytest.raises(TypeError):
         _core.configure(no_such_option=1)
     with pytest.raises(TypeError):
@@ -332,14 +335,15 @@ def test_configure_pool_and_deadline(pf, replay):
     assert got["proxies"] == ("http://127.0.0.1:3128", "socks5h://127.0.0.1:1080")
     assert got["local_addresses"] == ("127.0.0.1", "::1") and got["deadline"] == 30
     got = _core.configure(proxies=None, local_addresses=None, deadline=None)
-    assert "proxies" not in got and "deadline" not in got
+    assert got["proxies"] == () and got["deadline"] == 600
     assert _core.fetch_and_parse_app(TRANSLATE_ID).title == "Google Translate"
 
 
 def test_string_arguments_with_a_nul_are_refused(pf, replay):
     """Issue 9.2: fetch_and_parse_app("...translate\\x00X") fetched Translate."""
     before = replay.stats()["requests"]
-    with pytest.raises(ValueError, match=r"^app_id: contains a NUL character \(request 0\)"):
+    # A single call has no "request 0" (issue 13.3); a batch names the index.
+    with pytest.raises(ValueError, match=r"^app_id: contains a NUL character$"):
         _core.fetch_and_parse_app(TRANSLATE_ID + "\x00X")
     with pytest.raises(ValueError, match=r"^country: contains a NUL character \(request 1\)"):
         _core.fetch_and_parse_apps_batch([(TRANSLATE_ID, "en", "us"), (TRANSLATE_ID, "en", "u\x00s")])
