@@ -75,6 +75,16 @@ void pf__json_reviews_array(pf__buf *b, const pf_reviews *rv);
 void pf__json_reviews_doc(pf__buf *b, const pf_reviews *rv);
 /* The request as the CLI resolved it: {"kind": ..., "app_id": ..., ...}. */
 void pf__json_request(pf__buf *b, const pf_request *req);
+
+/* The request's fields, one table for the JSON "request" object and the
+ * CSV columns: column i (0 .. PF__REQUEST_COLS-1) is named
+ * pf__request_col_name(kind, i), NULL when a kind has no such field. Its
+ * value is a string (*is_str = 1), or a number or boolean as JSON text
+ * written into tmp (*is_str = 0); NULL for null. */
+#define PF__REQUEST_COLS 14
+const char *pf__request_col_name(pf_kind kind, size_t i);
+const char *pf__request_col_value(const pf_request *r, size_t i, char *tmp,
+                                  size_t cap, int *is_str);
 /* {"kind": ..., "status": n|null, "message": ...} */
 void pf__json_error(pf__buf *b, pf_code code, const pf_error *err);
 

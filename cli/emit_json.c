@@ -311,71 +311,97 @@ void pf__json_reviews_doc(pf__buf *b, const pf_reviews *rv)
 /* Requests and errors                                                      */
 /* ------------------------------------------------------------------------ */
 
-static void key(pf__buf *b, const char *k)
+/* The request's fields, once, for both writers: the keys of the JSON
+ * "request" object and the leading CSV columns, in this order. */
+#define R_APP (1u << PF_KIND_APP)
+#define R_LIST (1u << PF_KIND_LIST)
+#define R_SEARCH (1u << PF_KIND_SEARCH)
+#define R_REVIEWS (1u << PF_KIND_REVIEWS)
+enum { C_KIND, C_APP_ID, C_CATEGORY, C_COLLECTION, C_QUERY, C_NUM, C_PRICE,
+       C_SORT, C_COUNT, C_ALL, C_SCORE, C_TOKEN, C_LANG, C_COUNTRY };
+static const struct {
+    const char *name;
+    unsigned kinds;
+} request_cols[PF__REQUEST_COLS] = {
+    [C_KIND] = {"kind", ~0u},
+    [C_APP_ID] = {"app_id", R_APP | R_REVIEWS},
+    [C_CATEGORY] = {"category", R_LIST},
+    [C_COLLECTION] = {"collection", R_LIST},
+    [C_QUERY] = {"query", R_SEARCH},
+    [C_NUM] = {"num", R_LIST | R_SEARCH},
+    [C_PRICE] = {"price", R_SEARCH},
+    [C_SORT] = {"sort", R_REVIEWS},
+    [C_COUNT] = {"count", R_REVIEWS},
+    [C_ALL] = {"all", R_REVIEWS},
+    [C_SCORE] = {"score", R_REVIEWS},
+    [C_TOKEN] = {"token", R_REVIEWS},
+    [C_LANG] = {"lang", ~0u},
+    [C_COUNTRY] = {"country", ~0u},
+};
+
+const char *pf__request_col_name(pf_kind kind, size_t i)
 {
-    pf__buf_str(b, ", \"");
-    pf__buf_str(b, k);
-    pf__buf_str(b, "\": ");
+    if (i >= PF__REQUEST_COLS || !(request_cols[i].kinds & (1u << kind)))
+        return NULL;
+    return request_cols[i].name;
 }
 
-static void num_or_null(pf__buf *b, int v)
+static const char *int_or_null(int v, char *tmp, size_t cap)
 {
-    if (v)
-        pf__buf_fmt(b, "%d", v);
-    else
-        pf__buf_str(b, "null");
+    if (!v)
+        return NULL;
+    snprintf(tmp, cap, "%d", v);
+    return tmp;
+}
+
+const char *pf__request_col_value(const pf_request *r, size_t i, char *tmp,
+                                  size_t cap, int *is_str)
+{
+    static const char *const prices[] = {"all", "free", "paid"};
+    static const char *const sorts[] = {NULL, "relevant", "newest", "rating"};
+    *is_str = 1;
+    switch (i) {
+    case C_KIND: return pf_kind_name(r->kind);
+    case C_APP_ID: return r->app_id;
+    case C_CATEGORY: return r->category;
+    case C_COLLECTION: return r->collection ? r->collection : "topselling_free";
+    case C_QUERY: return r->query;
+    case C_PRICE: return (unsigned)r->price <= 2 ? prices[r->price] : NULL;
+    case C_SORT:
+        return r->sort >= 1 && r->sort <= 3 ? sorts[r->sort] : "newest";
+    case C_TOKEN: return r->token;
+    case C_LANG: return r->lang ? r->lang : "en";
+    case C_COUNTRY: return r->country ? r->country : "us";
+    default: break;
+    }
+    *is_str = 0;
+    switch (i) {
+    case C_NUM: return int_or_null(r->num, tmp, cap);
+    case C_COUNT:
+        return int_or_null(r->num == PF_REVIEWS_ALL ? 0 : r->num, tmp, cap);
+    case C_ALL: return r->num == PF_REVIEWS_ALL ? "true" : "false";
+    case C_SCORE: return int_or_null(r->score, tmp, cap);
+    default: return NULL;
+    }
 }
 
 void pf__json_request(pf__buf *b, const pf_request *r)
 {
-    static const char *const prices[] = {"all", "free", "paid"};
-    static const char *const sorts[] = {NULL, "relevant", "newest", "rating"};
-
-    pf__buf_str(b, "{\"kind\": ");
-    pf__json_str(b, pf_kind_name(r->kind));
-    switch (r->kind) {
-    case PF_KIND_APP:
-        key(b, "app_id");
-        pf__json_str(b, r->app_id);
-        break;
-    case PF_KIND_LIST:
-        key(b, "category");
-        pf__json_str(b, r->category);
-        key(b, "collection");
-        pf__json_str(b, r->collection ? r->collection : "topselling_free");
-        key(b, "num");
-        num_or_null(b, r->num);
-        break;
-    case PF_KIND_SEARCH:
-        key(b, "query");
-        pf__json_str(b, r->query);
-        key(b, "num");
-        num_or_null(b, r->num);
-        key(b, "price");
-        pf__json_str(b, (unsigned)r->price <= 2 ? prices[r->price] : NULL);
-        break;
-    case PF_KIND_REVIEWS:
-        key(b, "app_id");
-        pf__json_str(b, r->app_id);
-        key(b, "sort");
-        pf__json_str(b, r->sort >= 1 && r->sort <= 3 ? sorts[r->sort]
-                                                     : "newest");
-        key(b, "count");
-        num_or_null(b, r->num == PF_REVIEWS_ALL ? 0 : r->num);
-        key(b, "all");
-        pf__buf_str(b, r->num == PF_REVIEWS_ALL ? "true" : "false");
-        key(b, "score");
-        num_or_null(b, r->score);
-        key(b, "token");
-        pf__json_str(b, r->token);
-        break;
-    default:
-        break;
+    const char *sep = "{";
+    for (size_t i = 0; i < PF__REQUEST_COLS; i++) {
+        const char *name = pf__request_col_name(r->kind, i);
+        if (!name)
+            continue;
+        char tmp[32];
+        int is_str;
+        const char *v = pf__request_col_value(r, i, tmp, sizeof tmp, &is_str);
+        pf__buf_fmt(b, "%s\"%s\": ", sep, name);
+        sep = ", ";
+        if (is_str || !v)
+            pf__json_str(b, v);
+        else
+            pf__buf_str(b, v);
     }
-    key(b, "lang");
-    pf__json_str(b, r->lang ? r->lang : "en");
-    key(b, "country");
-    pf__json_str(b, r->country ? r->country : "us");
     pf__buf_putc(b, '}');
 }
 

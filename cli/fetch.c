@@ -59,6 +59,7 @@ static double now(void)
 
 typedef struct progress {
     int on;
+    int tty;                   /* stderr is a terminal: redraw in place */
     double start, last;
     int drawn;
     const pf__engine *eng;     /* for the client's pushback counters */
@@ -124,7 +125,9 @@ static void progress_draw(progress *p, size_t done, size_t failed,
     if (!p->on)
         return;
     double t = now();
-    if (!final && p->drawn && t - p->last < 0.1)
+    /* A terminal gets one line redrawn every 0.1 s; a log file or pipe a
+     * plain line a second, with no cursor escapes to garble it. */
+    if (!final && p->drawn && t - p->last < (p->tty ? 0.1 : 1.0))
         return;
     p->last = t;
     double el = t - p->start;
@@ -136,10 +139,12 @@ static void progress_draw(progress *p, size_t done, size_t failed,
         snprintf(eta, sizeof eta, "ETA %.0fs", (double)(total - done) / rate);
     char push[160];
     pushback_text(p, push, sizeof push);
-    /* \r and erase-to-end-of-line: one line that updates in place. */
-    fprintf(stderr, "\r%zu/%zu done, %zu failed, %.1f req/s, %s%s\033[K", done,
-            total, failed, rate, eta, push);
-    if (final)
+    /* On a terminal, \r and erase-to-end-of-line: one line that updates
+     * in place. */
+    fprintf(stderr, "%s%zu/%zu done, %zu failed, %.1f req/s, %s%s%s",
+            p->tty ? "\r" : "", done, total, failed, rate, eta, push,
+            p->tty ? "\033[K" : "\n");
+    if (final && p->tty)
         fputc('\n', stderr);
     fflush(stderr);
     p->drawn = 1;
@@ -365,7 +370,8 @@ static int run(pf__fetch_plan *plan)
         goto finish;
     }
 
-    pg.on = plan->progress < 0 ? isatty(STDERR_FILENO) : plan->progress;
+    pg.tty = isatty(STDERR_FILENO);
+    pg.on = plan->progress < 0 ? pg.tty : plan->progress;
     pg.eng = eng;
     pg.client = client;
     w.pg = &pg;

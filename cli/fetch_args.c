@@ -128,12 +128,13 @@ static void print_help(pf_kind kind)
     }
     printf("\n-i FILE lines: %s, optionally followed by <TAB>LANG<TAB>COUNTRY\n"
            "(an empty field keeps the option's value; a line without a country\n"
-           "fans out over --country).\n\n"
+           "fans out over --country). Blank lines and lines starting with #\n"
+           "are skipped.\n\n"
            "Output: one JSON line per request in input order (ndjson),\n"
            "  {\"request\": {...}, \"%s\": ...} or {\"request\": {...}, \"error\":\n"
            "  {\"kind\": ..., \"status\": ..., \"message\": ...}}.\n"
            "Exit 0 if every request succeeded, 2 if some failed, 1 on a usage\n"
-           "error or if all failed.\n",
+           "error or if all failed, 130 if interrupted (Ctrl-C).\n",
            input_line[kind], kind == PF_KIND_APP ? "result" : "results");
 }
 
@@ -252,8 +253,8 @@ static int read_lines(pf_kind kind, char *text, bases *out, int *status)
             }
         }
         base_req r = {trim(f[0]), NULL, NULL, NULL, lineno};
-        if (!*r.main && !f[1])
-            continue;                       /* blank line */
+        if ((!*r.main && !f[1]) || *r.main == '#')
+            continue;                       /* blank line or # comment */
         char where[64];
         snprintf(where, sizeof where, "input line %zu", lineno);
         if (!*r.main)

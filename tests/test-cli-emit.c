@@ -235,11 +235,12 @@ TEST(csv_rows_and_error_row)
     res.kind = PF_KIND_LIST;
     res.list = &list;
     char *s = RENDER(pf__csv_response(b, &req, &res));
-    /* Two rows, CRLF-terminated; the request JSON is one quoted cell. */
+    /* Two rows, CRLF-terminated; the request's fields in their own cells
+     * (kind, category, collection, num, lang, country; issue 13.10). */
     char *row2 = strstr(s, "\r\n");
     CHECK(row2 != NULL && strstr(row2 + 2, "\r\n") == row2 + 2 + strlen(row2 + 2) - 2);
-    CHECK(strstr(s, ",,,,1,a.b,,\"T, with comma\",,,,4.25,,0,true,") != NULL);
-    CHECK(strstr(s, ",,,,2,c.d,,,,,,,,0,true,") != NULL);
+    CHECK(strstr(s, "list,,topselling_free,,en,us,,,,1,a.b,,\"T, with comma\",,,,4.25,,0,true,") == s);
+    CHECK(strstr(s, "\r\nlist,,topselling_free,,en,us,,,,2,c.d,,,,,,,,0,true,") != NULL);
     free(s);
 
     res.list = NULL;
@@ -251,7 +252,8 @@ TEST(csv_rows_and_error_row)
     free(s);
 
     s = RENDER(pf__csv_header(b, PF_KIND_REVIEWS));
-    CHECK_STR(s, "request,error,error_status,error_message,review_id,user_name,"
+    CHECK_STR(s, "kind,app_id,sort,count,all,request_score,token,lang,country,"
+                 "error,error_status,error_message,review_id,user_name,"
                  "user_image,content,score,thumbs_up,created_at,reply_content,"
                  "reply_at,app_version\r\n");
     free(s);
