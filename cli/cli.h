@@ -1,14 +1,16 @@
 /*
  * cli.h -- internals shared by the modules of the `playfast` command.
  *
- *   main.c       dispatch to a command, top-level usage
+ *   main.c       `playfast`: dispatch to a command, top-level usage
+ *   front.c      `playfast` runs the fetch commands in playfast-fetch
+ *   fetch_main.c `playfast-fetch`: the fetch commands, linked with the engine
  *   args.c       option tables, strict number parsing, reading input files
  *   emit_json.c  output buffer and the JSON writer for every result type
  *   emit_csv.c   RFC 4180 rows built from the same field tables
  *   parse_cmd.c  `playfast parse KIND FILE` (offline, no network)
  *   fetch_args.c options of the fetch commands, fan-out into requests
  *   fetch.c      `playfast app|list|search|reviews` (batch through the engine)
- *   engine.c     the engine's entry points, linked or dlopen()ed
+ *   engine.c     the engine's entry points, in one table
  *
  * Everything here runs on the main thread; the engine's threads never call
  * into the CLI (progress is polled, not called back).
@@ -155,8 +157,7 @@ typedef struct pf__fetch_plan {
     pf__strs owned;              /* malloc'ed text the two point into */
 } pf__fetch_plan;
 
-/* The engine calls the CLI makes, reached either directly or through a
- * dlopen()ed libplayfast.so (see engine.c for why). */
+/* The engine calls the fetch commands make (engine.c). */
 typedef struct pf__engine {
     pf_code (*client_new)(const pf_client_options *, pf_client **,
                           pf_error *);
@@ -168,12 +169,10 @@ typedef struct pf__engine {
     void (*batch_free)(pf_batch *);
     void (*response_cleanup)(pf_response *);
     void (*client_stats)(pf_client *, pf_client_stats *);
-    /* NULL when the loaded library predates pf_client_egress_stats. */
     size_t (*egress_stats)(pf_client *, pf_egress_stats *, size_t);
 } pf__engine;
 
-/* The engine, loading it on first use; NULL (with a message printed) when
- * it cannot be loaded. */
+/* The engine's entry points; never NULL. */
 const pf__engine *pf__engine_get(void);
 
 /* Parse argv (argv[0] is the command) into plan. Returns 1 when the batch
@@ -186,5 +185,9 @@ void pf__fetch_plan_cleanup(pf__fetch_plan *plan);
 /* Commands. argv[0] is the command name. Return the exit status. */
 int pf__cmd_parse(int argc, char **argv);
 int pf__cmd_fetch(pf_kind kind, int argc, char **argv);
+/* `playfast`'s side of a fetch command: exec playfast-fetch beside it with
+ * the same arguments (argv[0] is the command). Returns only on failure,
+ * with a message printed and the exit status. */
+int pf__cmd_fetch_exec(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * main.c -- `playfast`: dispatch to a command.
+ * main.c -- `playfast`: dispatch to a command. The offline commands run
+ * here; the fetch commands in playfast-fetch (front.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +41,7 @@ int main(int argc, char **argv)
         return pf__cmd_parse(argc - 1, argv + 1);
     for (int k = 0; k < PF_KIND_COUNT_; k++)
         if (!strcmp(cmd, pf_kind_name((pf_kind)k)))
-            return pf__cmd_fetch((pf_kind)k, argc - 1, argv + 1);
+            return pf__cmd_fetch_exec(argc - 1, argv + 1);
     pf__die_msg("unknown command '%s' (see playfast --help)", cmd);
     return PF_EXIT_FAIL;
 }

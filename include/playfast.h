@@ -42,6 +42,12 @@ extern "C" {
 #define PF_EXPORT
 #endif
 
+/* The version of the library running, "MAJOR.MINOR.PATCH": PF_VERSION as
+ * it was when the library was built. A program linked against the shared
+ * library compares it with its own PF_VERSION at start-up. Constant;
+ * any thread. */
+PF_EXPORT const char *pf_version(void);
+
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
