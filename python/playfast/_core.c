@@ -253,12 +253,14 @@ static PyObject *py_build_reviews_request_body(PyObject *mod, PyObject *args, Py
     static char *kwlist[] = {"app_id", "sort", "continuation_token", "lang", "country",
                              "count", NULL};
     PyObject *app_id, *token = Py_None, *lang = Py_None, *country = Py_None;
+    PyObject *sort_arg = Py_None;
     pf_request r;
     int sort = PF_SORT_NEWEST;
     pf_request_init(&r, PF_KIND_REVIEWS);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|iOOO$i:build_reviews_request_body",
-                                     kwlist, &app_id, &sort, &token, &lang,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOOO$i:build_reviews_request_body",
+                                     kwlist, &app_id, &sort_arg, &token, &lang,
                                      &country, &r.num) ||
+        pf_py_sort_arg(pf_state_of_module(mod), sort_arg, &sort) < 0 ||
         str_arg(app_id, "app_id", 1, &r.app_id) < 0 ||
         str_arg(token, "continuation_token", 0, &r.token) < 0 ||
         str_arg(lang, "lang", 0, &r.lang) < 0 ||
@@ -300,7 +302,7 @@ static PyMethodDef parse_methods[] = {
      METH_VARARGS | METH_KEYWORDS,
      "build_reviews_request_body($module, /, app_id, sort=2, continuation_token=None,\n"
      "                           lang=None, country=None, *, count=150)\n--\n\n"
-     "sort: SORT_NEWEST (2, the default), SORT_RELEVANT (1) or SORT_RATING (3).\n"
+     "sort: \"newest\" (SORT_NEWEST, 2, the default), \"relevant\" (1) or \"rating\" (3).\n"
      "The form body to POST for one page of reviews (count <= 150), to\n"
      "https://play.google.com/_/PlayStoreUi/data/batchexecute?rpcids=UsvDTd&hl=LANG&gl=COUNTRY.\n"
      "Parse the answer with parse_batchexecute_reviews_response()."},

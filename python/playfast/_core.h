@@ -162,4 +162,9 @@ int pf_py_batch_init(PyObject *mod, pf_state *st);
 
 extern PyMethodDef pf_py_batch_methods[];
 
+/* sort= as the fetch functions read it: a name ("newest", "relevant",
+ * "rating") or Google's code; None keeps *out. 0, or -1 with
+ * InvalidArgumentError set. */
+int pf_py_sort_arg(pf_state *st, PyObject *o, int *out);
+
 #endif

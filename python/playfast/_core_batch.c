@@ -170,6 +170,13 @@ static int opt_int(pf_state *st, PyObject *item, PyObject *o, int *out,
     return -2;
 }
 
+int pf_py_sort_arg(pf_state *st, PyObject *o, int *out)
+{
+    return opt_int(st, Py_None, o, out, "sort", "\"newest\", \"relevant\", "
+                   "\"rating\" or SORT_RELEVANT (1), SORT_NEWEST (2), SORT_RATING (3)",
+                   PF_PY_NO_INDEX, sort_names) < 0 ? -1 : 0;
+}
+
 /* Fill one pf_request from one Python request. Returns 0, -1 for a shape
  * error (the caller raises), -2 with an exception already set. */
 static int request_from(pf_state *st, pf_kind kind, PyObject *item, size_t index,
@@ -254,11 +261,15 @@ static int reqset_init(pf_state *st, reqset *rs, pf_kind kind,
 {
     memset(rs, 0, sizeof *rs);
     rs->kind = kind;
-    if (PyUnicode_Check(requests) || PyBytes_Check(requests)) {
+    if (PyBytes_Check(requests) || (PyUnicode_Check(requests) && kind == PF_KIND_LIST)) {
         PyErr_SetString(PyExc_TypeError, "requests must be a sequence of tuples, not a string");
         return -1;
     }
-    if ((rs->items = PySequence_Tuple(requests)) == NULL) return -1;
+    /* A str where the list of requests goes is one request (an app id, a
+     * query), never one request per character. */
+    rs->items = PyUnicode_Check(requests) ? PyTuple_Pack(1, requests)
+                                          : PySequence_Tuple(requests);
+    if (rs->items == NULL) return -1;
     rs->n = (size_t)PyTuple_GET_SIZE(rs->items);
     if ((rs->reqs = PyMem_Calloc(rs->n ? rs->n : 1, sizeof(pf_request))) == NULL) {
         reqset_cleanup(rs);

@@ -39,6 +39,9 @@ def test_a_str_where_a_list_is_expected_is_one_item(pf, replay):
     assert {(r["country"], r["category"]) for r in charts} == {("us", "GAME")}
     found = playfast.search_apps("panda", countries="us")
     assert {r["query"] for r in found} == {"panda"}
+    # The batch functions too, where a bare str is a request.
+    assert len(_core.fetch_and_parse_apps_batch(TRANSLATE_ID)) == 1
+    assert len(_core.fetch_and_parse_search_batch("panda")) == 1
     revs = playfast.fetch_reviews(TRANSLATE_ID, countries="us")
     assert {r["app_id"] for r in revs} == {TRANSLATE_ID} and len(revs) == 150
 
@@ -210,6 +213,10 @@ def test_sort_and_price_take_names_or_codes(pf):
     assert (_core.fetch_and_parse_search("panda", price="free")
             == _core.fetch_and_parse_search("panda", price=_core.PRICE_FREE))
     assert _core.fetch_and_parse_reviews_batch([(TRANSLATE_ID, "en", "us", "rating", None, "all")])
+    assert (_core.build_reviews_request_body(TRANSLATE_ID, "rating")
+            == _core.build_reviews_request_body(TRANSLATE_ID, _core.SORT_RATING))
+    with pytest.raises(_core.InvalidArgumentError, match=r"^sort: must be"):
+        _core.build_reviews_request_body(TRANSLATE_ID, "best")
     assert inspect.signature(playfast.fetch_reviews).parameters["sort"].default == "newest"
     # fetch_and_parse_reviews keeps the original package's documented default
     # (most relevant), and its stub says so.

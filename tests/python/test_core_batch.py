@@ -63,9 +63,13 @@ def test_batch_inputs(pf):
     # A generator works too.
     got = _core.fetch_and_parse_search_batch(q for q in [("panda", "en", "us")])
     assert len(got[0]) > 0
-    for bad in ([()], [(1, "en", "us")], [("x", "en", "us", "extra")], "com.x"):
+    for bad in ([()], [(1, "en", "us")], [("x", "en", "us", "extra")], b"com.x"):
         with pytest.raises(TypeError):
             _core.fetch_and_parse_apps_batch(bad)
+    # A str where the requests go is one request (issue 13.1).
+    assert _core.fetch_and_parse_apps_batch(TRANSLATE_ID) == [a[0]]
+    with pytest.raises(TypeError):
+        _core.fetch_and_parse_list_batch("GAME")
     with pytest.raises(TypeError):
         _core.fetch_and_parse_list_batch([("GAME",)])
     with pytest.raises(TypeError):
