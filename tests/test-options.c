@@ -294,36 +294,37 @@ static void request_refused(const pf_request *r, const char *prefix)
 
 TEST(country_and_language_codes_are_checked)
 {
+    /* country: ISO 3166-1 alpha-2, either case; lang: a language tag. */
+    static const struct {
+        const char *country, *lang;
+        int ok;
+    } cases[] = {
+        {"us", NULL, 1}, {"GB", NULL, 1}, {"jp", NULL, 1}, {"zw", NULL, 1},
+        {"usa", NULL, 0}, {"zz", NULL, 0}, {"", NULL, 0}, {"english", NULL, 0},
+        {"u", NULL, 0}, {"uk", NULL, 0}, {"u1", NULL, 0},
+        {NULL, "en", 1}, {NULL, "en-GB", 1}, {NULL, "pt_BR", 1},
+        {NULL, "zh-TW", 1}, {NULL, "fil", 1}, {NULL, "es-419", 1},
+        {NULL, "zh-Hant-TW", 1}, {NULL, "DE", 1},
+        {NULL, "english", 0}, {NULL, "", 0}, {NULL, "e", 0}, {NULL, "en-", 0},
+        {NULL, "en-G", 0}, {NULL, "12", 0}, {NULL, "en GB", 0},
+    };
     pf_request r;
     pf_request_init(&r, PF_KIND_APP);
     r.app_id = "com.example";
-    const char *good_c[] = {"us", "GB", "de", "jp", "br", "zw"};
-    for (size_t i = 0; i < sizeof good_c / sizeof *good_c; i++) {
-        r.country = good_c[i];
-        CHECK_INT(pf__request_check(&r, NULL), PF_OK);
-    }
-    const char *bad_c[] = {"usa", "zz", "", "english", "u", "uk", "u1"};
-    for (size_t i = 0; i < sizeof bad_c / sizeof *bad_c; i++) {
-        r.country = bad_c[i];
-        request_refused(&r, "country: \"");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        r.country = cases[i].country;
+        r.lang = cases[i].lang;
+        if (cases[i].ok)
+            CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+        else
+            request_refused(&r, r.country ? "country: \"" : "lang: \"");
     }
     pf_error err;
     r.country = "usa";
+    r.lang = NULL;
     pf__request_check(&r, &err);
     CHECK_STR(err.message, "country: \"usa\" is not a country code; give an "
                            "ISO 3166-1 alpha-2 code such as us, gb or de");
-    r.country = NULL;
-    const char *good_l[] = {"en", "en-GB", "pt_BR", "zh-TW", "fil",
-                            "es-419", "zh-Hant-TW", "DE"};
-    for (size_t i = 0; i < sizeof good_l / sizeof *good_l; i++) {
-        r.lang = good_l[i];
-        CHECK_INT(pf__request_check(&r, NULL), PF_OK);
-    }
-    const char *bad_l[] = {"english", "", "e", "en-", "en-G", "12", "en GB"};
-    for (size_t i = 0; i < sizeof bad_l / sizeof *bad_l; i++) {
-        r.lang = bad_l[i];
-        request_refused(&r, "lang: \"");
-    }
 }
 
 TEST(required_fields_enums_and_ranges_are_named)
