@@ -12,7 +12,7 @@
 
 #include "cli.h"
 
-int pf__arg_long(const char *s, long lo, long hi, long *out)
+int cli_arg_long(const char *s, long lo, long hi, long *out)
 {
     char *end;
     if (!s || !*s)
@@ -25,7 +25,7 @@ int pf__arg_long(const char *s, long lo, long hi, long *out)
     return 1;
 }
 
-int pf__arg_double(const char *s, double lo, double hi, double *out)
+int cli_arg_double(const char *s, double lo, double hi, double *out)
 {
     char *end;
     if (!s || !*s)
@@ -38,7 +38,7 @@ int pf__arg_double(const char *s, double lo, double hi, double *out)
     return 1;
 }
 
-char *pf__read_input(const char *path, size_t cap, size_t *len,
+char *cli_read_input(const char *path, size_t cap, size_t *len,
                      pf_code *errcode)
 {
     int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
@@ -104,7 +104,7 @@ char *pf__read_input(const char *path, size_t cap, size_t *len,
     return NULL;
 }
 
-void pf__die_msg(const char *fmt, ...)
+void cli_die_msg(const char *fmt, ...)
 {
     char line[1024];
     va_list ap;

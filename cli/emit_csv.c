@@ -17,7 +17,7 @@
 
 #include "cli.h"
 
-void pf__csv_cell(pf__buf *b, const char *s, size_t n)
+void cli_csv_cell(pf__buf *b, const char *s, size_t n)
 {
     if (!s)
         return;
@@ -46,19 +46,19 @@ static int ranked(pf_kind kind)
 static int result_has(pf_kind kind, const char *name)
 {
     size_t n;
-    const pf_field *f = pf__fields_of(kind, &n);
+    const pf_field *f = cli_fields_of(kind, &n);
     for (size_t i = 0; i < n; i++)
         if (!strcmp(f[i].name, name))
             return 1;
     return 0;
 }
 
-void pf__csv_header(pf__buf *b, pf_kind kind)
+void cli_csv_header(pf__buf *b, pf_kind kind)
 {
     size_t n;
-    const pf_field *f = pf__fields_of(kind, &n);
-    for (size_t i = 0; i < PF__REQUEST_COLS; i++) {
-        const char *name = pf__request_col_name(kind, i);
+    const pf_field *f = cli_fields_of(kind, &n);
+    for (size_t i = 0; i < CLI_REQUEST_COLS; i++) {
+        const char *name = cli_request_col_name(kind, i);
         if (name) {
             pf__buf_fmt(b, "%s%s,", result_has(kind, name) ? "request_" : "",
                         name);
@@ -81,31 +81,31 @@ static void cell(pf__buf *b, pf__buf *tmp, const pf_field *f,
     if (f->kind == PF_FIELD_STR || f->kind == PF_FIELD_TEXT) {
         const char *s = *(const char *const *)((const char *)base + f->offset);
         if (s)
-            pf__csv_cell(b, s, strlen(s));
+            cli_csv_cell(b, s, strlen(s));
         return;
     }
     tmp->len = 0;
-    pf__json_field_value(tmp, f, base);
+    cli_json_field_value(tmp, f, base);
     if (tmp->failed) {
         b->failed = 1;
         return;
     }
     if (tmp->len == 4 && !memcmp(tmp->p, "null", 4))
         return;
-    pf__csv_cell(b, tmp->p, tmp->len);
+    cli_csv_cell(b, tmp->p, tmp->len);
 }
 
 /* The request's cells + the three error cells (empty when ok). */
 static void row_head(pf__buf *b, const pf_request *req, const pf_response *res)
 {
-    for (size_t i = 0; i < PF__REQUEST_COLS; i++) {
-        if (!pf__request_col_name(req->kind, i))
+    for (size_t i = 0; i < CLI_REQUEST_COLS; i++) {
+        if (!cli_request_col_name(req->kind, i))
             continue;
         char tmp[32];
         int is_str;
-        const char *v = pf__request_col_value(req, i, tmp, sizeof tmp, &is_str);
+        const char *v = cli_request_col_value(req, i, tmp, sizeof tmp, &is_str);
         if (v)
-            pf__csv_cell(b, v, strlen(v));
+            cli_csv_cell(b, v, strlen(v));
         pf__buf_putc(b, ',');
     }
     if (res->code != PF_OK) {
@@ -116,17 +116,17 @@ static void row_head(pf__buf *b, const pf_request *req, const pf_response *res)
         if (res->error.http_status > 0)
             pf__buf_fmt(b, "%d", res->error.http_status);
         pf__buf_putc(b, ',');
-        pf__csv_cell(b, msg, strnlen(msg, sizeof res->error.message));
+        cli_csv_cell(b, msg, strnlen(msg, sizeof res->error.message));
     } else {
         pf__buf_str(b, ",,");
     }
 }
 
-void pf__csv_response(pf__buf *b, const pf_request *req,
+void cli_csv_response(pf__buf *b, const pf_request *req,
                       const pf_response *res)
 {
     size_t nf;
-    const pf_field *f = pf__fields_of(req->kind, &nf);
+    const pf_field *f = cli_fields_of(req->kind, &nf);
     pf__buf tmp;
     pf__buf_init(&tmp, SIZE_MAX);
 

@@ -143,8 +143,8 @@ static int usage_error(pf_kind kind, const char *fmt, const char *a,
 {
     char msg[600];
     snprintf(msg, sizeof msg, fmt, a);
-    pf__die_msg("%s (see playfast %s --help)", msg, pf_kind_name(kind));
-    *status = PF_EXIT_FAIL;
+    cli_die_msg("%s (see playfast %s --help)", msg, pf_kind_name(kind));
+    *status = CLI_EXIT_FAIL;
     return 0;
 }
 
@@ -316,7 +316,7 @@ static const struct client_field {
 
 /* Set the client field option `id` sets from val. Returns -1 when id is no
  * such option, 0 when val does not read as its type, 1 when set. */
-static int client_field_set(pf__fetch_plan *plan, int id, const char *val)
+static int client_field_set(cli_fetch_plan *plan, int id, const char *val)
 {
     for (size_t i = 0; i < N_CLIENT_FIELDS; i++) {
         const struct client_field *f = &client_fields[i];
@@ -329,11 +329,11 @@ static int client_field_set(pf__fetch_plan *plan, int id, const char *val)
         if (f->type == CF_STR) {
             *(const char **)at = val;
         } else if (f->type == CF_INT) {
-            if (!pf__arg_long(val, INT_MIN, INT_MAX, &lv))
+            if (!cli_arg_long(val, INT_MIN, INT_MAX, &lv))
                 return 0;
             *(int *)at = (int)lv;
         } else {
-            if (!pf__arg_double(val, -HUGE_VAL, HUGE_VAL, &dv))
+            if (!cli_arg_double(val, -HUGE_VAL, HUGE_VAL, &dv))
                 return 0;
             *(double *)at = dv;
         }
@@ -367,7 +367,7 @@ static int option_error(pf_kind kind, const char *msg, const char *where,
     return usage_error(kind, "%s", line, status);
 }
 
-static int strs_add(pf__strs *s, const char *p)
+static int strs_add(cli_strs *s, const char *p)
 {
     const char **v = grow(s->v, &s->cap, s->n, sizeof *v);
     if (!v)
@@ -377,7 +377,7 @@ static int strs_add(pf__strs *s, const char *p)
     return 1;
 }
 
-static void strs_cleanup(pf__strs *s, int owned)
+static void strs_cleanup(cli_strs *s, int owned)
 {
     for (size_t i = 0; owned && i < s->n; i++)
         free((char *)s->v[i]);
@@ -387,10 +387,10 @@ static void strs_cleanup(pf__strs *s, int owned)
 
 /* Check one proxy or local address the moment it is read, so the message
  * can say where it came from (a file line) rather than an index. */
-static int add_egress(pf__fetch_plan *plan, int proxy, const char *value,
+static int add_egress(cli_fetch_plan *plan, int proxy, const char *value,
                       const char *where, int *status)
 {
-    pf__strs *list = proxy ? &plan->proxies : &plan->local_addresses;
+    cli_strs *list = proxy ? &plan->proxies : &plan->local_addresses;
     pf_client_options one;
     pf_error err;
     memset(&one, 0, sizeof one);
@@ -416,11 +416,11 @@ static int add_egress(pf__fetch_plan *plan, int proxy, const char *value,
 
 /* --proxies FILE: one URL a line; blank lines and lines starting with #
  * are skipped. */
-static int read_proxies(pf__fetch_plan *plan, const char *path, int *status)
+static int read_proxies(cli_fetch_plan *plan, const char *path, int *status)
 {
     size_t len;
     pf_code rc;
-    char *text = pf__read_input(path, PF_CLI_INPUT_CAP, &len, &rc);
+    char *text = cli_read_input(path, CLI_INPUT_CAP, &len, &rc);
     char msg[300];
     if (!text) {
         snprintf(msg, sizeof msg, "--proxies: cannot read %.200s: %s", path,
@@ -454,7 +454,7 @@ static int read_proxies(pf__fetch_plan *plan, const char *path, int *status)
 }
 
 /* --local-address A[,B...] */
-static int add_local_addresses(pf__fetch_plan *plan, const char *val,
+static int add_local_addresses(cli_fetch_plan *plan, const char *val,
                                int *status)
 {
     char *copy = strdup(val);
@@ -507,7 +507,7 @@ static int check_request(pf_kind kind, const pf_request *r, size_t line,
 }
 
 /* Every client option together, once all are known. */
-static int check_client(pf__fetch_plan *plan, int *status)
+static int check_client(cli_fetch_plan *plan, int *status)
 {
     pf_error err;
     plan->client.proxies = plan->proxies.v;
@@ -519,7 +519,7 @@ static int check_client(pf__fetch_plan *plan, int *status)
     return 1;
 }
 
-int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
+int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
                          char **argv, int *status)
 {
     const char *lang = NULL, *input = NULL, *token = NULL;
@@ -541,7 +541,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
      * a usage error never needs the engine loaded. */
     memset(&plan->client, 0, sizeof plan->client);
     plan->client.retries = -1;
-    *status = PF_EXIT_FAIL;
+    *status = CLI_EXIT_FAIL;
 
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
@@ -599,7 +599,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         switch (o->id) {
         case O_HELP:
             print_help(kind);
-            *status = PF_EXIT_OK;
+            *status = CLI_EXIT_OK;
             goto out;
         case O_LANG: lang = val; bad = !*val; break;
         case O_COUNTRY:
@@ -614,9 +614,9 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             break;
         case O_INPUT: input = val; break;
         case O_FORMAT:
-            if (!strcmp(val, "ndjson")) plan->format = PF_FMT_NDJSON;
-            else if (!strcmp(val, "json")) plan->format = PF_FMT_JSON;
-            else if (!strcmp(val, "csv")) plan->format = PF_FMT_CSV;
+            if (!strcmp(val, "ndjson")) plan->format = CLI_FMT_NDJSON;
+            else if (!strcmp(val, "json")) plan->format = CLI_FMT_JSON;
+            else if (!strcmp(val, "csv")) plan->format = CLI_FMT_CSV;
             else bad = 1;
             break;
         case O_PROGRESS: plan->progress = 1; break;
@@ -634,7 +634,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
                 goto out;
             break;
         case O_COLLECTION: collection = val; bad = !valid_collection(val); break;
-        case O_NUM: bad = !pf__arg_long(val, 1, 1000000, &num); break;
+        case O_NUM: bad = !cli_arg_long(val, 1, 1000000, &num); break;
         case O_PRICE:
             if (!strcmp(val, "all")) price = PF_PRICE_ALL;
             else if (!strcmp(val, "free")) price = PF_PRICE_FREE;
@@ -647,9 +647,9 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             else if (!strcmp(val, "rating")) sort = PF_SORT_RATING;
             else bad = 1;
             break;
-        case O_COUNT: bad = !pf__arg_long(val, 1, 100000000, &count); break;
+        case O_COUNT: bad = !cli_arg_long(val, 1, 100000000, &count); break;
         case O_ALL: all = 1; break;
-        case O_SCORE: bad = !pf__arg_long(val, 1, 5, &score); break;
+        case O_SCORE: bad = !cli_arg_long(val, 1, 5, &score); break;
         case O_TOKEN: token = val; bad = !*val; break;
         default: bad = client_field_set(plan, o->id, val) == 0; break;
         }
@@ -671,7 +671,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
     if (input) {
         size_t len;
         pf_code rc;
-        plan->input = pf__read_input(input, PF_CLI_INPUT_CAP, &len, &rc);
+        plan->input = cli_read_input(input, CLI_INPUT_CAP, &len, &rc);
         if (!plan->input) {
             char msg[300];
             snprintf(msg, sizeof msg, "cannot read %.200s: %s", input,
@@ -768,7 +768,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         }
     }
     ok = 1;
-    *status = PF_EXIT_OK;
+    *status = CLI_EXIT_OK;
     goto out;
 oom:
     usage_error(kind, "%s", "out of memory", status);
@@ -779,7 +779,7 @@ out:
     return ok;
 }
 
-void pf__fetch_plan_cleanup(pf__fetch_plan *plan)
+void cli_fetch_plan_cleanup(cli_fetch_plan *plan)
 {
     strs_cleanup(&plan->proxies, 0);
     strs_cleanup(&plan->local_addresses, 0);

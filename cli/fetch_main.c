@@ -15,21 +15,21 @@ int main(int argc, char **argv)
 {
     const char *front = getenv("PLAYFAST_CLI_VERSION");
     if (strcmp(pf_version(), PF_VERSION) != 0) {
-        pf__die_msg("playfast-fetch was built against libplayfast %s but "
+        cli_die_msg("playfast-fetch was built against libplayfast %s but "
                     "runs with %s: reinstall playfast", PF_VERSION,
                     pf_version());
-        return PF_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     if (front && strcmp(front, PF_VERSION) != 0) {
-        pf__die_msg("playfast %.40s found playfast-fetch %s beside it: "
+        cli_die_msg("playfast %.40s found playfast-fetch %s beside it: "
                     "reinstall playfast", front, PF_VERSION);
-        return PF_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     if (argc >= 2)
         for (int k = 0; k < PF_KIND_COUNT_; k++)
             if (!strcmp(argv[1], pf_kind_name((pf_kind)k)))
-                return pf__cmd_fetch((pf_kind)k, argc - 1, argv + 1);
-    pf__die_msg("playfast-fetch runs the fetch commands of playfast (app, "
+                return cli_cmd_fetch((pf_kind)k, argc - 1, argv + 1);
+    cli_die_msg("playfast-fetch runs the fetch commands of playfast (app, "
                 "list, search, reviews); run playfast instead");
-    return PF_EXIT_FAIL;
+    return CLI_EXIT_FAIL;
 }

@@ -29,30 +29,30 @@
 
 #include "cli.h"
 
-int pf__cmd_fetch_exec(int argc, char **argv)
+int cli_cmd_fetch_exec(int argc, char **argv)
 {
     static const char name[] = "playfast-fetch";
     char path[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", path, sizeof path - sizeof name - 1);
     char *slash = n > 0 ? memrchr(path, '/', (size_t)n) : NULL;
     if (slash == NULL) {
-        pf__die_msg("cannot find the directory of this program to run %s: %s",
+        cli_die_msg("cannot find the directory of this program to run %s: %s",
                     name, n < 0 ? strerror(errno) : "no directory");
-        return PF_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     memcpy(slash + 1, name, sizeof name);
 
     char **args = calloc((size_t)argc + 2, sizeof *args);
     if (args == NULL) {
-        pf__die_msg("out of memory");
-        return PF_EXIT_FAIL;
+        cli_die_msg("out of memory");
+        return CLI_EXIT_FAIL;
     }
     args[0] = path;
     memcpy(args + 1, argv, (size_t)argc * sizeof *args);
     setenv("PLAYFAST_CLI_VERSION", PF_VERSION, 1);
     execv(path, args);
-    pf__die_msg("cannot run %s (it runs the fetch commands and is installed "
+    cli_die_msg("cannot run %s (it runs the fetch commands and is installed "
                 "beside playfast): %s", path, strerror(errno));
     free(args);
-    return PF_EXIT_FAIL;
+    return CLI_EXIT_FAIL;
 }
