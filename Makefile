@@ -21,14 +21,25 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc
 DECODE_LIBS := $(shell pkg-config --libs libdeflate libbrotlidec libzstd zlib 2>/dev/null || echo -ldeflate -lbrotlidec -lzstd -lz)
 LIBS      = $(CURL_LIBS) $(DECODE_LIBS) -lpthread -lm
 
-CORE_SRC  = $(wildcard src/core/*.c) $(wildcard src/parse/*.c)
-NET_SRC   = $(wildcard src/net/*.c)
-LIB_SRC   = $(CORE_SRC) $(NET_SRC)
-CLI_SRC   = $(wildcard cli/*.c)
+# The library in two parts: PARSE_SRC needs no libcurl and no threads (the
+# parsers, the one argument check, the request builders), NET_SRC is the
+# fetch engine. libplayfast-parse.a is the first alone; libplayfast.a and
+# .so hold both.
+PARSE_SRC = $(wildcard src/core/*.c) $(wildcard src/parse/*.c) src/net/request.c
+NET_SRC   = $(filter-out src/net/request.c,$(wildcard src/net/*.c))
+LIB_SRC   = $(PARSE_SRC) $(NET_SRC)
+# The CLI is two linked programs (cli/front.c says why): `playfast`, the
+# parsers and the offline commands, and `playfast-fetch`, the fetch
+# commands with the engine.
+CLI_COMMON = cli/args.c cli/emit_json.c cli/emit_csv.c
+CLI_FRONT_SRC = cli/main.c cli/front.c cli/parse_cmd.c $(CLI_COMMON)
+CLI_FETCH_SRC = cli/fetch_main.c cli/fetch.c cli/fetch_args.c cli/engine.c $(CLI_COMMON)
+CLI_SRC   = $(sort $(CLI_FRONT_SRC) $(CLI_FETCH_SRC))
 TEST_SRC  = $(wildcard tests/test-*.c)
 HDRS      = $(wildcard include/*.h) $(wildcard src/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
 
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+PARSE_OBJ = $(PARSE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS     = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -51,14 +62,18 @@ help:
 deps:
 	@sh scripts/install-deps.sh
 
-lib: $(BUILD)/libplayfast.a $(BUILD)/libplayfast.so $(BUILD)/playfast.pc
-cli: $(BUILD)/playfast
+lib: $(BUILD)/libplayfast.a $(BUILD)/libplayfast.so $(BUILD)/libplayfast-parse.a $(BUILD)/playfast.pc
+cli: $(BUILD)/playfast $(BUILD)/playfast-fetch
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libplayfast.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libplayfast-parse.a: $(PARSE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -69,12 +84,13 @@ $(BUILD)/playfast.pc: playfast.pc.in
 	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' $< > $@
 
-# The CLI opens libplayfast.so on its first fetch command (cli/engine.c), so
-# `playfast parse` never loads libcurl and its ~30 shared libraries: loading
-# them costs ~14x the instructions of parsing a 1.2 MB page.
-$(CLI_OBJ): ALL_CFLAGS += -DPF_CLI_DLOPEN
-$(BUILD)/playfast: $(CLI_OBJ) $(BUILD)/libplayfast.a $(BUILD)/libplayfast.so
-	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libplayfast.a $(filter-out $(CURL_LIBS) $(DECODE_LIBS),$(LIBS)) -ldl
+# `playfast` links only the parse part, so `playfast parse` never loads
+# libcurl and its ~30 shared libraries (~14x the instructions of parsing a
+# 1.2 MB page); `playfast-fetch` beside it links the whole library.
+$(BUILD)/playfast: $(CLI_FRONT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libplayfast-parse.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+$(BUILD)/playfast-fetch: $(CLI_FETCH_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libplayfast.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Every allocation of the library passes through the test's wrappers,
 # which fail each in turn.
@@ -104,7 +120,7 @@ python: lib
 	$(PYTHON) setup.py -q build_ext --inplace -j 2 --build-temp $(BUILD)/python >/dev/null
 
 # C unit tests: each test binary runs every case in its own process.
-test-c: $(TESTS) $(BUILD)/playfast
+test-c: $(TESTS) $(BUILD)/playfast $(BUILD)/playfast-fetch
 	@sh tests/run-c.sh $(TESTS)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer, built
@@ -117,7 +133,7 @@ test-asan:
 	  LDFLAGS="-fsanitize=address,undefined" \
 	  LIBS="$(LIBS) -fsanitize=address,undefined" test-c
 
-test-python: python $(BUILD)/playfast
+test-python: python $(BUILD)/playfast $(BUILD)/playfast-fetch
 	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider python
 
 # The extension's own tests with playfast._core (and the library compiled
@@ -197,12 +213,12 @@ test-fuzz:
 install: lib cli
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/playfast.h include/playfast_fields.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/libplayfast.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(BUILD)/libplayfast.a $(BUILD)/libplayfast-parse.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libplayfast.so $(DESTDIR)$(PREFIX)/lib/libplayfast.so.0
 	ln -sf libplayfast.so.0 $(DESTDIR)$(PREFIX)/lib/libplayfast.so
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' playfast.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/playfast.pc
-	install -m 755 $(BUILD)/playfast $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/playfast $(BUILD)/playfast-fetch $(DESTDIR)$(PREFIX)/bin/
 
 clean:
 	rm -rf build python/build python/playfast/*.so

@@ -1,20 +1,27 @@
 /*
  * cli.h -- internals shared by the modules of the `playfast` command.
  *
- *   main.c       dispatch to a command, top-level usage
+ *   main.c       `playfast`: dispatch to a command, top-level usage
+ *   front.c      `playfast` runs the fetch commands in playfast-fetch
+ *   fetch_main.c `playfast-fetch`: the fetch commands, linked with the engine
  *   args.c       option tables, strict number parsing, reading input files
  *   emit_json.c  output buffer and the JSON writer for every result type
  *   emit_csv.c   RFC 4180 rows built from the same field tables
  *   parse_cmd.c  `playfast parse KIND FILE` (offline, no network)
  *   fetch_args.c options of the fetch commands, fan-out into requests
  *   fetch.c      `playfast app|list|search|reviews` (batch through the engine)
- *   engine.c     the engine's entry points, linked or dlopen()ed
+ *   engine.c     the engine's entry points, in one table
  *
  * Everything here runs on the main thread; the engine's threads never call
  * into the CLI (progress is polled, not called back).
+ *
+ * Names: the CLI's own start with cli_ / CLI_ (file-local ones are static
+ * and unprefixed). pf_ is the library's public API and pf__ its internals;
+ * the few of those the CLI uses (pf__buf, pf__client_options_check,
+ * pf__request_check) keep their names, so a grep tells the two apart.
  */
-#ifndef PF_CLI_H
-#define PF_CLI_H
+#ifndef CLI_H
+#define CLI_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,15 +31,15 @@
 #include "playfast.h"
 
 /* Exit statuses: the contract of issue 3, section 6. */
-#define PF_EXIT_OK 0
-#define PF_EXIT_FAIL 1      /* usage error, or every request failed */
-#define PF_EXIT_PARTIAL 2   /* some requests failed */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1      /* usage error, or every request failed */
+#define CLI_EXIT_PARTIAL 2   /* some requests failed */
 
 /* Input files (parse FILE, -i FILE) are read whole, up to this many bytes:
  * far above any real response (the largest recorded page is under 2 MB)
  * and the engine's own 32 MiB default, yet a bound, so a wrong file or an
  * endless pipe ends in a too_large error rather than in swap. */
-#define PF_CLI_INPUT_CAP ((size_t)256 << 20)
+#define CLI_INPUT_CAP ((size_t)256 << 20)
 
 /* Output goes into a pf__buf (src/core/buf.h), made with no cap beyond
  * memory: pf__buf_init(&b, SIZE_MAX). */
@@ -42,8 +49,8 @@
 /* ------------------------------------------------------------------------ */
 
 /* The record whose fields a kind's results carry, and its field table. */
-pf_record pf__record_of(pf_kind kind);
-const pf_field *pf__fields_of(pf_kind kind, size_t *n);
+pf_record cli_record_of(pf_kind kind);
+const pf_field *cli_fields_of(pf_kind kind, size_t *n);
 
 /* ------------------------------------------------------------------------ */
 /* JSON                                                                     */
@@ -52,44 +59,54 @@ const pf_field *pf__fields_of(pf_kind kind, size_t *n);
 /* A JSON string literal. Control characters are escaped; bytes that are not
  * valid UTF-8 become U+FFFD, so the output is always valid JSON. NULL
  * writes null. */
-void pf__json_str(pf__buf *b, const char *s);
-void pf__json_strn(pf__buf *b, const char *s, size_t n);
+void cli_json_str(pf__buf *b, const char *s);
+void cli_json_strn(pf__buf *b, const char *s, size_t n);
 /* Shortest text that reads back as the same double; non-finite -> null. */
-void pf__json_double(pf__buf *b, double d);
-void pf__json_int(pf__buf *b, int64_t v);       /* PF_NULL_INT -> null */
+void cli_json_double(pf__buf *b, double d);
+void cli_json_int(pf__buf *b, int64_t v);       /* PF_NULL_INT -> null */
 
 /* The value of one field of the struct at base (no key). */
-void pf__json_field_value(pf__buf *b, const pf_field *f, const void *base);
+void cli_json_field_value(pf__buf *b, const pf_field *f, const void *base);
 /* {"key": value, ...} for every field of the record at base, in schema
  * order. */
-void pf__json_object(pf__buf *b, pf_record rec, const void *base);
+void cli_json_object(pf__buf *b, pf_record rec, const void *base);
 
-void pf__json_app(pf__buf *b, const pf_app *app);
-void pf__json_item(pf__buf *b, const pf_item *item);
-void pf__json_review(pf__buf *b, const pf_review *r);
+void cli_json_app(pf__buf *b, const pf_app *app);
+void cli_json_item(pf__buf *b, const pf_item *item);
+void cli_json_review(pf__buf *b, const pf_review *r);
 /* [item, ...] */
-void pf__json_list(pf__buf *b, const pf_list *list);
-void pf__json_details(pf__buf *b, const pf_response *res);
+void cli_json_list(pf__buf *b, const pf_list *list);
+void cli_json_details(pf__buf *b, const pf_response *res);
 /* [review, ...] (the array only) */
-void pf__json_reviews_array(pf__buf *b, const pf_reviews *rv);
+void cli_json_reviews_array(pf__buf *b, const pf_reviews *rv);
 /* {"reviews": [...], "next_token": s|null} */
-void pf__json_reviews_doc(pf__buf *b, const pf_reviews *rv);
+void cli_json_reviews_doc(pf__buf *b, const pf_reviews *rv);
 /* The request as the CLI resolved it: {"kind": ..., "app_id": ..., ...}. */
-void pf__json_request(pf__buf *b, const pf_request *req);
+void cli_json_request(pf__buf *b, const pf_request *req);
+
+/* The request's fields, one table for the JSON "request" object and the
+ * CSV columns: column i (0 .. CLI_REQUEST_COLS-1) is named
+ * cli_request_col_name(kind, i), NULL when a kind has no such field. Its
+ * value is a string (*is_str = 1), or a number or boolean as JSON text
+ * written into tmp (*is_str = 0); NULL for null. */
+#define CLI_REQUEST_COLS 14
+const char *cli_request_col_name(pf_kind kind, size_t i);
+const char *cli_request_col_value(const pf_request *r, size_t i, char *tmp,
+                                  size_t cap, int *is_str);
 /* {"kind": ..., "status": n|null, "message": ...} */
-void pf__json_error(pf__buf *b, pf_code code, const pf_error *err);
+void cli_json_error(pf__buf *b, pf_code code, const pf_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* CSV                                                                      */
 /* ------------------------------------------------------------------------ */
 
 /* One RFC 4180 cell: quoted when it holds a comma, quote, CR or LF. */
-void pf__csv_cell(pf__buf *b, const char *s, size_t n);
+void cli_csv_cell(pf__buf *b, const char *s, size_t n);
 /* The header row for a kind's output (CRLF-terminated). */
-void pf__csv_header(pf__buf *b, pf_kind kind);
+void cli_csv_header(pf__buf *b, pf_kind kind);
 /* The rows of one response: one per item (per app for PF_KIND_APP), or one
  * row carrying the error. */
-void pf__csv_response(pf__buf *b, const pf_request *req,
+void cli_csv_response(pf__buf *b, const pf_request *req,
                       const pf_response *res);
 
 /* ------------------------------------------------------------------------ */
@@ -97,18 +114,18 @@ void pf__csv_response(pf__buf *b, const pf_request *req,
 /* ------------------------------------------------------------------------ */
 
 /* Strict decimal parsing: the whole string, within [lo, hi]. 0 on error. */
-int pf__arg_long(const char *s, long lo, long hi, long *out);
-int pf__arg_double(const char *s, double lo, double hi, double *out);
+int cli_arg_long(const char *s, long lo, long hi, long *out);
+int cli_arg_double(const char *s, double lo, double hi, double *out);
 
 /* Read a whole file ("-" = stdin) into a malloc'ed, NUL-terminated buffer
  * of at most cap bytes. On failure returns NULL, *errcode is PF_ETOOBIG
  * (over the cap) or PF_EINVAL (cannot open/read; errno is kept), and
  * *len holds how many bytes were read. */
-char *pf__read_input(const char *path, size_t cap, size_t *len,
+char *cli_read_input(const char *path, size_t cap, size_t *len,
                      pf_code *errcode);
 
 /* Print "playfast: " + message + newline to stderr, as one line. */
-void pf__die_msg(const char *fmt, ...)
+void cli_die_msg(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
@@ -118,20 +135,20 @@ void pf__die_msg(const char *fmt, ...)
 /* Fetch commands                                                           */
 /* ------------------------------------------------------------------------ */
 
-typedef enum pf__format { PF_FMT_NDJSON, PF_FMT_JSON, PF_FMT_CSV } pf__format;
+typedef enum cli_format { CLI_FMT_NDJSON, CLI_FMT_JSON, CLI_FMT_CSV } cli_format;
 
 /* A growable array of string pointers (options that may be repeated). */
-typedef struct pf__strs {
+typedef struct cli_strs {
     const char **v;
     size_t n, cap;
-} pf__strs;
+} cli_strs;
 
 /* Everything a fetch command resolved from its arguments: the client
  * options and the fanned-out requests, in output order. The requests'
  * strings point into argv or into the buffers below. */
-typedef struct pf__fetch_plan {
+typedef struct cli_fetch_plan {
     pf_kind kind;
-    pf__format format;
+    cli_format format;
     int progress;                /* -1: when stderr is a terminal; 0; 1 */
     pf_client_options client;
     pf_request *reqs;
@@ -141,14 +158,13 @@ typedef struct pf__fetch_plan {
     char *categories;            /* copy of --category, split in place */
     unsigned given;              /* PF__OPT_* bits (src/core/options.h) of
                                     the client options the user set */
-    pf__strs proxies;            /* --proxy values and --proxies lines */
-    pf__strs local_addresses;    /* --local-address pieces */
-    pf__strs owned;              /* malloc'ed text the two point into */
-} pf__fetch_plan;
+    cli_strs proxies;            /* --proxy values and --proxies lines */
+    cli_strs local_addresses;    /* --local-address pieces */
+    cli_strs owned;              /* malloc'ed text the two point into */
+} cli_fetch_plan;
 
-/* The engine calls the CLI makes, reached either directly or through a
- * dlopen()ed libplayfast.so (see engine.c for why). */
-typedef struct pf__engine {
+/* The engine calls the fetch commands make (engine.c). */
+typedef struct cli_engine {
     pf_code (*client_new)(const pf_client_options *, pf_client **,
                           pf_error *);
     void (*client_free)(pf_client *);
@@ -159,23 +175,25 @@ typedef struct pf__engine {
     void (*batch_free)(pf_batch *);
     void (*response_cleanup)(pf_response *);
     void (*client_stats)(pf_client *, pf_client_stats *);
-    /* NULL when the loaded library predates pf_client_egress_stats. */
     size_t (*egress_stats)(pf_client *, pf_egress_stats *, size_t);
-} pf__engine;
+} cli_engine;
 
-/* The engine, loading it on first use; NULL (with a message printed) when
- * it cannot be loaded. */
-const pf__engine *pf__engine_get(void);
+/* The engine's entry points; never NULL. */
+const cli_engine *cli_engine_get(void);
 
 /* Parse argv (argv[0] is the command) into plan. Returns 1 when the batch
  * should run; 0 when the command is over (--help, usage error) and
  * *status holds the exit status. The plan must be cleaned up either way. */
-int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
+int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
                          char **argv, int *status);
-void pf__fetch_plan_cleanup(pf__fetch_plan *plan);
+void cli_fetch_plan_cleanup(cli_fetch_plan *plan);
 
 /* Commands. argv[0] is the command name. Return the exit status. */
-int pf__cmd_parse(int argc, char **argv);
-int pf__cmd_fetch(pf_kind kind, int argc, char **argv);
+int cli_cmd_parse(int argc, char **argv);
+int cli_cmd_fetch(pf_kind kind, int argc, char **argv);
+/* `playfast`'s side of a fetch command: exec playfast-fetch beside it with
+ * the same arguments (argv[0] is the command). Returns only on failure,
+ * with a message printed and the exit status. */
+int cli_cmd_fetch_exec(int argc, char **argv);
 
 #endif

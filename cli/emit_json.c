@@ -53,7 +53,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-void pf__json_strn(pf__buf *b, const char *str, size_t n)
+void cli_json_strn(pf__buf *b, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
@@ -109,15 +109,15 @@ void pf__json_strn(pf__buf *b, const char *str, size_t n)
     pf__buf_putc(b, '"');
 }
 
-void pf__json_str(pf__buf *b, const char *s)
+void cli_json_str(pf__buf *b, const char *s)
 {
     if (!s)
         pf__buf_add(b, "null", 4);
     else
-        pf__json_strn(b, s, strlen(s));
+        cli_json_strn(b, s, strlen(s));
 }
 
-void pf__json_double(pf__buf *b, double d)
+void cli_json_double(pf__buf *b, double d)
 {
     if (!isfinite(d)) {
         pf__buf_add(b, "null", 4);
@@ -134,7 +134,7 @@ void pf__json_double(pf__buf *b, double d)
     pf__buf_str(b, tmp);
 }
 
-void pf__json_int(pf__buf *b, int64_t v)
+void cli_json_int(pf__buf *b, int64_t v)
 {
     if (v == PF_NULL_INT)
         pf__buf_add(b, "null", 4);
@@ -146,7 +146,7 @@ void pf__json_int(pf__buf *b, int64_t v)
 /* Field tables                                                             */
 /* ------------------------------------------------------------------------ */
 
-pf_record pf__record_of(pf_kind kind)
+pf_record cli_record_of(pf_kind kind)
 {
     switch (kind) {
     case PF_KIND_APP: return PF_RECORD_APP;
@@ -155,9 +155,9 @@ pf_record pf__record_of(pf_kind kind)
     }
 }
 
-const pf_field *pf__fields_of(pf_kind kind, size_t *n)
+const pf_field *cli_fields_of(pf_kind kind, size_t *n)
 {
-    return pf_schema_fields(pf__record_of(kind), n);
+    return pf_schema_fields(cli_record_of(kind), n);
 }
 
 #define AT(base, off, T) (*(T const *)((const char *)(base) + (off)))
@@ -174,25 +174,25 @@ static void array(pf__buf *b, const pf_field *f, const void *base,
         if (i)
             pf__buf_str(b, ", ");
         if (f->kind == PF_FIELD_STRS)
-            pf__json_str(b, ((const char *const *)(const void *)v)[i]);
+            cli_json_str(b, ((const char *const *)(const void *)v)[i]);
         else
-            pf__json_object(b, rec, v + i * elem_size);
+            cli_json_object(b, rec, v + i * elem_size);
     }
     pf__buf_putc(b, ']');
 }
 
-void pf__json_field_value(pf__buf *b, const pf_field *f, const void *base)
+void cli_json_field_value(pf__buf *b, const pf_field *f, const void *base)
 {
     switch (f->kind) {
     case PF_FIELD_STR:
     case PF_FIELD_TEXT:
-        pf__json_str(b, AT(base, f->offset, const char *));
+        cli_json_str(b, AT(base, f->offset, const char *));
         break;
     case PF_FIELD_INT:
-        pf__json_int(b, AT(base, f->offset, int64_t));
+        cli_json_int(b, AT(base, f->offset, int64_t));
         break;
     case PF_FIELD_DOUBLE:
-        pf__json_double(b, AT(base, f->offset, double));
+        cli_json_double(b, AT(base, f->offset, double));
         break;
     case PF_FIELD_BOOL: {
         signed char v = AT(base, f->offset, signed char);
@@ -218,7 +218,7 @@ void pf__json_field_value(pf__buf *b, const pf_field *f, const void *base)
         }
         for (int i = 0; i < 5; i++) {
             pf__buf_fmt(b, "%s\"%d\": ", i ? ", " : "{", i + 1);
-            pf__json_int(b, h[i]);
+            cli_json_int(b, h[i]);
         }
         pf__buf_putc(b, '}');
         break;
@@ -246,13 +246,13 @@ static void members(pf__buf *b, pf_record rec, const void *base)
     for (size_t i = 0; i < n; i++) {
         if (i)
             pf__buf_str(b, ", ");
-        pf__json_str(b, fields[i].name);
+        cli_json_str(b, fields[i].name);
         pf__buf_str(b, ": ");
-        pf__json_field_value(b, &fields[i], base);
+        cli_json_field_value(b, &fields[i], base);
     }
 }
 
-void pf__json_object(pf__buf *b, pf_record rec, const void *base)
+void cli_json_object(pf__buf *b, pf_record rec, const void *base)
 {
     pf__buf_putc(b, '{');
     members(b, rec, base);
@@ -263,32 +263,32 @@ void pf__json_object(pf__buf *b, pf_record rec, const void *base)
 /* Results                                                                  */
 /* ------------------------------------------------------------------------ */
 
-void pf__json_app(pf__buf *b, const pf_app *app)
+void cli_json_app(pf__buf *b, const pf_app *app)
 {
     if (!app) {
         pf__buf_str(b, "null");
         return;
     }
-    pf__json_object(b, PF_RECORD_APP, app);
+    cli_json_object(b, PF_RECORD_APP, app);
 }
 
-void pf__json_item(pf__buf *b, const pf_item *item)
+void cli_json_item(pf__buf *b, const pf_item *item)
 {
-    pf__json_object(b, PF_RECORD_ITEM, item);
+    cli_json_object(b, PF_RECORD_ITEM, item);
 }
 
-void pf__json_review(pf__buf *b, const pf_review *r)
+void cli_json_review(pf__buf *b, const pf_review *r)
 {
-    pf__json_object(b, PF_RECORD_REVIEW, r);
+    cli_json_object(b, PF_RECORD_REVIEW, r);
 }
 
-void pf__json_list(pf__buf *b, const pf_list *list)
+void cli_json_list(pf__buf *b, const pf_list *list)
 {
     pf__buf_putc(b, '[');
     for (size_t i = 0; list && i < list->count; i++) {
         if (i)
             pf__buf_str(b, ", ");
-        pf__json_item(b, &list->items[i]);
+        cli_json_item(b, &list->items[i]);
     }
     pf__buf_putc(b, ']');
 }
@@ -296,7 +296,7 @@ void pf__json_list(pf__buf *b, const pf_list *list)
 /* A list fetched with details: each entry as its app record with its
  * "rank" (1-based, the list's order) first; an entry whose app could not
  * be fetched keeps its list fields and gains that request's "error". */
-void pf__json_details(pf__buf *b, const pf_response *res)
+void cli_json_details(pf__buf *b, const pf_response *res)
 {
     pf__buf_putc(b, '[');
     for (size_t i = 0; i < res->n_details; i++) {
@@ -307,30 +307,30 @@ void pf__json_details(pf__buf *b, const pf_response *res)
         } else {
             members(b, PF_RECORD_ITEM, &res->list->items[i]);
             pf__buf_str(b, ", \"error\": ");
-            pf__json_error(b, d->code, &d->error);
+            cli_json_error(b, d->code, &d->error);
         }
         pf__buf_putc(b, '}');
     }
     pf__buf_putc(b, ']');
 }
 
-void pf__json_reviews_array(pf__buf *b, const pf_reviews *rv)
+void cli_json_reviews_array(pf__buf *b, const pf_reviews *rv)
 {
     pf__buf_putc(b, '[');
     for (size_t i = 0; rv && i < rv->count; i++) {
         if (i)
             pf__buf_str(b, ", ");
-        pf__json_review(b, &rv->items[i]);
+        cli_json_review(b, &rv->items[i]);
     }
     pf__buf_putc(b, ']');
 }
 
-void pf__json_reviews_doc(pf__buf *b, const pf_reviews *rv)
+void cli_json_reviews_doc(pf__buf *b, const pf_reviews *rv)
 {
     pf__buf_str(b, "{\"reviews\": ");
-    pf__json_reviews_array(b, rv);
+    cli_json_reviews_array(b, rv);
     pf__buf_str(b, ", \"next_token\": ");
-    pf__json_str(b, rv ? rv->next_token : NULL);
+    cli_json_str(b, rv ? rv->next_token : NULL);
     pf__buf_putc(b, '}');
 }
 
@@ -338,78 +338,104 @@ void pf__json_reviews_doc(pf__buf *b, const pf_reviews *rv)
 /* Requests and errors                                                      */
 /* ------------------------------------------------------------------------ */
 
-static void key(pf__buf *b, const char *k)
+/* The request's fields, once, for both writers: the keys of the JSON
+ * "request" object and the leading CSV columns, in this order. */
+#define R_APP (1u << PF_KIND_APP)
+#define R_LIST (1u << PF_KIND_LIST)
+#define R_SEARCH (1u << PF_KIND_SEARCH)
+#define R_REVIEWS (1u << PF_KIND_REVIEWS)
+enum { C_KIND, C_APP_ID, C_CATEGORY, C_COLLECTION, C_QUERY, C_NUM, C_PRICE,
+       C_SORT, C_COUNT, C_ALL, C_SCORE, C_TOKEN, C_LANG, C_COUNTRY };
+static const struct {
+    const char *name;
+    unsigned kinds;
+} request_cols[CLI_REQUEST_COLS] = {
+    [C_KIND] = {"kind", ~0u},
+    [C_APP_ID] = {"app_id", R_APP | R_REVIEWS},
+    [C_CATEGORY] = {"category", R_LIST},
+    [C_COLLECTION] = {"collection", R_LIST},
+    [C_QUERY] = {"query", R_SEARCH},
+    [C_NUM] = {"num", R_LIST | R_SEARCH},
+    [C_PRICE] = {"price", R_SEARCH},
+    [C_SORT] = {"sort", R_REVIEWS},
+    [C_COUNT] = {"count", R_REVIEWS},
+    [C_ALL] = {"all", R_REVIEWS},
+    [C_SCORE] = {"score", R_REVIEWS},
+    [C_TOKEN] = {"token", R_REVIEWS},
+    [C_LANG] = {"lang", ~0u},
+    [C_COUNTRY] = {"country", ~0u},
+};
+
+const char *cli_request_col_name(pf_kind kind, size_t i)
 {
-    pf__buf_str(b, ", \"");
-    pf__buf_str(b, k);
-    pf__buf_str(b, "\": ");
+    if (i >= CLI_REQUEST_COLS || !(request_cols[i].kinds & (1u << kind)))
+        return NULL;
+    return request_cols[i].name;
 }
 
-static void num_or_null(pf__buf *b, int v)
+static const char *int_or_null(int v, char *tmp, size_t cap)
 {
-    if (v)
-        pf__buf_fmt(b, "%d", v);
-    else
-        pf__buf_str(b, "null");
+    if (!v)
+        return NULL;
+    snprintf(tmp, cap, "%d", v);
+    return tmp;
 }
 
-void pf__json_request(pf__buf *b, const pf_request *r)
+const char *cli_request_col_value(const pf_request *r, size_t i, char *tmp,
+                                  size_t cap, int *is_str)
 {
     static const char *const prices[] = {"all", "free", "paid"};
     static const char *const sorts[] = {NULL, "relevant", "newest", "rating"};
-
-    pf__buf_str(b, "{\"kind\": ");
-    pf__json_str(b, pf_kind_name(r->kind));
-    switch (r->kind) {
-    case PF_KIND_APP:
-        key(b, "app_id");
-        pf__json_str(b, r->app_id);
-        break;
-    case PF_KIND_LIST:
-        key(b, "category");
-        pf__json_str(b, r->category);
-        key(b, "collection");
-        pf__json_str(b, r->collection ? r->collection : "topselling_free");
-        key(b, "num");
-        num_or_null(b, r->num);
-        break;
-    case PF_KIND_SEARCH:
-        key(b, "query");
-        pf__json_str(b, r->query);
-        key(b, "num");
-        num_or_null(b, r->num);
-        key(b, "price");
-        pf__json_str(b, (unsigned)r->price <= 2 ? prices[r->price] : NULL);
-        break;
-    case PF_KIND_REVIEWS:
-        key(b, "app_id");
-        pf__json_str(b, r->app_id);
-        key(b, "sort");
-        pf__json_str(b, r->sort >= 1 && r->sort <= 3 ? sorts[r->sort]
-                                                     : "newest");
-        key(b, "count");
-        num_or_null(b, r->num == PF_REVIEWS_ALL ? 0 : r->num);
-        key(b, "all");
-        pf__buf_str(b, r->num == PF_REVIEWS_ALL ? "true" : "false");
-        key(b, "score");
-        num_or_null(b, r->score);
-        key(b, "token");
-        pf__json_str(b, r->token);
-        break;
-    default:
-        break;
+    *is_str = 1;
+    switch (i) {
+    case C_KIND: return pf_kind_name(r->kind);
+    case C_APP_ID: return r->app_id;
+    case C_CATEGORY: return r->category;
+    case C_COLLECTION: return r->collection ? r->collection : "topselling_free";
+    case C_QUERY: return r->query;
+    case C_PRICE: return (unsigned)r->price <= 2 ? prices[r->price] : NULL;
+    case C_SORT:
+        return r->sort >= 1 && r->sort <= 3 ? sorts[r->sort] : "newest";
+    case C_TOKEN: return r->token;
+    case C_LANG: return r->lang ? r->lang : "en";
+    case C_COUNTRY: return r->country ? r->country : "us";
+    default: break;
     }
-    key(b, "lang");
-    pf__json_str(b, r->lang ? r->lang : "en");
-    key(b, "country");
-    pf__json_str(b, r->country ? r->country : "us");
+    *is_str = 0;
+    switch (i) {
+    case C_NUM: return int_or_null(r->num, tmp, cap);
+    case C_COUNT:
+        return int_or_null(r->num == PF_REVIEWS_ALL ? 0 : r->num, tmp, cap);
+    case C_ALL: return r->num == PF_REVIEWS_ALL ? "true" : "false";
+    case C_SCORE: return int_or_null(r->score, tmp, cap);
+    default: return NULL;
+    }
+}
+
+void cli_json_request(pf__buf *b, const pf_request *r)
+{
+    const char *sep = "{";
+    for (size_t i = 0; i < CLI_REQUEST_COLS; i++) {
+        const char *name = cli_request_col_name(r->kind, i);
+        if (!name)
+            continue;
+        char tmp[32];
+        int is_str;
+        const char *v = cli_request_col_value(r, i, tmp, sizeof tmp, &is_str);
+        pf__buf_fmt(b, "%s\"%s\": ", sep, name);
+        sep = ", ";
+        if (is_str || !v)
+            cli_json_str(b, v);
+        else
+            pf__buf_str(b, v);
+    }
     pf__buf_putc(b, '}');
 }
 
-void pf__json_error(pf__buf *b, pf_code code, const pf_error *err)
+void cli_json_error(pf__buf *b, pf_code code, const pf_error *err)
 {
     pf__buf_str(b, "{\"kind\": ");
-    pf__json_str(b, pf_code_name(code));
+    cli_json_str(b, pf_code_name(code));
     pf__buf_str(b, ", \"status\": ");
     if (err && err->http_status > 0)
         pf__buf_fmt(b, "%d", err->http_status);
@@ -418,6 +444,6 @@ void pf__json_error(pf__buf *b, pf_code code, const pf_error *err)
     pf__buf_str(b, ", \"message\": ");
     const char *msg = err && err->message[0] ? err->message : pf_strerror(code);
     /* message is a fixed array: never read past it even if unterminated. */
-    pf__json_strn(b, msg, strnlen(msg, sizeof err->message));
+    cli_json_strn(b, msg, strnlen(msg, sizeof err->message));
     pf__buf_putc(b, '}');
 }

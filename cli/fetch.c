@@ -41,7 +41,7 @@ static size_t reorder_cap(void)
 {
     long v;
     const char *e = getenv("PLAYFAST_REORDER_BYTES");
-    if (e && pf__arg_long(e, 0, LONG_MAX, &v))
+    if (e && cli_arg_long(e, 0, LONG_MAX, &v))
         return (size_t)v;
     return (size_t)64 << 20;
 }
@@ -59,9 +59,10 @@ static double now(void)
 
 typedef struct progress {
     int on;
+    int tty;                   /* stderr is a terminal: redraw in place */
     double start, last;
     int drawn;
-    const pf__engine *eng;     /* for the client's pushback counters */
+    const cli_engine *eng;     /* for the client's pushback counters */
     pf_client *client;
     pf_egress_stats *eg;       /* room for every egress, made on first use */
     size_t eg_cap;
@@ -124,7 +125,9 @@ static void progress_draw(progress *p, size_t done, size_t failed,
     if (!p->on)
         return;
     double t = now();
-    if (!final && p->drawn && t - p->last < 0.1)
+    /* A terminal gets one line redrawn every 0.1 s; a log file or pipe a
+     * plain line a second, with no cursor escapes to garble it. */
+    if (!final && p->drawn && t - p->last < (p->tty ? 0.1 : 1.0))
         return;
     p->last = t;
     double el = t - p->start;
@@ -136,10 +139,12 @@ static void progress_draw(progress *p, size_t done, size_t failed,
         snprintf(eta, sizeof eta, "ETA %.0fs", (double)(total - done) / rate);
     char push[160];
     pushback_text(p, push, sizeof push);
-    /* \r and erase-to-end-of-line: one line that updates in place. */
-    fprintf(stderr, "\r%zu/%zu done, %zu failed, %.1f req/s, %s%s\033[K", done,
-            total, failed, rate, eta, push);
-    if (final)
+    /* On a terminal, \r and erase-to-end-of-line: one line that updates
+     * in place. */
+    fprintf(stderr, "%s%zu/%zu done, %zu failed, %.1f req/s, %s%s%s",
+            p->tty ? "\r" : "", done, total, failed, rate, eta, push,
+            p->tty ? "\033[K" : "\n");
+    if (final && p->tty)
         fputc('\n', stderr);
     fflush(stderr);
     p->drawn = 1;
@@ -151,35 +156,35 @@ static void progress_draw(progress *p, size_t done, size_t failed,
 
 /* One response as its output text (without the separator that depends on
  * its position, which write_ready adds). */
-static char *render(const pf__fetch_plan *plan, const pf_request *req,
+static char *render(const cli_fetch_plan *plan, const pf_request *req,
                     const pf_response *res, size_t *len)
 {
     pf__buf b;
     pf__buf_init(&b, SIZE_MAX);
-    if (plan->format == PF_FMT_CSV) {
+    if (plan->format == CLI_FMT_CSV) {
         /* An empty list gives "" (no rows), still non-NULL: "done". */
-        pf__csv_response(&b, req, res);
+        cli_csv_response(&b, req, res);
         return pf__buf_take(&b, len);
     }
     pf__buf_str(&b, "{\"request\": ");
-    pf__json_request(&b, req);
+    cli_json_request(&b, req);
     if (res->code != PF_OK) {
         pf__buf_str(&b, ", \"error\": ");
-        pf__json_error(&b, res->code, &res->error);
+        cli_json_error(&b, res->code, &res->error);
     } else if (req->kind == PF_KIND_APP) {
         pf__buf_str(&b, ", \"result\": ");
-        pf__json_app(&b, res->app);
+        cli_json_app(&b, res->app);
     } else if (req->kind == PF_KIND_REVIEWS) {
         pf__buf_str(&b, ", \"results\": ");
-        pf__json_reviews_array(&b, res->reviews);
+        cli_json_reviews_array(&b, res->reviews);
         pf__buf_str(&b, ", \"next_token\": ");
-        pf__json_str(&b, res->reviews ? res->reviews->next_token : NULL);
+        cli_json_str(&b, res->reviews ? res->reviews->next_token : NULL);
     } else if (res->details) {
         pf__buf_str(&b, ", \"results\": ");
-        pf__json_details(&b, res);
+        cli_json_details(&b, res);
     } else {
         pf__buf_str(&b, ", \"results\": ");
-        pf__json_list(&b, res->list);
+        cli_json_list(&b, res->list);
     }
     pf__buf_putc(&b, '}');
     return pf__buf_take(&b, len);
@@ -196,7 +201,7 @@ typedef struct slot {
 } slot;
 
 typedef struct writer {
-    const pf__fetch_plan *plan;
+    const cli_fetch_plan *plan;
     slot *slots;           /* [n] */
     size_t next;           /* the next index to write */
     size_t mem_bytes;      /* text held in memory by waiting slots */
@@ -256,7 +261,7 @@ static int hold(writer *w, size_t i, char *text, size_t len)
     return 1;
 fail:
     free(text);
-    pf__die_msg("cannot spill out-of-order output to a temporary file: %s",
+    cli_die_msg("cannot spill out-of-order output to a temporary file: %s",
                 strerror(errno));
     return 0;
 }
@@ -291,7 +296,7 @@ static void write_ready(writer *w)
             w->pg->drawn = 0;
         }
         slot *s = &w->slots[i];
-        if (w->plan->format == PF_FMT_JSON)
+        if (w->plan->format == CLI_FMT_JSON)
             put(w, i ? ",\n" : "\n", i ? 2 : 1);
         if (s->state == SLOT_MEM) {
             put(w, s->mem, s->len);
@@ -301,7 +306,7 @@ static void write_ready(writer *w)
         } else {
             put_spilled(w, s);
         }
-        if (w->plan->format == PF_FMT_NDJSON)
+        if (w->plan->format == CLI_FMT_NDJSON)
             put(w, "\n", 1);
         s->state = SLOT_WRITTEN;
         wrote = 1;
@@ -316,59 +321,60 @@ static void write_ready(writer *w)
 /* The command                                                              */
 /* ------------------------------------------------------------------------ */
 
-static int run(pf__fetch_plan *plan)
+static int run(cli_fetch_plan *plan)
 {
-    const pf__engine *eng = NULL;
+    const cli_engine *eng = NULL;
     pf_client *client = NULL;
     pf_batch *batch = NULL;
     pf_error err;
     writer w;
     progress pg;
     size_t done = 0, failed = 0;
-    int status = PF_EXIT_FAIL;
+    int status = CLI_EXIT_FAIL;
 
     memset(&err, 0, sizeof err);
     memset(&w, 0, sizeof w);
     memset(&pg, 0, sizeof pg);
     w.plan = plan;
     w.mem_cap = reorder_cap();
-    if (plan->format == PF_FMT_CSV) {
+    if (plan->format == CLI_FMT_CSV) {
         pf__buf h;
         pf__buf_init(&h, SIZE_MAX);
-        pf__csv_header(&h, plan->kind);
+        cli_csv_header(&h, plan->kind);
         put(&w, h.p, h.len);
         pf__buf_cleanup(&h);
-    } else if (plan->format == PF_FMT_JSON) {
+    } else if (plan->format == CLI_FMT_JSON) {
         put(&w, "[", 1);
     }
     if (plan->n == 0) {
-        status = PF_EXIT_OK;
+        status = CLI_EXIT_OK;
         goto finish;
     }
 
-    eng = pf__engine_get();
+    eng = cli_engine_get();
     if (!eng)
         goto finish;
     w.slots = calloc(plan->n, sizeof *w.slots);
     if (!w.slots) {
-        pf__die_msg("%s: cannot track %zu requests", pf_code_name(PF_ENOMEM),
+        cli_die_msg("%s: cannot track %zu requests", pf_code_name(PF_ENOMEM),
                     plan->n);
         goto finish;
     }
     pf_code rc = eng->client_new(&plan->client, &client, &err);
     if (rc != PF_OK) {
-        pf__die_msg("%s: cannot create the client: %s", pf_code_name(rc),
+        cli_die_msg("%s: cannot create the client: %s", pf_code_name(rc),
                     err.message[0] ? err.message : pf_strerror(rc));
         goto finish;
     }
     rc = eng->batch_start(client, plan->reqs, plan->n, NULL, &batch, &err);
     if (rc != PF_OK) {
-        pf__die_msg("%s: cannot start the batch: %s", pf_code_name(rc),
+        cli_die_msg("%s: cannot start the batch: %s", pf_code_name(rc),
                     err.message[0] ? err.message : pf_strerror(rc));
         goto finish;
     }
 
-    pg.on = plan->progress < 0 ? isatty(STDERR_FILENO) : plan->progress;
+    pg.tty = isatty(STDERR_FILENO);
+    pg.on = plan->progress < 0 ? pg.tty : plan->progress;
     pg.eng = eng;
     pg.client = client;
     w.pg = &pg;
@@ -399,7 +405,7 @@ static int run(pf__fetch_plan *plan)
         }
         if (rc != PF_OK || idx >= plan->n || w.slots[idx].state != SLOT_EMPTY) {
             eng->response_cleanup(&res);
-            pf__die_msg("%s: the engine returned an unexpected response",
+            cli_die_msg("%s: the engine returned an unexpected response",
                         pf_code_name(rc == PF_OK ? PF_EINVAL : rc));
             break;
         }
@@ -410,7 +416,7 @@ static int run(pf__fetch_plan *plan)
         char *text = render(plan, &plan->reqs[idx], &res, &len);
         eng->response_cleanup(&res);
         if (!text) {
-            pf__die_msg("%s: cannot render response %zu",
+            cli_die_msg("%s: cannot render response %zu",
                         pf_code_name(PF_ENOMEM), idx);
             break;
         }
@@ -424,24 +430,24 @@ static int run(pf__fetch_plan *plan)
     sigaction(SIGINT, &old_sa, NULL);
 
     if (done < plan->n)
-        status = PF_EXIT_FAIL;
+        status = CLI_EXIT_FAIL;
     else if (failed == plan->n)
-        status = PF_EXIT_FAIL;
+        status = CLI_EXIT_FAIL;
     else if (failed)
-        status = PF_EXIT_PARTIAL;
+        status = CLI_EXIT_PARTIAL;
     else
-        status = PF_EXIT_OK;
+        status = CLI_EXIT_OK;
     if (interrupted)
         status = 130;      /* 128 + SIGINT, as the shell reports it */
 
 finish:
-    if (plan->format == PF_FMT_JSON)
+    if (plan->format == CLI_FMT_JSON)
         put(&w, plan->n && w.next ? "\n]\n" : "]\n", plan->n && w.next ? 3 : 2);
     if (!w.abandoned && fflush(stdout) != 0)
         out_failed(&w);
     if (w.write_failed) {
-        pf__die_msg("cannot write output: %s", strerror(errno));
-        status = PF_EXIT_FAIL;
+        cli_die_msg("cannot write output: %s", strerror(errno));
+        status = CLI_EXIT_FAIL;
     }
     if (batch)
         eng->batch_free(batch);
@@ -457,12 +463,12 @@ finish:
     return status;
 }
 
-int pf__cmd_fetch(pf_kind kind, int argc, char **argv)
+int cli_cmd_fetch(pf_kind kind, int argc, char **argv)
 {
-    pf__fetch_plan plan;
+    cli_fetch_plan plan;
     int status;
-    if (pf__fetch_plan_build(&plan, kind, argc, argv, &status))
+    if (cli_fetch_plan_build(&plan, kind, argc, argv, &status))
         status = run(&plan);
-    pf__fetch_plan_cleanup(&plan);
+    cli_fetch_plan_cleanup(&plan);
     return status;
 }

@@ -130,12 +130,13 @@ static void print_help(pf_kind kind)
     }
     printf("\n-i FILE lines: %s, optionally followed by <TAB>LANG<TAB>COUNTRY\n"
            "(an empty field keeps the option's value; a line without a country\n"
-           "fans out over --country).\n\n"
+           "fans out over --country). Blank lines and lines starting with #\n"
+           "are skipped.\n\n"
            "Output: one JSON line per request in input order (ndjson),\n"
            "  {\"request\": {...}, \"%s\": ...} or {\"request\": {...}, \"error\":\n"
            "  {\"kind\": ..., \"status\": ..., \"message\": ...}}.\n"
            "Exit 0 if every request succeeded, 2 if some failed, 1 on a usage\n"
-           "error or if all failed.\n",
+           "error or if all failed, 130 if interrupted (Ctrl-C).\n",
            input_line[kind], kind == PF_KIND_APP ? "result" : "results");
 }
 
@@ -144,8 +145,8 @@ static int usage_error(pf_kind kind, const char *fmt, const char *a,
 {
     char msg[600];
     snprintf(msg, sizeof msg, fmt, a);
-    pf__die_msg("%s (see playfast %s --help)", msg, pf_kind_name(kind));
-    *status = PF_EXIT_FAIL;
+    cli_die_msg("%s (see playfast %s --help)", msg, pf_kind_name(kind));
+    *status = CLI_EXIT_FAIL;
     return 0;
 }
 
@@ -254,8 +255,8 @@ static int read_lines(pf_kind kind, char *text, bases *out, int *status)
             }
         }
         base_req r = {trim(f[0]), NULL, NULL, NULL, lineno};
-        if (!*r.main && !f[1])
-            continue;                       /* blank line */
+        if ((!*r.main && !f[1]) || *r.main == '#')
+            continue;                       /* blank line or # comment */
         char where[64];
         snprintf(where, sizeof where, "input line %zu", lineno);
         if (!*r.main)
@@ -317,7 +318,7 @@ static const struct client_field {
 
 /* Set the client field option `id` sets from val. Returns -1 when id is no
  * such option, 0 when val does not read as its type, 1 when set. */
-static int client_field_set(pf__fetch_plan *plan, int id, const char *val)
+static int client_field_set(cli_fetch_plan *plan, int id, const char *val)
 {
     for (size_t i = 0; i < N_CLIENT_FIELDS; i++) {
         const struct client_field *f = &client_fields[i];
@@ -330,11 +331,11 @@ static int client_field_set(pf__fetch_plan *plan, int id, const char *val)
         if (f->type == CF_STR) {
             *(const char **)at = val;
         } else if (f->type == CF_INT) {
-            if (!pf__arg_long(val, INT_MIN, INT_MAX, &lv))
+            if (!cli_arg_long(val, INT_MIN, INT_MAX, &lv))
                 return 0;
             *(int *)at = (int)lv;
         } else {
-            if (!pf__arg_double(val, -HUGE_VAL, HUGE_VAL, &dv))
+            if (!cli_arg_double(val, -HUGE_VAL, HUGE_VAL, &dv))
                 return 0;
             *(double *)at = dv;
         }
@@ -368,7 +369,7 @@ static int option_error(pf_kind kind, const char *msg, const char *where,
     return usage_error(kind, "%s", line, status);
 }
 
-static int strs_add(pf__strs *s, const char *p)
+static int strs_add(cli_strs *s, const char *p)
 {
     const char **v = grow(s->v, &s->cap, s->n, sizeof *v);
     if (!v)
@@ -378,7 +379,7 @@ static int strs_add(pf__strs *s, const char *p)
     return 1;
 }
 
-static void strs_cleanup(pf__strs *s, int owned)
+static void strs_cleanup(cli_strs *s, int owned)
 {
     for (size_t i = 0; owned && i < s->n; i++)
         free((char *)s->v[i]);
@@ -388,10 +389,10 @@ static void strs_cleanup(pf__strs *s, int owned)
 
 /* Check one proxy or local address the moment it is read, so the message
  * can say where it came from (a file line) rather than an index. */
-static int add_egress(pf__fetch_plan *plan, int proxy, const char *value,
+static int add_egress(cli_fetch_plan *plan, int proxy, const char *value,
                       const char *where, int *status)
 {
-    pf__strs *list = proxy ? &plan->proxies : &plan->local_addresses;
+    cli_strs *list = proxy ? &plan->proxies : &plan->local_addresses;
     pf_client_options one;
     pf_error err;
     memset(&one, 0, sizeof one);
@@ -417,11 +418,11 @@ static int add_egress(pf__fetch_plan *plan, int proxy, const char *value,
 
 /* --proxies FILE: one URL a line; blank lines and lines starting with #
  * are skipped. */
-static int read_proxies(pf__fetch_plan *plan, const char *path, int *status)
+static int read_proxies(cli_fetch_plan *plan, const char *path, int *status)
 {
     size_t len;
     pf_code rc;
-    char *text = pf__read_input(path, PF_CLI_INPUT_CAP, &len, &rc);
+    char *text = cli_read_input(path, CLI_INPUT_CAP, &len, &rc);
     char msg[300];
     if (!text) {
         snprintf(msg, sizeof msg, "--proxies: cannot read %.200s: %s", path,
@@ -455,7 +456,7 @@ static int read_proxies(pf__fetch_plan *plan, const char *path, int *status)
 }
 
 /* --local-address A[,B...] */
-static int add_local_addresses(pf__fetch_plan *plan, const char *val,
+static int add_local_addresses(cli_fetch_plan *plan, const char *val,
                                int *status)
 {
     char *copy = strdup(val);
@@ -477,24 +478,38 @@ static int add_local_addresses(pf__fetch_plan *plan, const char *val,
     return ok;
 }
 
-/* The argument sizes of one request (the library's limits), as a usage
- * error naming the input line it came from. */
+/* One request through the library's check (src/core/options.c), which
+ * Python shares: a refusal is a usage error that names the flag (or the
+ * input line) the value came from instead of the C field. */
 static int check_request(pf_kind kind, const pf_request *r, size_t line,
                          int *status)
 {
+    static const char *const flag_of[][2] = {
+        {"country", "--country"}, {"lang", "--lang"},
+        {"category", "--category"}, {"collection", "--collection"},
+        {"price", "--price"}, {"sort", "--sort"}, {"score", "--score"},
+        {"token", "--token"},
+    };
     pf_error err;
     if (pf__request_check(r, &err) == PF_OK)
         return 1;
-    char msg[300];
+    const char *rest = strchr(err.message, ':'), *name = NULL;
+    size_t n = rest ? (size_t)(rest - err.message) : 0;
+    for (size_t i = 0; rest && i < sizeof flag_of / sizeof *flag_of; i++)
+        if (strlen(flag_of[i][0]) == n && !strncmp(err.message, flag_of[i][0], n))
+            name = flag_of[i][1];
+    if (rest && n == 3 && !strncmp(err.message, "num", 3))
+        name = kind == PF_KIND_REVIEWS ? "--count" : "--num";
+    char where[48] = "", msg[400];
     if (line)
-        snprintf(msg, sizeof msg, "input line %zu: %s", line, err.message);
-    else
-        snprintf(msg, sizeof msg, "%s", err.message);
+        snprintf(where, sizeof where, "input line %zu: ", line);
+    snprintf(msg, sizeof msg, "%s%s%s", where, name ? name : "",
+             name ? rest : err.message);
     return usage_error(kind, "%s", msg, status);
 }
 
 /* Every client option together, once all are known. */
-static int check_client(pf__fetch_plan *plan, int *status)
+static int check_client(cli_fetch_plan *plan, int *status)
 {
     pf_error err;
     plan->client.proxies = plan->proxies.v;
@@ -506,7 +521,7 @@ static int check_client(pf__fetch_plan *plan, int *status)
     return 1;
 }
 
-int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
+int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
                          char **argv, int *status)
 {
     const char *lang = NULL, *input = NULL, *token = NULL;
@@ -528,7 +543,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
      * a usage error never needs the engine loaded. */
     memset(&plan->client, 0, sizeof plan->client);
     plan->client.retries = -1;
-    *status = PF_EXIT_FAIL;
+    *status = CLI_EXIT_FAIL;
 
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
@@ -586,7 +601,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         switch (o->id) {
         case O_HELP:
             print_help(kind);
-            *status = PF_EXIT_OK;
+            *status = CLI_EXIT_OK;
             goto out;
         case O_LANG: lang = val; bad = !*val; break;
         case O_COUNTRY:
@@ -601,9 +616,9 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             break;
         case O_INPUT: input = val; break;
         case O_FORMAT:
-            if (!strcmp(val, "ndjson")) plan->format = PF_FMT_NDJSON;
-            else if (!strcmp(val, "json")) plan->format = PF_FMT_JSON;
-            else if (!strcmp(val, "csv")) plan->format = PF_FMT_CSV;
+            if (!strcmp(val, "ndjson")) plan->format = CLI_FMT_NDJSON;
+            else if (!strcmp(val, "json")) plan->format = CLI_FMT_JSON;
+            else if (!strcmp(val, "csv")) plan->format = CLI_FMT_CSV;
             else bad = 1;
             break;
         case O_PROGRESS: plan->progress = 1; break;
@@ -621,7 +636,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
                 goto out;
             break;
         case O_COLLECTION: collection = val; bad = !valid_collection(val); break;
-        case O_NUM: bad = !pf__arg_long(val, 1, 1000000, &num); break;
+        case O_NUM: bad = !cli_arg_long(val, 1, 1000000, &num); break;
         case O_PRICE:
             if (!strcmp(val, "all")) price = PF_PRICE_ALL;
             else if (!strcmp(val, "free")) price = PF_PRICE_FREE;
@@ -634,10 +649,10 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
             else if (!strcmp(val, "rating")) sort = PF_SORT_RATING;
             else bad = 1;
             break;
-        case O_COUNT: bad = !pf__arg_long(val, 1, 100000000, &count); break;
+        case O_COUNT: bad = !cli_arg_long(val, 1, 100000000, &count); break;
         case O_ALL: all = 1; break;
         case O_DETAILS: details = 1; break;
-        case O_SCORE: bad = !pf__arg_long(val, 1, 5, &score); break;
+        case O_SCORE: bad = !cli_arg_long(val, 1, 5, &score); break;
         case O_TOKEN: token = val; bad = !*val; break;
         default: bad = client_field_set(plan, o->id, val) == 0; break;
         }
@@ -659,7 +674,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
     if (input) {
         size_t len;
         pf_code rc;
-        plan->input = pf__read_input(input, PF_CLI_INPUT_CAP, &len, &rc);
+        plan->input = cli_read_input(input, CLI_INPUT_CAP, &len, &rc);
         if (!plan->input) {
             char msg[300];
             snprintf(msg, sizeof msg, "cannot read %.200s: %s", input,
@@ -758,7 +773,7 @@ int pf__fetch_plan_build(pf__fetch_plan *plan, pf_kind kind, int argc,
         }
     }
     ok = 1;
-    *status = PF_EXIT_OK;
+    *status = CLI_EXIT_OK;
     goto out;
 oom:
     usage_error(kind, "%s", "out of memory", status);
@@ -769,7 +784,7 @@ out:
     return ok;
 }
 
-void pf__fetch_plan_cleanup(pf__fetch_plan *plan)
+void cli_fetch_plan_cleanup(cli_fetch_plan *plan)
 {
     strs_cleanup(&plan->proxies, 0);
     strs_cleanup(&plan->local_addresses, 0);

@@ -1,5 +1,6 @@
 /*
- * main.c -- `playfast`: dispatch to a command.
+ * main.c -- `playfast`: dispatch to a command. The offline commands run
+ * here; the fetch commands in playfast-fetch (front.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,22 +26,22 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
-        return PF_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage, stdout);
-        return PF_EXIT_OK;
+        return CLI_EXIT_OK;
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         puts("playfast " PF_VERSION);
-        return PF_EXIT_OK;
+        return CLI_EXIT_OK;
     }
     if (!strcmp(cmd, "parse"))
-        return pf__cmd_parse(argc - 1, argv + 1);
+        return cli_cmd_parse(argc - 1, argv + 1);
     for (int k = 0; k < PF_KIND_COUNT_; k++)
         if (!strcmp(cmd, pf_kind_name((pf_kind)k)))
-            return pf__cmd_fetch((pf_kind)k, argc - 1, argv + 1);
-    pf__die_msg("unknown command '%s' (see playfast --help)", cmd);
-    return PF_EXIT_FAIL;
+            return cli_cmd_fetch_exec(argc - 1, argv + 1);
+    cli_die_msg("unknown command '%s' (see playfast --help)", cmd);
+    return CLI_EXIT_FAIL;
 }

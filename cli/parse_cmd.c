@@ -31,8 +31,8 @@ static int usage_error(const char *fmt, const char *arg)
 {
     char msg[512];
     snprintf(msg, sizeof msg, fmt, arg);
-    pf__die_msg("%s (see playfast parse --help)", msg);
-    return PF_EXIT_FAIL;
+    cli_die_msg("%s (see playfast parse --help)", msg);
+    return CLI_EXIT_FAIL;
 }
 
 /* The one stderr line of a failed parse. The offset is part of the
@@ -43,12 +43,12 @@ static int report(pf_code code, const pf_error *err)
 {
     const char *msg = err->message[0] ? err->message : pf_strerror(code);
     size_t off = err->offset != PF_NO_OFFSET ? err->offset : 0;
-    pf__die_msg("%s at byte %zu: %.*s", pf_code_name(code), off,
+    cli_die_msg("%s at byte %zu: %.*s", pf_code_name(code), off,
                 (int)sizeof err->message, msg);
-    return PF_EXIT_FAIL;
+    return CLI_EXIT_FAIL;
 }
 
-int pf__cmd_parse(int argc, char **argv)
+int cli_cmd_parse(int argc, char **argv)
 {
     const char *kind = NULL, *file = NULL, *app_id = NULL;
     int only_positional = 0;
@@ -57,7 +57,7 @@ int pf__cmd_parse(int argc, char **argv)
         const char *a = argv[i];
         if (!only_positional && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
             fputs(usage, stdout);
-            return PF_EXIT_OK;
+            return CLI_EXIT_OK;
         } else if (!only_positional && !strcmp(a, "--")) {
             only_positional = 1;
         } else if (!only_positional && !strncmp(a, "--app-id", 8) &&
@@ -95,16 +95,16 @@ int pf__cmd_parse(int argc, char **argv)
 
     size_t len;
     pf_code rc;
-    char *buf = pf__read_input(file, PF_CLI_INPUT_CAP, &len, &rc);
+    char *buf = cli_read_input(file, CLI_INPUT_CAP, &len, &rc);
     if (!buf) {
         if (rc == PF_ETOOBIG)
-            pf__die_msg("%s at byte %zu: %s is larger than the %zu MiB cap",
-                        pf_code_name(rc), PF_CLI_INPUT_CAP, file,
-                        PF_CLI_INPUT_CAP >> 20);
+            cli_die_msg("%s at byte %zu: %s is larger than the %zu MiB cap",
+                        pf_code_name(rc), CLI_INPUT_CAP, file,
+                        CLI_INPUT_CAP >> 20);
         else
-            pf__die_msg("cannot read %s: %s", file,
+            cli_die_msg("cannot read %s: %s", file,
                         rc == PF_ENOMEM ? "out of memory" : strerror(errno));
-        return PF_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
 
     pf_error err;
@@ -117,7 +117,7 @@ int pf__cmd_parse(int argc, char **argv)
         pf_app *app = NULL;
         rc = pf_parse_app(buf, len, app_id, &app, &err);
         if (rc == PF_OK)
-            pf__json_app(&out, app);
+            cli_json_app(&out, app);
         pf_app_free(app);
         break;
     }
@@ -127,7 +127,7 @@ int pf__cmd_parse(int argc, char **argv)
         rc = k == PF_KIND_LIST ? pf_parse_list(buf, len, &list, &err)
                                : pf_parse_search(buf, len, &list, &err);
         if (rc == PF_OK)
-            pf__json_list(&out, list);
+            cli_json_list(&out, list);
         pf_list_free(list);
         break;
     }
@@ -135,7 +135,7 @@ int pf__cmd_parse(int argc, char **argv)
         pf_reviews *rv = NULL;
         rc = pf_parse_reviews(buf, len, &rv, &err);
         if (rc == PF_OK)
-            pf__json_reviews_doc(&out, rv);
+            cli_json_reviews_doc(&out, rv);
         pf_reviews_free(rv);
         break;
     }
@@ -149,16 +149,16 @@ int pf__cmd_parse(int argc, char **argv)
     pf__buf_putc(&out, '\n');
     if (out.failed) {
         pf__buf_cleanup(&out);
-        pf__die_msg("%s: out of memory writing the output",
+        cli_die_msg("%s: out of memory writing the output",
                     pf_code_name(PF_ENOMEM));
-        return PF_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     size_t olen = out.len;
     size_t w = fwrite(out.p, 1, olen, stdout);
     pf__buf_cleanup(&out);
     if (w != olen || fflush(stdout) != 0) {
-        pf__die_msg("cannot write output: %s", strerror(errno));
-        return PF_EXIT_FAIL;
+        cli_die_msg("cannot write output: %s", strerror(errno));
+        return CLI_EXIT_FAIL;
     }
-    return PF_EXIT_OK;
+    return CLI_EXIT_OK;
 }

@@ -74,11 +74,11 @@ def main():
 
     # 4. The high-level layer: plain records for a DataFrame.
     rows = playfast.fetch_category_lists(countries=["us", "de", "jp"], categories=["GAME", None],
-                                         num_results=10)
+                                         num=10)
     print("records:", len(rows), "| keys:", ", ".join(list(rows[0])[:6]), "...")
     # import pandas; pandas.DataFrame(rows)
     rows = playfast.fetch_reviews(["com.google.android.apps.translate"], countries=["us"],
-                                  count=300)
+                                  num=300)
     print("review records:", len(rows))
     return 0
 

@@ -42,6 +42,12 @@ extern "C" {
 #define PF_EXPORT
 #endif
 
+/* The version of the library running, "MAJOR.MINOR.PATCH": PF_VERSION as
+ * it was when the library was built. A program linked against the shared
+ * library compares it with its own PF_VERSION at start-up. Constant;
+ * any thread. */
+PF_EXPORT const char *pf_version(void);
+
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -301,6 +307,10 @@ typedef struct pf_request {
  * PF_EINVAL, never an allocation failure or a URL libcurl refuses. */
 #define PF_MAX_ID_BYTES 4096
 #define PF_MAX_QUERY_BYTES 8192
+/* The largest `num` a list or search request may ask for, and the largest
+ * review count short of PF_REVIEWS_ALL. Over them is PF_EINVAL. */
+#define PF_MAX_NUM 1000000
+#define PF_MAX_REVIEWS 100000000
 
 PF_EXPORT void pf_request_init(pf_request *req, pf_kind kind);
 
@@ -425,6 +435,13 @@ PF_EXPORT pf_code pf_client_options_check(const pf_client_options *opt,
 PF_EXPORT pf_code pf_client_new(const pf_client_options *opt, pf_client **out,
                                 pf_error *err);
 
+/* The options the client runs with, every default resolved (timeout 30,
+ * max_concurrency 64, the base URL from the environment, the built-in
+ * User-Agent, ...). The strings and arrays point into the client and stay
+ * valid while it lives. NULL client: pf_client_options_init(). Any
+ * thread. */
+PF_EXPORT void pf_client_options_get(pf_client *client, pf_client_options *out);
+
 /* Stop the threads, cancel outstanding batches and free. NULL is a no-op.
  * Must not be called while another thread still uses the client. */
 PF_EXPORT void pf_client_free(pf_client *client);
@@ -465,14 +482,20 @@ PF_EXPORT size_t pf_client_egress_stats(pf_client *client,
 /* Batches                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* The outcome of one request: either a result of its kind or an error. */
+/* The outcome of one request: either a result of its kind or an error.
+ * One exception: a review chain (num > 150 or PF_REVIEWS_ALL) that fails
+ * after its first page keeps what it fetched. Then code != PF_OK and
+ * `reviews` is not NULL: it holds the pages fetched so far, merged, and
+ * its next_token is the token of the page that failed, to resume from
+ * (set it as pf_request.token). pf_response_cleanup() frees it as usual. */
 typedef struct pf_response {
     pf_kind kind;
     pf_code code;            /* PF_OK or the error kind */
     pf_error error;          /* valid when code != PF_OK */
     pf_app *app;             /* PF_KIND_APP */
     pf_list *list;           /* PF_KIND_LIST, PF_KIND_SEARCH */
-    pf_reviews *reviews;     /* PF_KIND_REVIEWS */
+    pf_reviews *reviews;     /* PF_KIND_REVIEWS; on an error, the pages
+                                fetched before it, or NULL (above) */
     double elapsed;          /* seconds from start to completion */
     /* With pf_request.details: one response per entry of `list`, in list
      * order, each an app (PF_KIND_APP) or that entry's own error. Freed

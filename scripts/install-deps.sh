@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libnghttp2-dev libzstd-dev zlib1g-dev \
 python3 python3-dev python3-pytest python3-h2 python3-setuptools python3-pip python3-wheel \
 python3-distributed python3-pandas \
-openssl curl clang \
+openssl curl clang time \
 libclang-rt-14-dev valgrind tinyproxy-bin locales \
 libdeflate-dev libbrotli-dev python3-brotli python3-zstandard nginx-light"
 missing=""

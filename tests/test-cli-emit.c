@@ -23,12 +23,12 @@
 
 static char *jstr(const char *s, size_t n)
 {
-    return RENDER(pf__json_strn(b, s, n));
+    return RENDER(cli_json_strn(b, s, n));
 }
 
 static char *jdbl(double d)
 {
-    return RENDER(pf__json_double(b, d));
+    return RENDER(cli_json_double(b, d));
 }
 
 TEST(json_string_escapes)
@@ -40,7 +40,7 @@ TEST(json_string_escapes)
     s = jstr("nul\0x", 5);                 /* an embedded NUL stays data */
     CHECK_STR(s, "\"nul\\u0000x\"");
     free(s);
-    s = RENDER(pf__json_str(b, NULL));
+    s = RENDER(cli_json_str(b, NULL));
     CHECK_STR(s, "null");
     free(s);
 }
@@ -115,7 +115,7 @@ TEST(json_app_all_keys_nulls_in_struct_order)
     app.free = app.offers_iap = app.ad_supported = PF_NULL_BOOL;
     app.available = app.preregister = app.early_access = PF_NULL_BOOL;
     app.play_pass = PF_NULL_BOOL;
-    char *s = RENDER(pf__json_app(b, &app));
+    char *s = RENDER(cli_json_app(b, &app));
     static const char head[] = "{\"app_id\": \"x.y\", \"url\": null, \"title\": null";
     CHECK(strncmp(s, head, sizeof head - 1) == 0);
     CHECK(strstr(s, "\"histogram\": null") != NULL);
@@ -151,7 +151,7 @@ TEST(json_app_nested_values)
     app.n_permissions = 1;
     app.free = 1;
     app.offers_iap = 0;
-    char *s = RENDER(pf__json_app(b, &app));
+    char *s = RENDER(cli_json_app(b, &app));
     CHECK(strstr(s, "\"histogram\": {\"1\": 1, \"2\": 2, \"3\": 3, \"4\": 4, "
                     "\"5\": 5000000000}") != NULL);
     CHECK(strstr(s, "\"categories\": [{\"name\": \"Tools\", \"id\": \"TOOLS\"}, "
@@ -170,7 +170,7 @@ TEST(json_review_score_zero_is_null)
     memset(&r, 0, sizeof r);
     r.thumbs_up = 3;
     r.created_at = r.reply_at = PF_NULL_INT;
-    char *s = RENDER(pf__json_review(b, &r));
+    char *s = RENDER(cli_json_review(b, &r));
     CHECK_STR(s, "{\"review_id\": null, \"user_name\": null, \"user_image\": null, "
                  "\"content\": null, \"score\": null, \"thumbs_up\": 3, "
                  "\"created_at\": null, \"reply_content\": null, "
@@ -185,7 +185,7 @@ TEST(json_request_and_error)
     r.kind = PF_KIND_SEARCH;
     r.query = "a \"b\"\n";
     r.price = PF_PRICE_PAID;
-    char *s = RENDER(pf__json_request(b, &r));
+    char *s = RENDER(cli_json_request(b, &r));
     CHECK_STR(s, "{\"kind\": \"search\", \"query\": \"a \\\"b\\\"\\n\", \"num\": null, "
                  "\"price\": \"paid\", \"lang\": \"en\", \"country\": \"us\"}");
     free(s);
@@ -193,21 +193,21 @@ TEST(json_request_and_error)
     memset(&e, 0, sizeof e);
     e.http_status = 404;
     snprintf(e.message, sizeof e.message, "no such app");
-    s = RENDER(pf__json_error(b, PF_ENOTFOUND, &e));
+    s = RENDER(cli_json_error(b, PF_ENOTFOUND, &e));
     CHECK_STR(s, "{\"kind\": \"not_found\", \"status\": 404, \"message\": \"no such app\"}");
     free(s);
 }
 
 TEST(csv_cell_quoting)
 {
-    char *s = RENDER(pf__csv_cell(b, "plain", 5));
+    char *s = RENDER(cli_csv_cell(b, "plain", 5));
     CHECK_STR(s, "plain");
     free(s);
-    s = RENDER(pf__csv_cell(b, "a,b", 3));
+    s = RENDER(cli_csv_cell(b, "a,b", 3));
     CHECK_STR(s, "\"a,b\"");
     free(s);
     static const char q[] = "say \"hi\"\r\nok";
-    s = RENDER(pf__csv_cell(b, q, sizeof q - 1));
+    s = RENDER(cli_csv_cell(b, q, sizeof q - 1));
     CHECK_STR(s, "\"say \"\"hi\"\"\r\nok\"");
     free(s);
 }
@@ -234,24 +234,26 @@ TEST(csv_rows_and_error_row)
     memset(&res, 0, sizeof res);
     res.kind = PF_KIND_LIST;
     res.list = &list;
-    char *s = RENDER(pf__csv_response(b, &req, &res));
-    /* Two rows, CRLF-terminated; the request JSON is one quoted cell. */
+    char *s = RENDER(cli_csv_response(b, &req, &res));
+    /* Two rows, CRLF-terminated; the request's fields in their own cells
+     * (kind, category, collection, num, lang, country; issue 13.10). */
     char *row2 = strstr(s, "\r\n");
     CHECK(row2 != NULL && strstr(row2 + 2, "\r\n") == row2 + 2 + strlen(row2 + 2) - 2);
-    CHECK(strstr(s, ",,,,1,a.b,,\"T, with comma\",,,,4.25,,0,true,") != NULL);
-    CHECK(strstr(s, ",,,,2,c.d,,,,,,,,0,true,") != NULL);
+    CHECK(strstr(s, "list,,topselling_free,,en,us,,,,1,a.b,,\"T, with comma\",,,,4.25,,0,true,") == s);
+    CHECK(strstr(s, "\r\nlist,,topselling_free,,en,us,,,,2,c.d,,,,,,,,0,true,") != NULL);
     free(s);
 
     res.list = NULL;
     res.code = PF_EHTTP;
     res.error.http_status = 503;
     snprintf(res.error.message, sizeof res.error.message, "HTTP 503");
-    s = RENDER(pf__csv_response(b, &req, &res));
+    s = RENDER(cli_csv_response(b, &req, &res));
     CHECK(strstr(s, ",http_error,503,HTTP 503,,") != NULL);
     free(s);
 
-    s = RENDER(pf__csv_header(b, PF_KIND_REVIEWS));
-    CHECK_STR(s, "request,error,error_status,error_message,review_id,user_name,"
+    s = RENDER(cli_csv_header(b, PF_KIND_REVIEWS));
+    CHECK_STR(s, "kind,app_id,sort,count,all,request_score,token,lang,country,"
+                 "error,error_status,error_message,review_id,user_name,"
                  "user_image,content,score,thumbs_up,created_at,reply_content,"
                  "reply_at,app_version\r\n");
     free(s);

@@ -115,6 +115,51 @@ TEST(reviews_follow_tokens_into_one_result)
     server_stop(&s);
 }
 
+/* Issue 13.2: a chain whose second page fails keeps the 150 reviews of
+ * page one and the token of the page that failed, to resume from. The
+ * failure is a truncated body with no retries: a 503 is pushback, retried
+ * until the deadline, and a reset on a reused connection is retried by
+ * libcurl itself. */
+TEST(a_broken_review_chain_keeps_what_it_fetched)
+{
+    test_server s;
+    server_start(&s, "--review-pages 3 --script ok,truncate");
+    pf_client_options o;
+    pf_client_options_init(&o);
+    o.retries = 0;
+    pf_client *c = test_client(&s, &o);
+    pf_request r;
+    pf_request_init(&r, PF_KIND_REVIEWS);
+    r.app_id = TRANSLATE;
+    r.num = PF_REVIEWS_ALL;
+    pf_response res;
+    CHECK_INT(pf_fetch(c, &r, 1, &res, NULL), PF_OK);
+    CHECK_INT(res.code, PF_ENETWORK);
+    CHECK(res.reviews != NULL);
+    if (res.reviews) {
+        CHECK_INT(res.reviews->count, 150);
+        CHECK(res.reviews->next_token != NULL);
+        /* Resuming from it fetches pages two and three. */
+        r.token = res.reviews->next_token;
+        pf_response more;
+        CHECK_INT(pf_fetch(c, &r, 1, &more, NULL), PF_OK);
+        CHECK_INT(more.code, PF_OK);
+        if (more.reviews) CHECK_INT(more.reviews->count, 300);
+        pf_response_cleanup(&more);
+    }
+    pf_response_cleanup(&res);
+    /* A failure on the first page has nothing to keep. */
+    pf_request_init(&r, PF_KIND_REVIEWS);
+    r.app_id = TRANSLATE;
+    free(server_control(&s, "/__script", "[\"truncate\"]"));
+    CHECK_INT(pf_fetch(c, &r, 1, &res, NULL), PF_OK);
+    CHECK_INT(res.code, PF_ENETWORK);
+    CHECK(res.reviews == NULL);
+    pf_response_cleanup(&res);
+    pf_client_free(c);
+    server_stop(&s);
+}
+
 TEST(reviews_last_page_null_token)
 {
     test_server s;

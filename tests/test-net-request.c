@@ -335,7 +335,7 @@ TEST(public_builder)
     CHECK_INT(pf_request_build(&r, "http://h", &h, &err), PF_EINVAL);
     CHECK(h.url == NULL && h.body == NULL);
     CHECK_INT(err.code, PF_EINVAL);
-    CHECK(strstr(err.message, "invalid request") != NULL);
+    CHECK(strncmp(err.message, "app_id: missing", 15) == 0);   /* names the field */
     CHECK_INT(pf_request_build(NULL, "http://h", &h, &err), PF_EINVAL);
     CHECK_INT(pf_request_build(&r, "http://h", NULL, NULL), PF_EINVAL);
     pf_http_request_cleanup(NULL);

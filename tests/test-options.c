@@ -281,4 +281,106 @@ TEST(request_sizes_are_capped_with_the_limit_named)
     free(s);
 }
 
+/* One check for every argument: the CLI and Python refuse what it refuses,
+ * and each message names the field, the value and what is allowed. */
+static void request_refused(const pf_request *r, const char *prefix)
+{
+    pf_error err;
+    CHECK_INT(pf__request_check(r, &err), PF_EINVAL);
+    CHECK(strncmp(err.message, prefix, strlen(prefix)) == 0);
+    if (strncmp(err.message, prefix, strlen(prefix)) != 0)
+        fprintf(stderr, "  got \"%s\"\n", err.message);
+}
+
+TEST(country_and_language_codes_are_checked)
+{
+    /* country: ISO 3166-1 alpha-2, either case; lang: a language tag. */
+    static const struct {
+        const char *country, *lang;
+        int ok;
+    } cases[] = {
+        {"us", NULL, 1}, {"GB", NULL, 1}, {"jp", NULL, 1}, {"zw", NULL, 1},
+        {"usa", NULL, 0}, {"zz", NULL, 0}, {"", NULL, 0}, {"english", NULL, 0},
+        {"u", NULL, 0}, {"uk", NULL, 0}, {"u1", NULL, 0},
+        {NULL, "en", 1}, {NULL, "en-GB", 1}, {NULL, "pt_BR", 1},
+        {NULL, "zh-TW", 1}, {NULL, "fil", 1}, {NULL, "es-419", 1},
+        {NULL, "zh-Hant-TW", 1}, {NULL, "DE", 1},
+        {NULL, "english", 0}, {NULL, "", 0}, {NULL, "e", 0}, {NULL, "en-", 0},
+        {NULL, "en-G", 0}, {NULL, "12", 0}, {NULL, "en GB", 0},
+    };
+    pf_request r;
+    pf_request_init(&r, PF_KIND_APP);
+    r.app_id = "com.example";
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        r.country = cases[i].country;
+        r.lang = cases[i].lang;
+        if (cases[i].ok)
+            CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+        else
+            request_refused(&r, r.country ? "country: \"" : "lang: \"");
+    }
+    pf_error err;
+    r.country = "usa";
+    r.lang = NULL;
+    pf__request_check(&r, &err);
+    CHECK_STR(err.message, "country: \"usa\" is not a country code; give an "
+                           "ISO 3166-1 alpha-2 code such as us, gb or de");
+}
+
+TEST(required_fields_enums_and_ranges_are_named)
+{
+    pf_request r;
+    pf_error err;
+    pf_request_init(&r, PF_KIND_APP);
+    request_refused(&r, "app_id: missing");
+    r.app_id = "";
+    pf__request_check(&r, &err);
+    CHECK_STR(err.message, "app_id: empty; give an app id such as "
+                           "com.google.android.apps.translate");
+    pf_request_init(&r, PF_KIND_SEARCH);
+    r.query = "panda";
+    r.price = (pf_price)7;
+    pf__request_check(&r, &err);
+    CHECK_STR(err.message, "price: must be 0 (all), 1 (free) or 2 (paid), got 7");
+    r.price = PF_PRICE_FREE;
+    r.num = -1;
+    request_refused(&r, "num: must be 1..1000000 (0 = the default), got -1");
+    r.num = PF_MAX_NUM;
+    CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+    pf_request_init(&r, PF_KIND_REVIEWS);
+    r.app_id = "com.example";
+    r.sort = (pf_sort)99;
+    request_refused(&r, "sort: must be 1 (relevant), 2 (newest) or 3 (rating), got 99");
+    r.sort = PF_SORT_RATING;
+    r.num = PF_REVIEWS_ALL;
+    CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+    r.num = -2;
+    request_refused(&r, "num: must be 1..100000000 reviews");
+    r.num = 0;
+    r.score = 6;
+    request_refused(&r, "score: must be 1..5");
+    r.score = 0;
+    r.token = "";
+    request_refused(&r, "token: empty");
+    /* An argument-order mistake (country where the category goes) is
+     * caught by the same checks. */
+    pf_request_init(&r, PF_KIND_LIST);
+    r.category = "GAME";
+    r.country = "GAME";
+    request_refused(&r, "country: \"GAME\" is not a country code");
+    r.country = "us";
+    r.category = "us";
+    request_refused(&r, "category: \"us\" is not a category id");
+    r.category = "GAME_ACTION";
+    r.collection = "best_ever";
+    request_refused(&r, "collection: \"best_ever\" is not a collection");
+    r.collection = "TOP_PAID";
+    CHECK_INT(pf__request_check(&r, NULL), PF_OK);
+    /* pf_request_build says the same, not "a required field is missing". */
+    pf_http_request h;
+    pf_request_init(&r, PF_KIND_APP);
+    CHECK_INT(pf_request_build(&r, "http://x", &h, &err), PF_EINVAL);
+    CHECK(strncmp(err.message, "app_id: missing", 15) == 0);
+}
+
 TEST_MAIN()

@@ -40,6 +40,7 @@ from playfast._core import (  # noqa: F401  (re-exported API)
     HttpError,
     InvalidArgumentError,
     NetworkError,
+    NoDataError,
     NotFoundError,
     OutOfMemoryError,
     ParseError,
@@ -90,108 +91,194 @@ __all__ = [name for name in dir(_core) if not name.startswith("_")] + [
 ]
 
 
+import datetime as _dt
+import math as _math
+import re as _re
+
+# Fields holding a Unix time in seconds, turned into timezone-aware UTC
+# datetimes by the record functions (dates="unix" keeps the integers).
+_DATE_FIELDS = ("updated", "released", "created_at", "reply_at")
+_UTC = _dt.timezone.utc
+
+
+def _items(value):
+    """A str (or None) where a list of ids, queries, countries or categories
+    is expected means that one item, never one request per character."""
+    if value is None or isinstance(value, (str, bytes)):
+        return [value]
+    return list(value)
+
+
+def _record(obj, dates):
+    """obj.to_dict() as a record: dates as datetimes unless dates == "unix",
+    and no NaN (an absent number is None)."""
+    if dates not in ("datetime", "unix"):
+        raise ValueError('dates must be "datetime" or "unix", not %r' % (dates,))
+    rec = obj.to_dict()
+    for key, v in rec.items():
+        if isinstance(v, float) and _math.isnan(v):
+            rec[key] = None
+        elif key in _DATE_FIELDS and isinstance(v, int) and dates == "datetime":
+            rec[key] = _dt.datetime.fromtimestamp(v, _UTC)
+    return rec
+
+
+def _error_record(exc):
+    return {"kind": getattr(exc, "code", type(exc).__name__), "message": str(exc),
+            "status": getattr(exc, "status", None)}
+
+
 def _run(batch_fn, requests, errors, progress):
-    """One batch: BatchError on failures (errors="raise") or None in place of
-    each failed result (errors="skip")."""
+    """One batch: BatchError on failures (errors="raise"), None in place of
+    each failed result (errors="skip"), or the exception in place
+    (errors="record", for the caller to turn into an error record)."""
+    try:
+        return _run_batch(batch_fn, requests, errors, progress)
+    except InvalidArgumentError as e:
+        # The batch is this function's own: "(request 3)" would name an
+        # index the caller never saw.
+        msg = _re.sub(r" \(request \d+\)$", "", str(e))
+        if msg == str(e):
+            raise
+        clean = InvalidArgumentError(msg)
+        clean.__dict__.update(e.__dict__)
+        raise clean from None
+
+
+def _run_batch(batch_fn, requests, errors, progress):
     if errors == "raise":
         return batch_fn(requests, progress=progress)
-    if errors == "skip":
+    if errors in ("skip", "record"):
         results = batch_fn(requests, return_exceptions=True, progress=progress)
-        return [None if isinstance(r, BaseException) else r for r in results]
-    raise ValueError('errors must be "raise" or "skip", not %r' % (errors,))
+        if errors == "skip":
+            return [None if isinstance(r, BaseException) else r for r in results]
+        return results
+    raise ValueError('errors must be "raise", "skip" or "record", not %r' % (errors,))
 
 
-def _countries(countries):
-    if isinstance(countries, str):
-        return [countries]
-    return list(countries)
+def _failed(res, keys, errors, records):
+    """Whether res is a failure; with errors="record" its record (the
+    request's keys and `error`) is added to records."""
+    if not isinstance(res, BaseException):
+        return res is None
+    rec = dict(keys)
+    rec["error"] = _error_record(res)
+    records.append(rec)
+    return True
 
 
-def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None):
+def _tag(rec, keys, errors):
+    rec.update(keys)
+    if errors == "record":
+        rec["error"] = None
+    return rec
+
+
+def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", dates="datetime",
+               progress=None):
     """App details for every app id in every country, fetched as one batch.
 
-    Returns one dict per (app, country) -- the AppInfo.to_dict() fields plus
-    "country" and "lang" -- in the order app_ids x countries. errors="skip"
-    leaves failed requests out instead of raising BatchError.
+    app_ids, countries: a list, or one str for one item. Returns one dict
+    per (app, country) -- the AppInfo.to_dict() fields plus "country" and
+    "lang" -- in the order app_ids x countries. `updated` and `released`
+    are timezone-aware UTC datetimes (dates="unix": integer seconds); an
+    absent value is None. errors="skip" leaves failed requests out instead
+    of raising BatchError; errors="record" returns each as a record with the
+    request's keys and "error": {"kind", "message", "status"} (None on the
+    records that succeeded), so a DataFrame holds both.
     """
-    countries = _countries(countries)
-    keys = [(app_id, country) for app_id in app_ids for country in countries]
+    keys = [(app_id, country) for app_id in _items(app_ids) for country in _items(countries)]
     results = _run(fetch_and_parse_apps_batch, [(a, lang, c) for a, c in keys], errors, progress)
     records = []
     for (app_id, country), app in zip(keys, results):
-        if app is not None:
-            rec = app.to_dict()
-            rec["country"] = country
-            rec["lang"] = lang
-            records.append(rec)
+        k = {"app_id": app_id, "country": country, "lang": lang}
+        if not _failed(app, k, errors, records):
+            rec = _record(app, dates)
+            records.append(_tag(rec, {"country": country, "lang": lang}, errors))
     return records
 
 
 def fetch_category_lists(countries, categories, collection="topselling_free", lang="en",
-                         num_results=100, *, errors="raise", progress=None):
+                         num=100, *, errors="raise", dates="datetime", progress=None,
+                         num_results=None):
     """Top charts for every (country, category) pair, as one batch.
 
-    A category of None means all apps. Returns one dict per chart entry --
-    the SearchResult fields plus "country", "category", "collection", "lang"
+    countries, categories: a list, or one str for one item; a category of
+    None means all apps. num: entries per chart (num_results is its old
+    name, still accepted). Returns one dict per chart entry -- the
+    SearchResult fields plus "country", "category", "collection", "lang"
     and "rank" (1-based) -- in the order countries x categories x rank.
+    errors as for fetch_apps().
     """
-    countries = _countries(countries)
-    if categories is None or isinstance(categories, str):
-        categories = [categories]
-    keys = [(country, cat) for country in countries for cat in categories]
-    reqs = [(cat, collection, lang, country, num_results) for country, cat in keys]
+    if num_results is not None:
+        num = num_results
+    keys = [(country, cat) for country in _items(countries) for cat in _items(categories)]
+    reqs = [(cat, collection, lang, country, num) for country, cat in keys]
     records = []
     for (country, cat), items in zip(keys, _run(fetch_and_parse_list_batch, reqs, errors, progress)):
-        for rank, item in enumerate(items or (), 1):
-            rec = item.to_dict()
-            rec.update(country=country, category=cat, collection=collection, lang=lang, rank=rank)
-            records.append(rec)
+        k = {"country": country, "category": cat, "collection": collection, "lang": lang}
+        if _failed(items, k, errors, records):
+            continue
+        for rank, item in enumerate(items, 1):
+            records.append(_tag(_record(item, dates), dict(k, rank=rank), errors))
     return records
 
 
 def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
-                errors="raise", progress=None):
+                errors="raise", dates="datetime", progress=None):
     """Search results for every (query, country) pair, as one batch.
 
-    Returns one dict per result -- the SearchResult fields plus "query",
-    "country", "lang" and "rank" (1-based).
+    queries, countries: a list, or one str for one item. price: "all",
+    "free", "paid" (or PRICE_*). Returns one dict per result -- the
+    SearchResult fields plus "query", "country", "lang" and "rank"
+    (1-based). errors as for fetch_apps().
     """
-    countries = _countries(countries)
-    if isinstance(queries, str):
-        queries = [queries]
-    keys = [(q, country) for q in queries for country in countries]
+    keys = [(q, country) for q in _items(queries) for country in _items(countries)]
     reqs = [(q, lang, country, num, price) for q, country in keys]
     records = []
     for (q, country), items in zip(keys, _run(fetch_and_parse_search_batch, reqs, errors, progress)):
-        for rank, item in enumerate(items or (), 1):
-            rec = item.to_dict()
-            rec.update(query=q, country=country, lang=lang, rank=rank)
-            records.append(rec)
+        k = {"query": q, "country": country, "lang": lang}
+        if _failed(items, k, errors, records):
+            continue
+        for rank, item in enumerate(items, 1):
+            records.append(_tag(_record(item, dates), dict(k, rank=rank), errors))
     return records
 
 
-def fetch_reviews(app_ids, countries=("us",), lang="en", sort=SORT_NEWEST, count=None, *,
-                  errors="raise", progress=None):
+def fetch_reviews(app_ids, countries=("us",), lang="en", sort="newest", num=None, *,
+                  errors="raise", dates="datetime", progress=None, count=None):
     """Reviews of every app in every country, as one batch.
 
-    count: None for the first page, N for N reviews, "all" (or REVIEWS_ALL)
-    for every review -- the engine follows the continuation tokens.
-    Returns one dict per review -- the Review fields plus "app_id",
-    "country" and "lang".
+    app_ids, countries: a list, or one str for one item. sort: "newest"
+    (the default), "relevant" or "rating" (or SORT_*). num: None for the
+    first page, N for N reviews, "all" (or REVIEWS_ALL) for every review --
+    the engine follows the continuation tokens (count is num's old name,
+    still accepted). Returns one dict per review -- the Review fields plus
+    "app_id", "country" and "lang"; `created_at` and `reply_at` are UTC
+    datetimes (dates="unix": integer seconds).
+
+    A chain of pages that breaks part way (say at page 40 of num="all")
+    keeps what it fetched: the request's error carries .partial (the reviews
+    so far, a list of Review) and .next_token (to resume with
+    fetch_and_parse_reviews(..., continuation_token=...)). With
+    errors="raise" the error is in BatchError.errors; with errors="record"
+    the partial reviews come back as records, then the error record, which
+    also holds "next_token".
     """
-    if count == "all":
-        count = REVIEWS_ALL
-    countries = _countries(countries)
-    if isinstance(app_ids, str):
-        app_ids = [app_ids]
-    keys = [(a, country) for a in app_ids for country in countries]
-    reqs = [(a, lang, country, sort, None, count) for a, country in keys]
+    if count is not None:
+        num = count
+    keys = [(a, country) for a in _items(app_ids) for country in _items(countries)]
+    reqs = [(a, lang, country, sort, None, num) for a, country in keys]
     records = []
     for (app_id, country), res in zip(keys, _run(fetch_and_parse_reviews_batch, reqs, errors, progress)):
-        if res is None:
+        k = {"app_id": app_id, "country": country, "lang": lang}
+        partial = getattr(res, "partial", None) if isinstance(res, BaseException) else None
+        for review in partial or ():
+            records.append(_tag(_record(review, dates), k, errors))
+        if _failed(res, k, errors, records):
+            if partial is not None and errors == "record":
+                records[-1]["next_token"] = getattr(res, "next_token", None)
             continue
         for review in res[0]:
-            rec = review.to_dict()
-            rec.update(app_id=app_id, country=country, lang=lang)
-            records.append(rec)
+            records.append(_tag(_record(review, dates), k, errors))
     return records

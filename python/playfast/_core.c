@@ -20,12 +20,19 @@
 PyObject *pf_py_error_new(pf_state *st, const pf_error *err, pf_code code,
                           PyObject *request)
 {
-    PyObject *cls, *exc = NULL, *v = NULL;
+    return pf_py_error_new_as(st, err, code, request, NULL);
+}
+
+PyObject *pf_py_error_new_as(pf_state *st, const pf_error *err, pf_code code,
+                             PyObject *request, PyObject *cls)
+{
+    PyObject *exc = NULL, *v = NULL;
     const char *text = err != NULL && err->message[0] ? err->message : pf_strerror(code);
     int status = err != NULL ? err->http_status : 0;
 
-    cls = (unsigned)code < PF_CODE_COUNT_ && st->exc[code] ? st->exc[code]
-                                                         : st->PlayfastError;
+    if (cls == NULL)
+        cls = (unsigned)code < PF_CODE_COUNT_ && st->exc[code] ? st->exc[code]
+                                                             : st->PlayfastError;
     if (status > 0 && (err == NULL || !err->message[0]))
         exc = PyObject_CallFunction(cls, "N", PyUnicode_FromFormat("%s (HTTP %d)", text, status));
     else
@@ -42,6 +49,7 @@ PyObject *pf_py_error_new(pf_state *st, const pf_error *err, pf_code code,
                       ? PyLong_FromSize_t(err->offset)
                       : Py_NewRef(Py_None));
     SET("attempts", PyLong_FromLong(err != NULL ? err->attempts : 0));
+    SET("detail", Py_NewRef(Py_None));
 #undef SET
     return exc;
 error:
@@ -245,12 +253,14 @@ static PyObject *py_build_reviews_request_body(PyObject *mod, PyObject *args, Py
     static char *kwlist[] = {"app_id", "sort", "continuation_token", "lang", "country",
                              "count", NULL};
     PyObject *app_id, *token = Py_None, *lang = Py_None, *country = Py_None;
+    PyObject *sort_arg = Py_None;
     pf_request r;
     int sort = PF_SORT_NEWEST;
     pf_request_init(&r, PF_KIND_REVIEWS);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|iOOO$i:build_reviews_request_body",
-                                     kwlist, &app_id, &sort, &token, &lang,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOOO$i:build_reviews_request_body",
+                                     kwlist, &app_id, &sort_arg, &token, &lang,
                                      &country, &r.num) ||
+        pf_py_sort_arg(pf_state_of_module(mod), sort_arg, &sort) < 0 ||
         str_arg(app_id, "app_id", 1, &r.app_id) < 0 ||
         str_arg(token, "continuation_token", 0, &r.token) < 0 ||
         str_arg(lang, "lang", 0, &r.lang) < 0 ||
@@ -263,23 +273,26 @@ static PyObject *py_build_reviews_request_body(PyObject *mod, PyObject *args, Py
 static PyMethodDef parse_methods[] = {
     {"parse_app_page", (PyCFunction)(void (*)(void))py_parse_app_page,
      METH_VARARGS | METH_KEYWORDS,
-     "parse_app_page(html, app_id=None) -> AppInfo\n"
+     "parse_app_page($module, /, html, app_id=None)\n--\n\n"
      "Parse an app details page (HTML) or a Ws7gDc batchexecute response."},
     {"parse_search_results", py_parse_search_results, METH_O,
-     "parse_search_results(html) -> list[SearchResult]"},
+     "parse_search_results($module, html, /)\n--\n\n"
+     "Parse a search results page (HTML) -> list[SearchResult]."},
     {"parse_batchexecute_list_response", py_parse_list, METH_O,
-     "parse_batchexecute_list_response(text) -> list[SearchResult]"},
+     "parse_batchexecute_list_response($module, response_text, /)\n--\n\n"
+     "Parse a top-chart (vyAe2) response -> list[SearchResult]."},
     {"parse_batchexecute_reviews_response", py_parse_reviews, METH_O,
-     "parse_batchexecute_reviews_response(text) -> (list[Review], next_token | None)"},
+     "parse_batchexecute_reviews_response($module, response_text, /)\n--\n\n"
+     "Parse a reviews response -> (list[Review], next_token | None)."},
     {"parse_review_batch", py_parse_review_batch, METH_O,
-     "parse_review_batch(text) -> list[Review]\n"
+     "parse_review_batch($module, response_text, /)\n--\n\n"
      "The reviews of a reviews response (the original package's name)."},
     {"extract_continuation_token", py_extract_continuation_token, METH_O,
-     "extract_continuation_token(text) -> str | None\n"
+     "extract_continuation_token($module, response_text, /)\n--\n\n"
      "The next page's token of a reviews response; None on the last page."},
     {"build_list_request_body", (PyCFunction)(void (*)(void))py_build_list_request_body,
      METH_VARARGS | METH_KEYWORDS,
-     "build_list_request_body(category, collection, num=100) -> str\n"
+     "build_list_request_body($module, /, category, collection, num=100)\n--\n\n"
      "The form body to POST for a top chart, for your own HTTP client: to\n"
      "https://play.google.com/_/PlayStoreUi/data/batchexecute?rpcids=vyAe2&hl=LANG&gl=COUNTRY\n"
      "with Content-Type: application/x-www-form-urlencoded;charset=UTF-8.\n"
@@ -287,8 +300,9 @@ static PyMethodDef parse_methods[] = {
      "parse_batchexecute_list_response()."},
     {"build_reviews_request_body", (PyCFunction)(void (*)(void))py_build_reviews_request_body,
      METH_VARARGS | METH_KEYWORDS,
-     "build_reviews_request_body(app_id, sort=SORT_NEWEST, continuation_token=None,\n"
-     "                           lang='en', country='us', *, count=150) -> str\n"
+     "build_reviews_request_body($module, /, app_id, sort=2, continuation_token=None,\n"
+     "                           lang=None, country=None, *, count=150)\n--\n\n"
+     "sort: \"newest\" (SORT_NEWEST, 2, the default), \"relevant\" (1) or \"rating\" (3).\n"
      "The form body to POST for one page of reviews (count <= 150), to\n"
      "https://play.google.com/_/PlayStoreUi/data/batchexecute?rpcids=UsvDTd&hl=LANG&gl=COUNTRY.\n"
      "Parse the answer with parse_batchexecute_reviews_response()."},
@@ -337,7 +351,8 @@ static int exceptions_init(PyObject *mod, pf_state *st)
     st->PlayfastError = new_exc(mod, "PlayfastError",
         "Base of every playfast error. Attributes: request (the request as "
         "given, or None), status (HTTP status or None), code (snake_case "
-        "kind), offset (byte offset of a parse error or None), attempts.",
+        "kind), offset (byte offset of a parse error or None), attempts, "
+        "detail (what the server answered, for a failed fetch).",
         PyExc_Exception, NULL);
     if (st->PlayfastError == NULL) return -1;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -356,6 +371,13 @@ static int exceptions_init(PyObject *mod, pf_state *st)
         st->PlayfastError, NULL);
     if (st->BatchError == NULL) return -1;
     if (PyModule_AddObjectRef(mod, "NotFoundError", st->exc[PF_ENOTFOUND]) < 0) return -1;
+    /* Not an AppNotFoundError: a chart that answers with no data names no
+     * app (an unknown category or collection, or an empty chart). */
+    st->NoDataError = new_exc(mod, "NoDataError",
+        "The server answered with no data: a chart of an unknown category or "
+        "collection, or one empty today. code == \"not_found\".",
+        st->PlayfastError, PyExc_LookupError);
+    if (st->NoDataError == NULL) return -1;
     return 0;
 }
 
@@ -399,6 +421,7 @@ static int core_traverse(PyObject *mod, visitproc visit, void *arg)
     Py_VISIT(st->BatchIter_Type);
     Py_VISIT(st->PlayfastError);
     Py_VISIT(st->BatchError);
+    Py_VISIT(st->NoDataError);
     for (int i = 0; i < PF_CODE_COUNT_; i++) Py_VISIT(st->exc[i]);
     Py_VISIT(st->client);
     Py_VISIT(st->settings);
@@ -420,6 +443,7 @@ static int core_clear(PyObject *mod)
     Py_CLEAR(st->BatchIter_Type);
     Py_CLEAR(st->PlayfastError);
     Py_CLEAR(st->BatchError);
+    Py_CLEAR(st->NoDataError);
     for (int i = 0; i < PF_CODE_COUNT_; i++) Py_CLEAR(st->exc[i]);
     return 0;
 }

@@ -32,6 +32,7 @@ typedef struct {
     PyTypeObject *BatchIter_Type;
     PyObject *PlayfastError;
     PyObject *BatchError;
+    PyObject *NoDataError;           /* a chart that answered with no data */
     PyObject *exc[PF_CODE_COUNT_];   /* exception class for each pf_code */
     PyObject *client;                /* default Client, created lazily */
     PyObject *settings;              /* dict: the configure() settings */
@@ -125,6 +126,9 @@ PyObject *pf_py_result_new(pf_state *st, pf_kind kind, void *ptr);
  * NULL (offline parsers). Returns a new reference, NULL on error. */
 PyObject *pf_py_error_new(pf_state *st, const pf_error *err, pf_code code,
                           PyObject *request);
+/* The same as an instance of cls (NULL: the class of code). */
+PyObject *pf_py_error_new_as(pf_state *st, const pf_error *err, pf_code code,
+                             PyObject *request, PyObject *cls);
 
 /* The UTF-8 of str `o` (owned by o), for an argument called `name` (of
  * request `index` of a batch, or PF_PY_NO_INDEX): a ValueError naming it
@@ -157,5 +161,10 @@ extern PyMethodDef pf_py_client_methods[];
 int pf_py_batch_init(PyObject *mod, pf_state *st);
 
 extern PyMethodDef pf_py_batch_methods[];
+
+/* sort= as the fetch functions read it: a name ("newest", "relevant",
+ * "rating") or Google's code; None keeps *out. 0, or -1 with
+ * InvalidArgumentError set. */
+int pf_py_sort_arg(pf_state *st, PyObject *o, int *out);
 
 #endif

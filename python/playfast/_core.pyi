@@ -134,9 +134,19 @@ class PlayfastError(Exception):
     code: str
     offset: int | None
     attempts: int
+    # What the server answered (rpc ids, HTTP details), for a failed fetch;
+    # the message itself says what was asked ("no app com.x in us").
+    detail: str | None
+    # Reviews requests only: a chain that broke after its first page keeps
+    # the reviews it fetched and the token to resume from; else None.
+    partial: list[Review] | None
+    next_token: str | None
 
 class AppNotFoundError(PlayfastError): ...
 NotFoundError = AppNotFoundError
+# A chart that answered with no data (an unknown category or collection, or
+# an empty chart): not an AppNotFoundError. code == "not_found".
+class NoDataError(PlayfastError, LookupError): ...
 # 429 (or 503) answers until the request's deadline (configure(deadline=)).
 class RateLimitError(PlayfastError): ...
 # Google's "unusual traffic" captcha, a redirect to /sorry/ or the consent
@@ -149,9 +159,13 @@ class TimeoutError(PlayfastError, builtins.TimeoutError): ...  # noqa: A001
 class NetworkError(PlayfastError, ConnectionError): ...
 class ResponseTooLargeError(PlayfastError): ...
 class CancelledError(PlayfastError): ...
-# A bad argument: configure() values, oversized ids/queries (the message
-# names the argument and the limit). A NUL inside a str argument is a plain
-# ValueError naming it.
+# A bad argument, checked by the library's one validation (the CLI's too):
+# configure() values; request arguments -- sizes, country (ISO 3166-1
+# alpha-2: "usa", "zz", "" are refused), lang ("en", "en-GB", "pt_BR"),
+# category, collection, num, price, sort, count ("5", 10**30, -3 are
+# refused); a review token the server refused. The message names the
+# argument, the value and what is allowed. A NUL inside a str argument is a
+# plain ValueError naming it.
 class InvalidArgumentError(PlayfastError, ValueError): ...
 class OutOfMemoryError(PlayfastError, MemoryError): ...
 
@@ -175,20 +189,24 @@ _AppReq = str | Sequence[str | None]
 _ListReq = Sequence[str | int | None]       # (category, collection, lang, country[, num])
 _SearchReq = Sequence[str | int | None]     # (query, lang, country[, num[, price]])
 _ReviewsReq = Sequence[str | int | None]    # (app_id, lang, country[, sort[, token[, count]]])
+# One vocabulary for Python and the CLI: names or Google's codes.
+_Sort = int | str     # "newest" (SORT_NEWEST), "relevant" (SORT_RELEVANT), "rating"
+_Price = int | str    # "all" (PRICE_ALL), "free" (PRICE_FREE), "paid" (PRICE_PAID)
+_Count = int | str    # N, or "all" / REVIEWS_ALL
 _Reviews = tuple[list[Review], str | None]
 
 # Offline parsers
 def parse_app_page(html: _Text, app_id: str | None = None) -> AppInfo: ...
-def parse_search_results(html: _Text) -> list[SearchResult]: ...
-def parse_batchexecute_list_response(response_text: _Text) -> list[SearchResult]: ...
-def parse_batchexecute_reviews_response(response_text: _Text) -> _Reviews: ...
-def parse_review_batch(response_text: _Text) -> list[Review]: ...
-def extract_continuation_token(response_text: _Text) -> str | None: ...
+def parse_search_results(html: _Text, /) -> list[SearchResult]: ...
+def parse_batchexecute_list_response(response_text: _Text, /) -> list[SearchResult]: ...
+def parse_batchexecute_reviews_response(response_text: _Text, /) -> _Reviews: ...
+def parse_review_batch(response_text: _Text, /) -> list[Review]: ...
+def extract_continuation_token(response_text: _Text, /) -> str | None: ...
 
 # Request bodies for your own HTTP client (POST to .../batchexecute?rpcids=...)
 def build_list_request_body(category: str | None, collection: str | None,
                             num: int = 100) -> str: ...
-def build_reviews_request_body(app_id: str, sort: int = 2, continuation_token: str | None = None,
+def build_reviews_request_body(app_id: str, sort: _Sort = 2, continuation_token: str | None = None,
                                lang: str | None = None, country: str | None = None, *,
                                count: int = 150) -> str: ...
 
@@ -201,11 +219,15 @@ def fetch_and_parse_list(category: str | None, collection: str | None = None,
                          _timeout: int | None = None) -> list[SearchResult]: ...
 def fetch_and_parse_search(query: str, lang: str | None = None, country: str | None = None,
                            _timeout: int | None = None, *, num: int | None = None,
-                           price: int | None = None) -> list[SearchResult]: ...
+                           price: _Price | None = None) -> list[SearchResult]: ...
+# sort defaults to SORT_RELEVANT (1) here, the original package's documented
+# default; the batches, playfast.fetch_reviews() and the CLI default to
+# "newest". A chain that breaks after its first page raises an error
+# carrying .partial and .next_token.
 def fetch_and_parse_reviews(app_id: str, lang: str | None = None, country: str | None = None,
-                            sort: int = 1, continuation_token: str | None = None,
+                            sort: _Sort = 1, continuation_token: str | None = None,
                             _timeout: int | None = None, *,
-                            count: int | None = None) -> _Reviews: ...
+                            count: _Count | None = None) -> _Reviews: ...
 
 # Batches
 def fetch_and_parse_apps_batch(requests: Iterable[_AppReq], *, return_exceptions: bool = False,

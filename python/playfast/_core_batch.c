@@ -18,6 +18,7 @@
 #include "_core.h"
 #include "options.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,57 +52,134 @@ static const char *const field_names[PF_KIND_COUNT_][6] = {
     {"app_id", "lang", "country", "sort", "continuation_token", "count"},
 };
 
-/* str -> its UTF-8 (owned by the str, which the request tuple keeps
- * alive), None -> NULL. A NUL inside is a ValueError naming the field
- * (C would cut the string there and fetch something else). */
-static int opt_str(PyObject *o, const char **out, int required,
-                   const char *name, size_t index)
-{
-    if (o == Py_None && !required) {
-        *out = NULL;
-        return 0;
-    }
-    if (!PyUnicode_Check(o)) return -1;
-    return (*out = pf_py_utf8(o, name, index)) == NULL ? -2 : 0;
-}
-
-/* The library's size limits for one converted request, raised as
- * InvalidArgumentError naming the field, the limit and the request. */
-static int request_check(pf_state *st, const pf_request *r, size_t i,
-                         PyObject *item)
+/* Raise InvalidArgumentError (a ValueError) for request `index` (the
+ * caller's object `item`), with a message that starts with the argument's
+ * name. `index` PF_PY_NO_INDEX: a single call, which has no "request 0". */
+static void raise_invalid(pf_state *st, PyObject *item, size_t index,
+                          const char *message)
 {
     pf_error err;
-    if (pf__request_check(r, &err) == PF_OK) return 0;
-    if (strncmp(err.message, "token:", 6) == 0) {   /* its Python name */
-        char rest[sizeof err.message];
-        snprintf(rest, sizeof rest, "%s", err.message + 5);
-        snprintf(err.message, sizeof err.message, "continuation_token%.200s", rest);
-    }
-    size_t len = strlen(err.message);
-    snprintf(err.message + len, sizeof err.message - len, " (request %zu)", i);
+    memset(&err, 0, sizeof err);
+    err.code = PF_EINVAL;
+    err.offset = PF_NO_OFFSET;
+    if (index == PF_PY_NO_INDEX)
+        snprintf(err.message, sizeof err.message, "%s", message);
+    else
+        snprintf(err.message, sizeof err.message, "%s (request %zu)", message, index);
     PyObject *exc = pf_py_error_new(st, &err, PF_EINVAL, item);
     if (exc != NULL) {
         PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
         Py_DECREF(exc);
     }
+}
+
+/* A short repr of a wrong value for a message. */
+static void value_repr(PyObject *o, char *out, size_t cap)
+{
+    PyObject *r = PyObject_Repr(o);
+    const char *u = r ? PyUnicode_AsUTF8(r) : NULL;
+    if (u == NULL) {
+        PyErr_Clear();
+        u = Py_TYPE(o)->tp_name;
+    }
+    snprintf(out, cap, "%.60s%s", u, strlen(u) > 60 ? "..." : "");
+    Py_XDECREF(r);
+}
+
+/* str -> its UTF-8 (owned by the str, which the request tuple keeps
+ * alive), None -> NULL. Another type is -1 (the caller's TypeError); a NUL
+ * inside (C would cut the string there and fetch something else) is a
+ * ValueError naming the field. */
+static int opt_str(pf_state *st, PyObject *item, PyObject *o, const char **out,
+                   int required, const char *name, size_t index)
+{
+    if (o == Py_None && !required) {
+        *out = NULL;
+        return 0;
+    }
+    if (!PyUnicode_Check(o)) return -1;   /* a shape error: TypeError */
+    return (*out = pf_py_utf8(o, name, index)) == NULL ? -2 : 0;
+}
+
+/* The library's check (src/core/options.c: sizes, codes, ranges) for one
+ * converted request, raised as InvalidArgumentError under the Python
+ * names of the fields. */
+static int request_check(pf_state *st, const pf_request *r, size_t i,
+                         PyObject *item)
+{
+    pf_error err;
+    if (pf__request_check(r, &err) == PF_OK) return 0;
+    const char *py = NULL;
+    size_t skip = 0;
+    if (strncmp(err.message, "token:", 6) == 0) {
+        py = "continuation_token";
+        skip = 5;
+    } else if (strncmp(err.message, "num:", 4) == 0 && r->kind == PF_KIND_REVIEWS) {
+        py = "count";
+        skip = 3;
+    }
+    if (py != NULL) {
+        char rest[sizeof err.message];
+        snprintf(rest, sizeof rest, "%s", err.message + skip);
+        snprintf(err.message, sizeof err.message, "%s%.200s", py, rest);
+    }
+    raise_invalid(st, item, i, err.message);
     return -1;
 }
 
-static int opt_int(PyObject *o, int *out)
+/* The names sort= and price= take besides Google's codes, one vocabulary
+ * for Python and the CLI (--sort, --price). */
+static const struct { const char *name; int code; } sort_names[] = {
+    {"newest", PF_SORT_NEWEST}, {"relevant", PF_SORT_RELEVANT},
+    {"most_relevant", PF_SORT_RELEVANT}, {"rating", PF_SORT_RATING},
+    {NULL, 0}}, price_names[] = {
+    {"all", PF_PRICE_ALL}, {"free", PF_PRICE_FREE}, {"paid", PF_PRICE_PAID},
+    {NULL, 0}};
+
+/* An int argument: None keeps *out; an int within C's int goes to the
+ * library's check for its range; one of `names` (sort, price) becomes its
+ * code. Anything else -- "5", 10**30, 2.0 -- is an InvalidArgumentError
+ * saying what is allowed. */
+static int opt_int(pf_state *st, PyObject *item, PyObject *o, int *out,
+                   const char *name, const char *allowed, size_t index,
+                   const void *names_)
 {
-    long l;
+    const struct { const char *name; int code; } *names = names_;
+    char msg[240], v[80];
     if (o == Py_None) return 0;
-    if (!PyLong_Check(o)) return -1;
-    l = PyLong_AsLong(o);
-    if (l == -1 && PyErr_Occurred()) return -2;
-    if (l < -1 || l > 1000000000L) return -1;
-    *out = (int)l;
-    return 0;
+    if (PyUnicode_Check(o) && names != NULL) {
+        const char *s = PyUnicode_AsUTF8(o);
+        if (s == NULL) return -2;
+        for (size_t k = 0; names[k].name; k++)
+            if (strcmp(names[k].name, s) == 0) {
+                *out = names[k].code;
+                return 0;
+            }
+    } else if (PyLong_Check(o) && !PyBool_Check(o)) {
+        int overflow = 0;
+        long l = PyLong_AsLongAndOverflow(o, &overflow);
+        if (l == -1 && PyErr_Occurred()) return -2;
+        if (!overflow && l >= INT_MIN && l <= INT_MAX) {
+            *out = (int)l;
+            return 0;
+        }
+    }
+    value_repr(o, v, sizeof v);
+    snprintf(msg, sizeof msg, "%s: must be %s, got %s", name, allowed, v);
+    raise_invalid(st, item, index, msg);
+    return -2;
+}
+
+int pf_py_sort_arg(pf_state *st, PyObject *o, int *out)
+{
+    return opt_int(st, Py_None, o, out, "sort", "\"newest\", \"relevant\", "
+                   "\"rating\" or SORT_RELEVANT (1), SORT_NEWEST (2), SORT_RATING (3)",
+                   PF_PY_NO_INDEX, sort_names) < 0 ? -1 : 0;
 }
 
 /* Fill one pf_request from one Python request. Returns 0, -1 for a shape
  * error (the caller raises), -2 with an exception already set. */
-static int request_from(pf_kind kind, PyObject *item, size_t index,
+static int request_from(pf_state *st, pf_kind kind, PyObject *item, size_t index,
                         pf_request *r)
 {
     PyObject *f[6] = {NULL};
@@ -120,31 +198,44 @@ static int request_from(pf_kind kind, PyObject *item, size_t index,
     } else {
         return -1;
     }
-#define STR(i, dst, req) \
-    if (n > i && (rc = opt_str(f[i], &r->dst, req, field_names[kind][i], index)) < 0) \
+#define STR(i, dst, req)                                                     \
+    if (n > i && (rc = opt_str(st, item, f[i], &r->dst, req,                 \
+                               field_names[kind][i], index)) < 0)            \
         return rc;
-#define INT(i, dst) if (n > i && (rc = opt_int(f[i], &r->dst)) < 0) return rc;
+#define INT(i, dst, allowed, names)                                          \
+    if (n > i && (rc = opt_int(st, item, f[i], &dst, field_names[kind][i],   \
+                               allowed, index, names)) < 0)                  \
+        return rc;
+#define NUM_ALLOWED "an int 1..1000000 (or None for the default)"
     switch (kind) {
     case PF_KIND_APP:
         STR(0, app_id, 1) STR(1, lang, 0) STR(2, country, 0)
         break;
     case PF_KIND_LIST:
         STR(0, category, 0) STR(1, collection, 0) STR(2, lang, 0)
-        STR(3, country, 0) INT(4, num)
+        STR(3, country, 0) INT(4, r->num, NUM_ALLOWED, NULL)
         break;
     case PF_KIND_SEARCH: {
         int price = 0;
-        STR(0, query, 1) STR(1, lang, 0) STR(2, country, 0) INT(3, num)
-        if (n > 4 && (rc = opt_int(f[4], &price)) < 0) return rc;
+        STR(0, query, 1) STR(1, lang, 0) STR(2, country, 0)
+        INT(3, r->num, NUM_ALLOWED, NULL)
+        INT(4, price, "\"all\", \"free\", \"paid\" or PRICE_ALL (0), "
+                      "PRICE_FREE (1), PRICE_PAID (2)", price_names)
         r->price = (pf_price)price;
         break;
     }
     case PF_KIND_REVIEWS: {
         int sort = 0;
         STR(0, app_id, 1) STR(1, lang, 0) STR(2, country, 0)
-        if (n > 3 && (rc = opt_int(f[3], &sort)) < 0) return rc;
+        INT(3, sort, "\"newest\", \"relevant\", \"rating\" or SORT_RELEVANT "
+                     "(1), SORT_NEWEST (2), SORT_RATING (3)", sort_names)
         r->sort = (pf_sort)sort;
-        STR(4, token, 0) INT(5, num)
+        STR(4, token, 0)
+        if (n > 5 && PyUnicode_Check(f[5]) &&
+            PyUnicode_CompareWithASCIIString(f[5], "all") == 0)
+            r->num = PF_REVIEWS_ALL;
+        else INT(5, r->num, "an int 1..100000000, REVIEWS_ALL (-1) or \"all\" "
+                       "(or None for one page)", NULL)
         break;
     }
     default:
@@ -152,6 +243,7 @@ static int request_from(pf_kind kind, PyObject *item, size_t index,
     }
 #undef STR
 #undef INT
+#undef NUM_ALLOWED
     return 0;
 }
 
@@ -162,16 +254,22 @@ static void reqset_cleanup(reqset *rs)
     Py_CLEAR(rs->items);
 }
 
+/* single: the requests of one single-request call, whose messages then
+ * speak of no "request 0". */
 static int reqset_init(pf_state *st, reqset *rs, pf_kind kind,
-                       PyObject *requests)
+                       PyObject *requests, int single)
 {
     memset(rs, 0, sizeof *rs);
     rs->kind = kind;
-    if (PyUnicode_Check(requests) || PyBytes_Check(requests)) {
+    if (PyBytes_Check(requests) || (PyUnicode_Check(requests) && kind == PF_KIND_LIST)) {
         PyErr_SetString(PyExc_TypeError, "requests must be a sequence of tuples, not a string");
         return -1;
     }
-    if ((rs->items = PySequence_Tuple(requests)) == NULL) return -1;
+    /* A str where the list of requests goes is one request (an app id, a
+     * query), never one request per character. */
+    rs->items = PyUnicode_Check(requests) ? PyTuple_Pack(1, requests)
+                                          : PySequence_Tuple(requests);
+    if (rs->items == NULL) return -1;
     rs->n = (size_t)PyTuple_GET_SIZE(rs->items);
     if ((rs->reqs = PyMem_Calloc(rs->n ? rs->n : 1, sizeof(pf_request))) == NULL) {
         reqset_cleanup(rs);
@@ -180,11 +278,12 @@ static int reqset_init(pf_state *st, reqset *rs, pf_kind kind,
     }
     for (size_t i = 0; i < rs->n; i++) {
         PyObject *item = PyTuple_GET_ITEM(rs->items, (Py_ssize_t)i);
-        int rc = request_from(kind, item, i, &rs->reqs[i]);
+        size_t index = single ? PF_PY_NO_INDEX : i;
+        int rc = request_from(st, kind, item, index, &rs->reqs[i]);
         if (rc == -1 && !PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "request %zu must be %s, got %R", i,
                          kind_shape[kind], item);
-        if (rc == 0) rc = request_check(st, &rs->reqs[i], i, item);
+        if (rc == 0) rc = request_check(st, &rs->reqs[i], index, item);
         if (rc < 0) {
             reqset_cleanup(rs);
             return -1;
@@ -375,6 +474,82 @@ static pf_code run_next(run *r, int timeout_ms, arrival *out)
     return rc;
 }
 
+/* Field i of a caller's request (a str for field 0, or a tuple/list) as
+ * UTF-8, or dflt when absent or not a str. */
+static const char *request_field(PyObject *item, Py_ssize_t i, const char *dflt)
+{
+    PyObject *v = NULL;
+    if (PyUnicode_Check(item))
+        v = i == 0 ? item : NULL;
+    else if ((PyTuple_Check(item) || PyList_Check(item)) &&
+             i < PySequence_Fast_GET_SIZE(item))
+        v = PySequence_Fast_GET_ITEM(item, i);
+    const char *s = v && PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : NULL;
+    if (s == NULL) PyErr_Clear();
+    return s && *s ? s : dflt;
+}
+
+/* The exception for a failed request, its message saying what was asked
+ * ("no app com.example.x in us") rather than how the page answered, which
+ * stays in .detail (rpc ids, HTTP details). A chart with no data is a
+ * NoDataError, a refused review token an InvalidArgumentError. A review
+ * chain that broke after its first page carries .partial (the reviews
+ * fetched) and .next_token (where to resume). New reference or NULL. */
+static PyObject *request_error(pf_state *st, pf_kind kind, pf_response *res,
+                               PyObject *request)
+{
+    pf_error err = res->error;
+    pf_code code = res->code;
+    PyObject *cls = NULL;
+    int app_kind = kind == PF_KIND_APP || kind == PF_KIND_REVIEWS;
+    const char *country = request_field(request, app_kind ? 2 : 3, "us");
+    if (code == PF_ENOTFOUND && app_kind) {
+        const char *app = request_field(request, 0, "?");
+        const char *token = kind == PF_KIND_REVIEWS ? request_field(request, 4, NULL) : NULL;
+        if (token != NULL && err.http_status != 404) {
+            code = PF_EINVAL;
+            snprintf(err.message, sizeof err.message, "continuation_token: the "
+                     "server refused the token %.40s%s for %.80s in %.8s (expired, "
+                     "or from another app, sort or country)", token,
+                     strlen(token) > 40 ? "..." : "", app, country);
+        } else {
+            snprintf(err.message, sizeof err.message, "no app %.150s in %.8s",
+                     app, country);
+        }
+    } else if (code == PF_ENOTFOUND && kind == PF_KIND_LIST) {
+        cls = st->NoDataError;
+        snprintf(err.message, sizeof err.message, "no chart %.60s / %.40s in %.8s: "
+                 "the server sent no data (an unknown category or collection?)",
+                 request_field(request, 0, "(all apps)"),
+                 request_field(request, 1, "topselling_free"), country);
+    }
+    PyObject *exc = pf_py_error_new_as(st, &err, code, request, cls), *v;
+    if (exc == NULL) return NULL;
+    v = PyUnicode_FromString(res->error.message);
+    if (v == NULL || PyObject_SetAttrString(exc, "detail", v) < 0) goto error;
+    Py_CLEAR(v);
+    if (kind == PF_KIND_REVIEWS && res->reviews != NULL) {
+        PyObject *pair = pf_py_result_new(st, PF_KIND_REVIEWS, res->reviews);
+        res->reviews = NULL;   /* taken by pf_py_result_new, even on failure */
+        if (pair == NULL ||
+            PyObject_SetAttrString(exc, "partial", PyTuple_GET_ITEM(pair, 0)) < 0 ||
+            PyObject_SetAttrString(exc, "next_token", PyTuple_GET_ITEM(pair, 1)) < 0) {
+            Py_XDECREF(pair);
+            goto error;
+        }
+        Py_DECREF(pair);
+    } else if (kind == PF_KIND_REVIEWS) {
+        if (PyObject_SetAttrString(exc, "partial", Py_None) < 0 ||
+            PyObject_SetAttrString(exc, "next_token", Py_None) < 0)
+            goto error;
+    }
+    return exc;
+error:
+    Py_XDECREF(v);
+    Py_DECREF(exc);
+    return NULL;
+}
+
 /* Turn one response into a result object, or into an exception instance
  * when the request failed. The result moves out of a; the caller frees
  * what is left with arrival_free(). NULL only when Python itself failed. */
@@ -390,8 +565,7 @@ static PyObject *arrival_to_object(pf_state *st, pf_kind kind, arrival *a,
         a->packed = NULL;
         return obj;
     }
-    if (res->code != PF_OK)
-        return pf_py_error_new(st, &res->error, res->code, request);
+    if (res->code != PF_OK) return request_error(st, kind, res, request);
     switch (kind) {
     case PF_KIND_APP: ptr = res->app; res->app = NULL; break;
     case PF_KIND_REVIEWS: ptr = res->reviews; res->reviews = NULL; break;
@@ -497,12 +671,12 @@ static PyObject *batch_error(pf_state *st, PyObject *results, PyObject *errors,
 }
 
 static PyObject *run_batch(pf_state *st, pf_kind kind, PyObject *requests,
-                           int return_exceptions, PyObject *progress)
+                           int return_exceptions, PyObject *progress, int single)
 {
     reqset rs;
     PyObject **slots, *results = NULL, *errors = NULL, *first = NULL;
 
-    if (reqset_init(st, &rs, kind, requests) < 0) return NULL;
+    if (reqset_init(st, &rs, kind, requests, single) < 0) return NULL;
     if ((slots = PyMem_Calloc(rs.n ? rs.n : 1, sizeof(PyObject *))) == NULL) {
         reqset_cleanup(&rs);
         return PyErr_NoMemory();
@@ -546,7 +720,7 @@ static PyObject *run_one(pf_state *st, pf_kind kind, PyObject *request)
 {
     PyObject *requests = PyTuple_Pack(1, request), *list, *o;
     if (requests == NULL) return NULL;
-    list = run_batch(st, kind, requests, 1, NULL);
+    list = run_batch(st, kind, requests, 1, NULL, 1);
     Py_DECREF(requests);
     if (list == NULL) return NULL;
     o = Py_NewRef(PyList_GET_ITEM(list, 0));
@@ -708,12 +882,12 @@ static void BatchIter_dealloc(PyObject *self)
 
 static PyMethodDef BatchIter_methods[] = {
     {"close", BatchIter_close, METH_NOARGS,
-     "Cancel what is outstanding and release the batch; iteration ends."},
+     "close($self, /)\n--\n\nCancel what is outstanding and release the batch; iteration ends."},
     {"cancel", BatchIter_cancel, METH_NOARGS,
-     "Cancel what is outstanding; the remaining requests are yielded with "
+     "cancel($self, /)\n--\n\nCancel what is outstanding; the remaining requests are yielded with "
      "CancelledError."},
-    {"__enter__", BatchIter_enter, METH_NOARGS, NULL},
-    {"__exit__", BatchIter_exit, METH_VARARGS, NULL},
+    {"__enter__", BatchIter_enter, METH_NOARGS, "__enter__($self, /)\n--\n\n"},
+    {"__exit__", BatchIter_exit, METH_VARARGS, "__exit__($self, /, *exc)\n--\n\n"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -749,7 +923,7 @@ static PyObject *start_iter(pf_state *st, pf_kind kind, PyObject *requests,
     reqset rs;
     BatchIter *it;
 
-    if (reqset_init(st, &rs, kind, requests) < 0) return NULL;
+    if (reqset_init(st, &rs, kind, requests, 0) < 0) return NULL;
     if ((it = PyObject_GC_New(BatchIter, st->BatchIter_Type)) == NULL) {
         reqset_cleanup(&rs);
         return NULL;
@@ -793,7 +967,7 @@ static PyObject *batch_entry(PyObject *mod, PyObject *args, PyObject *kwds,
         return NULL;
     }
     return run_batch(pf_state_of_module(mod), kind, requests, return_exceptions,
-                     progress);
+                     progress, 0);
 }
 
 static PyObject *iter_entry(PyObject *mod, PyObject *args, PyObject *kwds,
@@ -899,39 +1073,61 @@ static PyObject *py_fetch_reviews(PyObject *mod, PyObject *args, PyObject *kwds)
 #define FN(f) ((PyCFunction)(void (*)(void))(f))
 PyMethodDef pf_py_batch_methods[] = {
     {"fetch_and_parse_apps_batch", FN(py_fetch_apps_batch), KW,
-     "fetch_and_parse_apps_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "fetch_and_parse_apps_batch($module, /, requests, *, return_exceptions=False,\n"
+     "                           progress=None)\n--\n\n"
      "requests: [(app_id, lang, country)] -> list[AppInfo] in input order."},
     {"fetch_and_parse_list_batch", FN(py_fetch_list_batch), KW,
-     "fetch_and_parse_list_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "fetch_and_parse_list_batch($module, /, requests, *, return_exceptions=False,\n"
+     "                           progress=None)\n--\n\n"
      "requests: [(category|None, collection, lang, country, num)] -> list[list[SearchResult]]."},
     {"fetch_and_parse_search_batch", FN(py_fetch_search_batch), KW,
-     "fetch_and_parse_search_batch(requests, *, return_exceptions=False, progress=None)\n"
-     "requests: [(query, lang, country)] -> list[list[SearchResult]]."},
+     "fetch_and_parse_search_batch($module, /, requests, *, return_exceptions=False,\n"
+     "                             progress=None)\n--\n\n"
+     "requests: [(query, lang, country[, num[, price]])] -> list[list[SearchResult]].\n"
+     "price: \"all\", \"free\", \"paid\" or PRICE_*."},
     {"fetch_and_parse_reviews_batch", FN(py_fetch_reviews_batch), KW,
-     "fetch_and_parse_reviews_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "fetch_and_parse_reviews_batch($module, /, requests, *, return_exceptions=False,\n"
+     "                              progress=None)\n--\n\n"
      "requests: [(app_id, lang, country, sort, token[, count])] -> "
-     "list[tuple[list[Review], str | None]]."},
+     "list[tuple[list[Review], str | None]].\n"
+     "sort: \"newest\" (None: the default), \"relevant\", \"rating\" or SORT_*;\n"
+     "count: N reviews, \"all\" or REVIEWS_ALL. A chain that breaks after its\n"
+     "first page fails with an error carrying .partial and .next_token."},
     {"iter_apps_batch", FN(py_iter_apps_batch), KW,
-     "iter_apps_batch(requests, *, progress=None) -> iterator of (index, AppInfo | PlayfastError)."},
+     "iter_apps_batch($module, /, requests, *, progress=None)\n--\n\n"
+     "Iterator of (index, AppInfo | PlayfastError) as requests complete."},
     {"iter_list_batch", FN(py_iter_list_batch), KW,
-     "iter_list_batch(requests, *, progress=None) -> iterator of (index, list | PlayfastError)."},
+     "iter_list_batch($module, /, requests, *, progress=None)\n--\n\n"
+     "Iterator of (index, list | PlayfastError) as requests complete."},
     {"iter_search_batch", FN(py_iter_search_batch), KW,
-     "iter_search_batch(requests, *, progress=None) -> iterator of (index, list | PlayfastError)."},
+     "iter_search_batch($module, /, requests, *, progress=None)\n--\n\n"
+     "Iterator of (index, list | PlayfastError) as requests complete."},
     {"iter_reviews_batch", FN(py_iter_reviews_batch), KW,
-     "iter_reviews_batch(requests, *, progress=None) -> iterator of (index, (reviews, token) | PlayfastError)."},
+     "iter_reviews_batch($module, /, requests, *, progress=None)\n--\n\n"
+     "Iterator of (index, (reviews, token) | PlayfastError) as requests\n"
+     "complete; a broken chain's error carries .partial and .next_token."},
     {"fetch_and_parse_app", FN(py_fetch_app), KW,
-     "fetch_and_parse_app(app_id, lang='en', country='us') -> AppInfo"},
+     "fetch_and_parse_app($module, /, app_id, lang=None, country=None, _timeout=None)\n--\n\n"
+     "App details -> AppInfo. lang/country None: \"en\"/\"us\"."},
     {"fetch_and_parse_list", FN(py_fetch_list), KW,
-     "fetch_and_parse_list(category, collection='topselling_free', lang='en', country='us', num=100)"
-     " -> list[SearchResult]"},
+     "fetch_and_parse_list($module, /, category, collection=None, lang=None,\n"
+     "                     country=None, num=100, _timeout=None)\n--\n\n"
+     "A top chart -> list[SearchResult]. collection None: topselling_free;\n"
+     "category None: all apps."},
     {"fetch_and_parse_search", FN(py_fetch_search), KW,
-     "fetch_and_parse_search(query, lang='en', country='us', *, num=None, price=None)"
-     " -> list[SearchResult]"},
+     "fetch_and_parse_search($module, /, query, lang=None, country=None, _timeout=None,\n"
+     "                       *, num=None, price=None)\n--\n\n"
+     "Search results -> list[SearchResult]. price: \"all\", \"free\", \"paid\"\n"
+     "or PRICE_*."},
     {"fetch_and_parse_reviews", FN(py_fetch_reviews), KW,
-     "fetch_and_parse_reviews(app_id, lang='en', country='us', sort=SORT_RELEVANT,\n"
-     "                        continuation_token=None, *, count=None)\n"
+     "fetch_and_parse_reviews($module, /, app_id, lang=None, country=None, sort=1,\n"
+     "                        continuation_token=None, _timeout=None, *, count=None)\n--\n\n"
      "-> (list[Review], next_token). count=None: one page; N: N reviews;\n"
-     "REVIEWS_ALL (-1): every review."},
+     "\"all\" or REVIEWS_ALL (-1): every review. sort: \"newest\", \"relevant\",\n"
+     "\"rating\" or SORT_*; its default stays the original package's documented\n"
+     "SORT_RELEVANT (1), where batches, fetch_reviews() and the CLI default to\n"
+     "newest. A chain that breaks after its first page raises an error\n"
+     "carrying .partial (the reviews fetched) and .next_token (to resume)."},
     {NULL, NULL, 0, NULL},
 };
 

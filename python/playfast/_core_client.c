@@ -245,6 +245,50 @@ PyObject *pf_py_default_client(pf_state *st)
     return Py_NewRef(st->client);
 }
 
+/* Every configure() key with the value the client runs with, defaults
+ * included, as the engine resolved them (pf_client_options_get). */
+static PyObject *settings_in_effect(pf_client *c)
+{
+    pf_client_options o;
+    PyObject *d = PyDict_New(), *v = NULL;
+    if (d == NULL) return NULL;
+    pf_client_options_get(c, &o);
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const char *at = (const char *)&o + options[i].off;
+        switch (options[i].type) {
+        case O_STR: {
+            const char *s = *(const char *const *)at;
+            v = s ? PyUnicode_FromString(s) : Py_NewRef(Py_None);
+            break;
+        }
+        case O_STRS: {
+            const char *const *a = *(const char *const *const *)at;
+            size_t n = *(const size_t *)((const char *)&o + options[i].count_off);
+            if ((v = PyTuple_New((Py_ssize_t)n)) == NULL) break;
+            for (size_t k = 0; k < n; k++) {
+                PyObject *s = PyUnicode_FromString(a[k]);
+                if (s == NULL) {
+                    Py_CLEAR(v);
+                    break;
+                }
+                PyTuple_SET_ITEM(v, (Py_ssize_t)k, s);   /* steals s */
+            }
+            break;
+        }
+        case O_DBL: v = PyFloat_FromDouble(*(const double *)at); break;
+        case O_INT: v = PyLong_FromLong(*(const int *)at); break;
+        case O_SIZE: v = PyLong_FromSize_t(*(const size_t *)at); break;
+        }
+        if (v == NULL || PyDict_SetItemString(d, options[i].key, v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_CLEAR(v);
+    }
+    return d;
+}
+
 static PyObject *py_configure(PyObject *mod, PyObject *args, PyObject *kwds)
 {
     pf_state *st = pf_state_of_module(mod);
@@ -290,7 +334,7 @@ static PyObject *py_configure(PyObject *mod, PyObject *args, PyObject *kwds)
     if ((client = pf_py_client_new(st)) == NULL) goto error;
     Py_XSETREF(st->client, client);
     Py_DECREF(saved);
-    return PyDict_Copy(st->settings);
+    return settings_in_effect(((Client *)client)->c);
 error:
     PyDict_Clear(st->settings);
     if (PyDict_Update(st->settings, saved) < 0) PyErr_Clear();
@@ -354,18 +398,20 @@ static PyObject *py_client_stats(PyObject *mod, PyObject *unused)
 #define FN(f) ((PyCFunction)(void (*)(void))(f))
 PyMethodDef pf_py_client_methods[] = {
     {"configure", FN(py_configure), KW,
-     "configure(*, base_url=, concurrency=, rate=, retries=, timeout=, deadline=,\n"
-     "          proxy=, proxies=, local_addresses=,\n"
-     "          cacert=, user_agent=, connect_timeout=, max_per_host=, backoff=,\n"
-     "          max_response=, workers=, http_version=, verbose=) -> dict\n"
+     "configure($module, /, *, base_url=None, concurrency=None, rate=None, retries=None,\n"
+     "          timeout=None, deadline=None, proxy=None, proxies=None,\n"
+     "          local_addresses=None, cacert=None, user_agent=None,\n"
+     "          connect_timeout=None, max_per_host=None, backoff=None,\n"
+     "          max_response=None, workers=None, http_version=None, verbose=None)\n--\n\n"
      "Change settings of the process-wide client (None restores a default)\n"
-     "and recreate it. Returns the settings now in effect. A bad value raises\n"
+     "and recreate it. Returns every setting now in effect, defaults included.\n"
+     "A bad value raises\n"
      "InvalidArgumentError (a ValueError) naming the argument; the settings\n"
      "then stay as they were. rate is a ceiling per egress (each proxy and\n"
      "local address is one); the pacing learns what the server allows below\n"
      "it. deadline: seconds a request may take in all, retries included."},
     {"client_stats", py_client_stats, METH_NOARGS,
-     "Counters of the default client: requests, retries, connections,\n"
+     "client_stats($module, /)\n--\n\nCounters of the default client: requests, retries, connections,\n"
      "bytes_received, rate_limited (429/503 answers), blocked (captcha or\n"
      "consent pages), and egresses: one dict per egress with name, rate\n"
      "(requests/s it may start now), cooldown, quarantined, requests,\n"

@@ -73,15 +73,6 @@ DEFAULT_CONCURRENCY = 64
 PROGRESS_HZ = 5.0
 
 
-def _listed(value):
-    """A lone str is one item, as the local functions read it."""
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _categories(value):
-    return [value] if value is None or isinstance(value, str) else list(value)
-
-
 class _Spec:
     """How one local record function is cut into partitions and typed.
 
@@ -100,16 +91,16 @@ class _Spec:
 
 _S, _I = "string", "Int64"
 SPECS = {
-    # fetch_apps iterates app_ids as given (a str would be its characters).
-    "fetch_apps": _Spec("app_ids", "countries", list, playfast._countries, "AppInfo",
+    # A lone str is one item, as the local functions read it (_items).
+    "fetch_apps": _Spec("app_ids", "countries", playfast._items, playfast._items, "AppInfo",
                         (("country", _S), ("lang", _S))),
-    "fetch_category_lists": _Spec("countries", "categories", playfast._countries, _categories,
+    "fetch_category_lists": _Spec("countries", "categories", playfast._items, playfast._items,
                                   "SearchResult", (("country", _S), ("category", _S),
                                                    ("collection", _S), ("lang", _S),
                                                    ("rank", _I))),
-    "search_apps": _Spec("queries", "countries", _listed, playfast._countries, "SearchResult",
+    "search_apps": _Spec("queries", "countries", playfast._items, playfast._items, "SearchResult",
                          (("query", _S), ("country", _S), ("lang", _S), ("rank", _I))),
-    "fetch_reviews": _Spec("app_ids", "countries", _listed, playfast._countries, "Review",
+    "fetch_reviews": _Spec("app_ids", "countries", playfast._items, playfast._items, "Review",
                            (("app_id", _S), ("country", _S), ("lang", _S))),
 }
 
@@ -496,10 +487,17 @@ def _item_dtypes(cls_name):
     return _dtype_cache[cls_name]
 
 
-def dtypes(name):
-    """The columns of ``name``'s records with their pandas dtypes."""
+def dtypes(name, dates="datetime"):
+    """The columns of ``name``'s records with their pandas dtypes. The
+    timestamps (playfast._DATE_FIELDS) are UTC datetimes, as the records
+    give them, or integers with ``dates="unix"``."""
     spec = SPECS[_name(name)]
-    return dict(_item_dtypes(spec.item) + list(spec.extras))
+    types = dict(_item_dtypes(spec.item) + list(spec.extras))
+    if dates != "unix":
+        for f in playfast._DATE_FIELDS:
+            if f in types:
+                types[f] = "datetime64[ns, UTC]"
+    return types
 
 
 def _frame(records, types):
@@ -521,7 +519,7 @@ def to_dataframe(name, *args, client=None, partition_size=None, options=None, **
     import pandas
     if kwargs.get("progress") is not None:
         raise TypeError("to_dataframe does not take progress=")
-    types = dtypes(name)
+    types = dtypes(name, kwargs.get("dates", "datetime"))
     job = _Job(name, args, kwargs, client, partition_size, options)
     parts = [dask.delayed(_frame_of, pure=False)(types, *job.args(k, catch=False))
              for k in range(len(job.rects))]

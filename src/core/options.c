@@ -265,6 +265,90 @@ pf_code pf_client_options_check(const pf_client_options *opt, pf_error *err)
     return pf__client_options_check(opt, 0, err);
 }
 
+/* ---- request arguments ------------------------------------------------- */
+
+/* ISO 3166-1 alpha-2: every officially assigned code (249), the values
+ * Google's gl= takes. Written once, here: the CLI and the Python binding
+ * refuse what this refuses ("usa", "zz", "english", ""). */
+static const char country_codes[] =
+    "ad ae af ag ai al am ao aq ar as at au aw ax az "
+    "ba bb bd be bf bg bh bi bj bl bm bn bo bq br bs bt bv bw by bz "
+    "ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz "
+    "de dj dk dm do dz ec ee eg eh er es et fi fj fk fm fo fr "
+    "ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy "
+    "hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp "
+    "ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly "
+    "ma mc md me mf mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz "
+    "na nc ne nf ng ni nl no np nr nu nz om "
+    "pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw "
+    "sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz "
+    "tc td tf tg th tj tk tl tm tn to tr tt tv tw tz "
+    "ua ug um us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw ";
+
+int pf__country_valid(const char *c)
+{
+    if (c == NULL || strlen(c) != 2) return 0;
+    char lc[4] = {(char)(c[0] | 0x20), (char)(c[1] | 0x20), ' ', '\0'};
+    if (lc[0] < 'a' || lc[0] > 'z' || lc[1] < 'a' || lc[1] > 'z') return 0;
+    for (const char *p = country_codes; *p; p += 3)
+        if (p[0] == lc[0] && p[1] == lc[1]) return 1;
+    return 0;
+}
+
+static int alpha_run(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')) return 0;
+    return 1;
+}
+
+/* A language tag as hl= takes it, BCP 47 in outline: a primary language
+ * of 2-3 letters, then up to three subtags after '-' or '_', each a script
+ * (4 letters), a region (2 letters or 3 digits: "es-419") or a variant of
+ * 5-8 letters and digits: "en", "en-GB", "pt_BR", "zh-TW", "zh-Hant-TW",
+ * "fil". "english" and "" are not. */
+int pf__lang_valid(const char *l)
+{
+    if (l == NULL) return 0;
+    size_t n = strcspn(l, "-_");
+    if (n < 2 || n > 3 || !alpha_run(l, n)) return 0;
+    for (int subtags = 0; l[n]; subtags++) {
+        if (subtags == 3) return 0;
+        l += n + 1;
+        n = strcspn(l, "-_");
+        int ok = (n == 2 && alpha_run(l, 2)) || (n == 4 && alpha_run(l, 4)) ||
+                 (n == 3 && strspn(l, "0123456789") == 3) ||
+                 (n >= 5 && n <= 8 && strspn(l, "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789") >= n);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+/* A short, printable rendering of a user's value for a message. */
+static const char *quoted(const char *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "\"%.40s%s\"", s, strlen(s) > 40 ? "..." : "");
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    return out;
+}
+
+static int category_valid(const char *c)
+{
+    if (!*c) return 0;
+    for (; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            return 0;
+    return 1;
+}
+
+static const char *const collections[] = {
+    "topselling_free", "topselling_paid", "topgrossing",
+    /* google-play-scraper's constant names (request.c maps them) */
+    "TOP_FREE", "TOP_PAID", "GROSSING", NULL};
+
 pf_code pf__request_check(const pf_request *req, pf_error *err)
 {
     if (req == NULL)
@@ -287,6 +371,75 @@ pf_code pf__request_check(const pf_request *req, pf_error *err)
             strnlen(fields[i].value, fields[i].limit + 1) > fields[i].limit)
             return INVAL(err, "%s: longer than the limit of %zu bytes",
                          fields[i].name, fields[i].limit);
+    }
+    char q[64];
+    if ((unsigned)req->kind >= PF_KIND_COUNT_)
+        return INVAL(err, "kind: must be 0..%d (app, list, search, reviews), "
+                          "got %d", PF_KIND_COUNT_ - 1, (int)req->kind);
+    if (req->country && !pf__country_valid(req->country))
+        return INVAL(err, "country: %s is not a country code; give an ISO "
+                          "3166-1 alpha-2 code such as us, gb or de",
+                     quoted(req->country, q, sizeof q));
+    if (req->lang && !pf__lang_valid(req->lang))
+        return INVAL(err, "lang: %s is not a language code; give one such as "
+                          "en, en-GB, pt_BR or zh-TW",
+                     quoted(req->lang, q, sizeof q));
+    switch (req->kind) {
+    case PF_KIND_APP:
+    case PF_KIND_REVIEWS:
+        if (req->app_id == NULL || !*req->app_id)
+            return INVAL(err, "app_id: %s; give an app id such as "
+                              "com.google.android.apps.translate",
+                         req->app_id ? "empty" : "missing");
+        break;
+    case PF_KIND_SEARCH:
+        if (req->query == NULL || !*req->query)
+            return INVAL(err, "query: %s; give the words to search for",
+                         req->query ? "empty" : "missing");
+        break;
+    default:
+        break;
+    }
+    if (req->kind == PF_KIND_LIST) {
+        if (req->category && !category_valid(req->category))
+            return INVAL(err, "category: %s is not a category id; give one "
+                              "in capitals such as GAME or GAME_ACTION (or "
+                              "none for all apps)",
+                         quoted(req->category, q, sizeof q));
+        size_t k = 0;
+        while (req->collection && collections[k] &&
+               strcmp(collections[k], req->collection))
+            k++;
+        if (req->collection && !collections[k])
+            return INVAL(err, "collection: %s is not a collection; give "
+                              "topselling_free, topselling_paid or "
+                              "topgrossing", quoted(req->collection, q,
+                                                    sizeof q));
+    }
+    if ((req->kind == PF_KIND_LIST || req->kind == PF_KIND_SEARCH) &&
+        (req->num < 0 || req->num > PF_MAX_NUM))
+        return INVAL(err, "num: must be 1..%d (0 = the default), got %d",
+                     PF_MAX_NUM, req->num);
+    if (req->kind == PF_KIND_SEARCH &&
+        (req->price < PF_PRICE_ALL || req->price > PF_PRICE_PAID))
+        return INVAL(err, "price: must be 0 (all), 1 (free) or 2 (paid), "
+                          "got %d", (int)req->price);
+    if (req->kind == PF_KIND_REVIEWS) {
+        if (req->num != PF_REVIEWS_ALL &&
+            (req->num < 0 || req->num > PF_MAX_REVIEWS))
+            return INVAL(err, "num: must be 1..%d reviews (0 = one page, "
+                              "%d = all), got %d", PF_MAX_REVIEWS,
+                         PF_REVIEWS_ALL, req->num);
+        if (req->sort != 0 && (req->sort < PF_SORT_RELEVANT ||
+                               req->sort > PF_SORT_RATING))
+            return INVAL(err, "sort: must be 1 (relevant), 2 (newest) or 3 "
+                              "(rating), got %d", (int)req->sort);
+        if (req->score < 0 || req->score > 5)
+            return INVAL(err, "score: must be 1..5 (0 = any), got %d",
+                         req->score);
+        if (req->token && !*req->token)
+            return INVAL(err, "token: empty; give a continuation token or "
+                              "none for the first page");
     }
     return PF_OK;
 }

@@ -38,12 +38,28 @@ enum {
 pf_code pf__client_options_check(const pf_client_options *opt,
                                  unsigned given, pf_error *err);
 
-/* The argument sizes of one request: PF_EINVAL when a string is over
- * PF_MAX_ID_BYTES (app_id, category, collection, lang, country) or
- * PF_MAX_QUERY_BYTES (query, token), with a message naming the field and
- * the limit ("app_id: longer than 4096 bytes (1048576)"). Does not check
- * what the request builder checks (required fields, enum ranges). NULL req
- * is PF_EINVAL. Pure; any thread. */
+/* Every argument of one request, the one check the engine (for each
+ * request), pf_request_build, the CLI and the Python binding share:
+ *  - sizes: a string over PF_MAX_ID_BYTES (app_id, category, collection,
+ *    lang, country) or PF_MAX_QUERY_BYTES (query, token);
+ *  - country: an ISO 3166-1 alpha-2 code, either case (pf__country_valid);
+ *    lang: a language tag such as en, en-GB, pt_BR (pf__lang_valid); NULL
+ *    is the default for both, "" is refused;
+ *  - required: app_id (app, reviews), query (search), non-empty;
+ *  - list: category in capitals (GAME, GAME_ACTION), a known collection;
+ *  - ranges: num 0..PF_MAX_NUM (list, search), 0..PF_MAX_REVIEWS or
+ *    PF_REVIEWS_ALL (reviews); price 0..2; sort 0..3; score 0..5; a token,
+ *    when given, non-empty.
+ * Fields a kind does not use are not looked at. PF_EINVAL with a message
+ * that starts with the field's name, then says the value and what is
+ * allowed ("country: \"usa\" is not a country code; give an ISO 3166-1
+ * alpha-2 code such as us, gb or de"); a frontend swaps the name for its
+ * own. NULL req is PF_EINVAL. Pure; any thread. */
 pf_code pf__request_check(const pf_request *req, pf_error *err);
+
+/* 1 when c is an assigned ISO 3166-1 alpha-2 code (either case), or when
+ * l is a language tag as above; 0 otherwise (NULL included). */
+int pf__country_valid(const char *c);
+int pf__lang_valid(const char *l);
 
 #endif

@@ -283,3 +283,14 @@ size_t pf_client_egress_stats(pf_client *c, pf_egress_stats *out, size_t cap)
     if (out == NULL) cap = 0;
     return pf__egresses_stats(c->env.egress, out, cap, pf__now());
 }
+
+/* pf_client_options_get: the options in effect, defaults resolved. */
+void pf_client_options_get(pf_client *c, pf_client_options *out)
+{
+    if (out == NULL) return;
+    if (c == NULL) {
+        pf_client_options_init(out);
+        return;
+    }
+    *out = c->env.opt;
+}

@@ -254,6 +254,16 @@ static int reviews_page(pf__xfer *x, pf_response *res)
     return 0;
 }
 
+/* A review chain that failed after its first page keeps what it fetched:
+ * res->reviews holds the pages so far, merged, with next_token the token
+ * of the page that failed, so the caller can resume there (pf_response).
+ * Out of memory, the error stands alone. */
+static void keep_partial(pf__xfer *x, pf_response *res)
+{
+    if (x->req->kind != PF_KIND_REVIEWS || x->npages == 0) return;
+    res->reviews = pf__reviews_merge(x->pages, x->npages, x->want, x->token);
+}
+
 static void parse(pf__xfer *x, pf_response *res)
 {
     const pf_request *req = x->req;
@@ -367,6 +377,7 @@ void pf__xfer_complete(pf__job *job)
         res.app = NULL;
         res.list = NULL;
         res.reviews = NULL;
+        keep_partial(x, &res);
     }
     finish(x, &res);
 }

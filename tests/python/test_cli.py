@@ -431,10 +431,14 @@ def test_fetch_format_csv(server):
     assert p.returncode == 2
     assert b"\r\n" in p.stdout
     rows = list(csv.reader(io.StringIO(p.stdout.decode(), newline="")))
-    assert rows[0] == ["request", "error", "error_status", "error_message"] + APP_KEYS
+    # The request's fields in their own columns (issue 13.10), the page's
+    # app_id beside the one asked for.
+    assert rows[0] == ["kind", "request_app_id", "lang", "country", "error", "error_status",
+                       "error_message"] + APP_KEYS
     assert len(rows) == 3
     ok, bad = (dict(zip(rows[0], r)) for r in rows[1:])
-    assert json.loads(ok["request"])["app_id"] == TRANSLATE
+    assert (ok["kind"], ok["request_app_id"], ok["lang"], ok["country"]) == ("app", TRANSLATE, "en", "us")
+    assert bad["request_app_id"] == "no.such.app"
     assert ok["error"] == "" and ok["title"] == "Google Translate"
     assert ok["free"] == "true" and ok["ratings"] == "9039805"
     assert ok["original_price"] == ""                  # null -> empty cell
@@ -451,14 +455,19 @@ def test_fetch_format_csv_items(server):
     assert len(rows) == 20
     assert [r["rank"] for r in rows[:3]] == ["1", "2", "3"]
     assert rows[0]["app_id"] == "com.pandaexpress.app"
-    assert list(rows[0])[5:] == ITEM_KEYS
+    assert list(rows[0])[:10] == ["kind", "query", "num", "request_price", "lang", "country", "error",
+                                  "error_status", "error_message", "rank"]
+    assert (rows[0]["kind"], rows[0]["query"], rows[0]["request_price"], rows[0]["num"]) == (
+        "search", "panda", "all", "")
+    assert list(rows[0])[10:] == ITEM_KEYS
 
 
 def test_fetch_format_csv_reviews(server):
     p = fetch(server, "reviews", TRANSLATE, "--count", "150", "--format", "csv")
     assert p.returncode == 0
     rows = list(csv.reader(io.StringIO(p.stdout.decode(), newline="")))
-    assert rows[0] == ["request", "error", "error_status", "error_message"] + REVIEW_KEYS
+    assert rows[0] == ["kind", "app_id", "sort", "count", "all", "request_score", "token", "lang",
+                       "country", "error", "error_status", "error_message"] + REVIEW_KEYS
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     offline = ok_json(parse("reviews", REVIEWS_PAGE))["reviews"]
     assert len(body) == 150
@@ -770,3 +779,66 @@ def test_search_details_keeps_a_failed_entry_with_its_error(replay_factory):
     assert first["rank"] == 1 and first["error"]["kind"] == "rate_limited"
     assert "title" in first and "description" not in first   # the card's fields
     assert second["rank"] == 2 and "description" in second
+
+
+@pytest.mark.parametrize("args, message", [
+    (["app", "x.y", "--country", "usa"], '--country: "usa" is not a country code'),
+    (["app", "x.y", "--country", "us,zz"], '--country: "zz" is not a country code'),
+    (["app", "x.y", "--lang", "english"], '--lang: "english" is not a language code'),
+    (["list", "--category", "us"], '--category: "us" is not a category id'),
+])
+def test_request_arguments_are_checked_by_the_library_before_any_request(server, args, message):
+    """Issue 13.3: the CLI refuses what Python refuses, by the same C check,
+    naming the flag, the value and what is allowed."""
+    before = server.stats()["requests"]
+    err = one_error_line(fetch(server, *args))
+    assert message in err, err
+    assert server.stats()["requests"] == before
+
+
+def test_input_line_with_a_bad_country_names_the_line(server, tmp_path):
+    f = tmp_path / "ids.txt"
+    f.write_text("a.b\nc.d\tEN\tusa\n")
+    err = one_error_line(fetch(server, "app", "-i", f))
+    assert 'input line 2: --country: "usa"' in err, err
+
+
+def test_progress_into_a_file_has_no_cursor_escapes(server):
+    """Issue 13.10: --progress into a log wrote \\r and ESC[K."""
+    p = fetch(server, "app", TRANSLATE, WHEREAMI, "--progress")
+    err = p.stderr.decode()
+    assert "\r" not in err and "\x1b" not in err, repr(err)
+    assert err.endswith("\n") and "2/2 done, 0 failed" in err.splitlines()[-1]
+
+
+def test_progress_on_a_terminal_redraws_in_place(server):
+    import pty
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([PLAYFAST, "app", TRANSLATE, "--base-url", server.base_url],
+                           stdout=subprocess.PIPE, stderr=slave, timeout=60)
+        os.close(slave)
+        slave = None
+        err = os.read(master, 65536).decode()
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert p.returncode == 0
+    assert "\r" in err and "\x1b[K" in err and "1/1 done" in err
+
+
+def test_input_file_skips_blank_lines_and_comments(server, tmp_path):
+    f = tmp_path / "ids.txt"
+    f.write_text("# apps to fetch\n\n%s\n   # an indented comment\n%s\n" % (TRANSLATE, WHEREAMI))
+    p = fetch(server, "app", "-i", f)
+    assert p.returncode == 0, p.stderr
+    assert [l["request"]["app_id"] for l in ndjson(p)] == [TRANSLATE, WHEREAMI]
+
+
+def test_version_and_the_exit_status_table():
+    p = run("--version")
+    assert p.returncode == 0 and re.fullmatch(rb"playfast \d+\.\d+\.\d+\n", p.stdout)
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    assert re.search(r"^\| 130 \| interrupted", readme, re.M)
+    assert "130 if interrupted" in run("app", "--help").stdout.decode().replace("\n", " ")

@@ -63,9 +63,13 @@ def test_batch_inputs(pf):
     # A generator works too.
     got = _core.fetch_and_parse_search_batch(q for q in [("panda", "en", "us")])
     assert len(got[0]) > 0
-    for bad in ([()], [(1, "en", "us")], [("x", "en", "us", "extra")], "com.x"):
+    for bad in ([()], [(1, "en", "us")], [("x", "en", "us", "extra")], b"com.x"):
         with pytest.raises(TypeError):
             _core.fetch_and_parse_apps_batch(bad)
+    # A str where the requests go is one request (issue 13.1).
+    assert _core.fetch_and_parse_apps_batch(TRANSLATE_ID) == [a[0]]
+    with pytest.raises(TypeError):
+        _core.fetch_and_parse_list_batch("GAME")
     with pytest.raises(TypeError):
         _core.fetch_and_parse_list_batch([("GAME",)])
     with pytest.raises(TypeError):
@@ -138,7 +142,11 @@ def test_50_lists_in_one_call_at_300ms(pf, replay_factory):
 def test_batch_vs_loop_of_single_calls(pf, replay_factory):
     rp = replay_factory("--fill", "--latency", "0.15")
     use(rp)
-    reqs = [(TRANSLATE_ID, "en", "c%d" % i, _core.SORT_NEWEST, None) for i in range(30)]
+    # 30 distinct requests: one app in 30 countries (real codes: the
+    # library refuses made-up ones).
+    countries = ("us gb de fr jp kr br in ca au it es nl se no dk fi pl pt ie "
+                 "at ch be mx ar cl co nz za sg").split()
+    reqs = [(TRANSLATE_ID, "en", c, _core.SORT_NEWEST, None) for c in countries]
     _core.fetch_and_parse_reviews_batch(reqs)   # connections open for both
     t0 = time.perf_counter()
     batch = _core.fetch_and_parse_reviews_batch(reqs)
@@ -169,9 +177,11 @@ def test_records_for_the_high_level_layer(pf):
     assert {r["query"] for r in found} == {"panda", "unicorns"}
     revs = playfast.fetch_reviews([TRANSLATE_ID], countries=["us"], count=10)
     assert len(revs) == 10 and revs[0]["app_id"] == TRANSLATE_ID
-    # Records are plain data: every value is JSON-serialisable.
+    # Records are plain data; with dates="unix" (integer timestamps, not
+    # datetimes) every value is JSON-serialisable.
     import json
-    json.dumps([apps, charts, found, revs])
+    json.dumps([playfast.fetch_apps(TRANSLATE_ID, dates="unix"), charts, found,
+                playfast.fetch_reviews(TRANSLATE_ID, num=10, dates="unix")])
 
 
 # ---------------------------------------------------------------- errors
@@ -244,7 +254,8 @@ def test_configure(pf, replay):
     got = _core.configure(concurrency=8, user_agent="playfast-test/1")
     assert got["concurrency"] == 8 and got["user_agent"] == "playfast-test/1"
     assert got["base_url"] == replay.base_url
-    assert "user_agent" not in _core.configure(user_agent=None)
+    # None restores the default, which configure() reports (issue 13.7).
+    assert _core.configure(user_agent=None)["user_agent"].startswith("Mozilla/5.0")
     with pytest.raises(TypeError):
         _core.configure(no_such_option=1)
     with pytest.raises(TypeError):
@@ -328,14 +339,15 @@ def test_configure_pool_and_deadline(pf, replay):
     assert got["proxies"] == ("http://127.0.0.1:3128", "socks5h://127.0.0.1:1080")
     assert got["local_addresses"] == ("127.0.0.1", "::1") and got["deadline"] == 30
     got = _core.configure(proxies=None, local_addresses=None, deadline=None)
-    assert "proxies" not in got and "deadline" not in got
+    assert got["proxies"] == () and got["deadline"] == 600
     assert _core.fetch_and_parse_app(TRANSLATE_ID).title == "Google Translate"
 
 
 def test_string_arguments_with_a_nul_are_refused(pf, replay):
     """Issue 9.2: fetch_and_parse_app("...translate\\x00X") fetched Translate."""
     before = replay.stats()["requests"]
-    with pytest.raises(ValueError, match=r"^app_id: contains a NUL character \(request 0\)"):
+    # A single call has no "request 0" (issue 13.3); a batch names the index.
+    with pytest.raises(ValueError, match=r"^app_id: contains a NUL character$"):
         _core.fetch_and_parse_app(TRANSLATE_ID + "\x00X")
     with pytest.raises(ValueError, match=r"^country: contains a NUL character \(request 1\)"):
         _core.fetch_and_parse_apps_batch([(TRANSLATE_ID, "en", "us"), (TRANSLATE_ID, "en", "u\x00s")])
