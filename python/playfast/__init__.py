@@ -128,12 +128,12 @@ def _error_record(exc):
             "status": getattr(exc, "status", None)}
 
 
-def _run(batch_fn, requests, errors, progress):
+def _run(batch_fn, requests, errors, progress, **kw):
     """One batch: BatchError on failures (errors="raise"), None in place of
     each failed result (errors="skip"), or the exception in place
     (errors="record", for the caller to turn into an error record)."""
     try:
-        return _run_batch(batch_fn, requests, errors, progress)
+        return _run_batch(batch_fn, requests, errors, progress, **kw)
     except InvalidArgumentError as e:
         # The batch is this function's own: "(request 3)" would name an
         # index the caller never saw.
@@ -145,11 +145,11 @@ def _run(batch_fn, requests, errors, progress):
         raise clean from None
 
 
-def _run_batch(batch_fn, requests, errors, progress):
+def _run_batch(batch_fn, requests, errors, progress, **kw):
     if errors == "raise":
-        return batch_fn(requests, progress=progress)
+        return batch_fn(requests, progress=progress, **kw)
     if errors in ("skip", "record"):
-        results = batch_fn(requests, return_exceptions=True, progress=progress)
+        results = batch_fn(requests, return_exceptions=True, progress=progress, **kw)
         if errors == "skip":
             return [None if isinstance(r, BaseException) else r for r in results]
         return results
@@ -172,6 +172,25 @@ def _tag(rec, keys, errors):
     if errors == "record":
         rec["error"] = None
     return rec
+
+
+def _entries(items, k, errors, dates, records, details):
+    """The records of one list's entries, rank 1-based: SearchResult fields,
+    or with details the entry's full app record; an entry whose app failed
+    is an error (BatchError with errors="raise", left out with "skip", an
+    error record with "record")."""
+    for rank, item in enumerate(items, 1):
+        keys = dict(k, rank=rank)
+        if details and isinstance(item, BaseException):
+            if errors == "raise":
+                err = BatchError("the details of entry %d failed: %s" % (rank, item))
+                err.results, err.errors = None, {rank - 1: item}
+                err.request, err.status = None, None
+                raise err
+            _failed(item, dict(keys, app_id=getattr(item, "request", (None,))[0]),
+                    errors, records if errors == "record" else [])
+            continue
+        records.append(_tag(_record(item, dates), keys, errors))
 
 
 def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", dates="datetime",
@@ -200,7 +219,7 @@ def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", dates="
 
 def fetch_category_lists(countries, categories, collection="topselling_free", lang="en",
                          num=100, *, errors="raise", dates="datetime", progress=None,
-                         num_results=None):
+                         num_results=None, details=False):
     """Top charts for every (country, category) pair, as one batch.
 
     countries, categories: a list, or one str for one item; a category of
@@ -208,6 +227,8 @@ def fetch_category_lists(countries, categories, collection="topselling_free", la
     name, still accepted). Returns one dict per chart entry -- the
     SearchResult fields plus "country", "category", "collection", "lang"
     and "rank" (1-based) -- in the order countries x categories x rank.
+    details=True: each entry is instead the app's full record (the AppInfo
+    fields), fetched in the same batch as soon as its chart is in.
     errors as for fetch_apps().
     """
     if num_results is not None:
@@ -215,33 +236,34 @@ def fetch_category_lists(countries, categories, collection="topselling_free", la
     keys = [(country, cat) for country in _items(countries) for cat in _items(categories)]
     reqs = [(cat, collection, lang, country, num) for country, cat in keys]
     records = []
-    for (country, cat), items in zip(keys, _run(fetch_and_parse_list_batch, reqs, errors, progress)):
+    results = _run(fetch_and_parse_list_batch, reqs, errors, progress, details=details)
+    for (country, cat), items in zip(keys, results):
         k = {"country": country, "category": cat, "collection": collection, "lang": lang}
         if _failed(items, k, errors, records):
             continue
-        for rank, item in enumerate(items, 1):
-            records.append(_tag(_record(item, dates), dict(k, rank=rank), errors))
+        _entries(items, k, errors, dates, records, details)
     return records
 
 
 def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
-                errors="raise", dates="datetime", progress=None):
+                errors="raise", dates="datetime", progress=None, details=False):
     """Search results for every (query, country) pair, as one batch.
 
     queries, countries: a list, or one str for one item. price: "all",
     "free", "paid" (or PRICE_*). Returns one dict per result -- the
     SearchResult fields plus "query", "country", "lang" and "rank"
-    (1-based). errors as for fetch_apps().
+    (1-based); details=True as for fetch_category_lists(). errors as for
+    fetch_apps().
     """
     keys = [(q, country) for q in _items(queries) for country in _items(countries)]
     reqs = [(q, lang, country, num, price) for q, country in keys]
     records = []
-    for (q, country), items in zip(keys, _run(fetch_and_parse_search_batch, reqs, errors, progress)):
+    results = _run(fetch_and_parse_search_batch, reqs, errors, progress, details=details)
+    for (q, country), items in zip(keys, results):
         k = {"query": q, "country": country, "lang": lang}
         if _failed(items, k, errors, records):
             continue
-        for rank, item in enumerate(items, 1):
-            records.append(_tag(_record(item, dates), dict(k, rank=rank), errors))
+        _entries(items, k, errors, dates, records, details)
     return records
 
 

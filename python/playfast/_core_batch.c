@@ -366,7 +366,7 @@ static void on_arrival(void *userdata, size_t idx, pf_response *res)
 
     memset(res, 0, sizeof *res);
     /* Out of memory, the list stays unpacked: the Python side packs it. */
-    if (a.res.code == PF_OK && a.res.list != NULL &&
+    if (a.res.code == PF_OK && a.res.list != NULL && a.res.details == NULL &&
         (a.packed = pf_py_pack(a.res.list)) != NULL)
         a.res.list = NULL;
     pthread_mutex_lock(&ib->mu);
@@ -550,6 +550,41 @@ error:
     return NULL;
 }
 
+/* A list fetched with details: one AppInfo per entry in list order, or
+ * the exception instance of an entry whose app could not be fetched, its
+ * request being (app_id, lang, country). NULL when Python itself failed. */
+static PyObject *details_to_list(pf_state *st, pf_response *res, PyObject *request)
+{
+    PyObject *out = PyList_New((Py_ssize_t)res->n_details);
+    Py_ssize_t nreq = PyTuple_Check(request) ? PyTuple_GET_SIZE(request) : 0;
+    /* The list request's lang and country: (cat, coll, lang, country, num)
+     * or (query, lang, country, ...). */
+    Py_ssize_t li = PyTuple_Check(request) && nreq >= 4 &&
+                    res->kind == PF_KIND_LIST ? 2 : 1;
+    if (out == NULL) return NULL;
+    for (size_t i = 0; i < res->n_details; i++) {
+        pf_response *d = &res->details[i];
+        PyObject *o;
+        if (d->code == PF_OK && d->app != NULL) {
+            o = pf_py_result_new(st, PF_KIND_APP, d->app);  /* takes app */
+            d->app = NULL;
+        } else {
+            const char *id = res->list->items[i].app_id;
+            PyObject *lang = nreq > li ? PyTuple_GET_ITEM(request, li) : Py_None;
+            PyObject *country = nreq > li + 1 ? PyTuple_GET_ITEM(request, li + 1) : Py_None;
+            PyObject *req = Py_BuildValue("(sOO)", id ? id : "", lang, country);
+            o = req ? request_error(st, PF_KIND_APP, d, req) : NULL;
+            Py_XDECREF(req);
+        }
+        if (o == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)i, o);   /* steals o */
+    }
+    return out;
+}
+
 /* Turn one response into a result object, or into an exception instance
  * when the request failed. The result moves out of a; the caller frees
  * what is left with arrival_free(). NULL only when Python itself failed. */
@@ -566,6 +601,7 @@ static PyObject *arrival_to_object(pf_state *st, pf_kind kind, arrival *a,
         return obj;
     }
     if (res->code != PF_OK) return request_error(st, kind, res, request);
+    if (res->details != NULL) return details_to_list(st, res, request);
     switch (kind) {
     case PF_KIND_APP: ptr = res->app; res->app = NULL; break;
     case PF_KIND_REVIEWS: ptr = res->reviews; res->reviews = NULL; break;
@@ -671,12 +707,14 @@ static PyObject *batch_error(pf_state *st, PyObject *results, PyObject *errors,
 }
 
 static PyObject *run_batch(pf_state *st, pf_kind kind, PyObject *requests,
-                           int return_exceptions, PyObject *progress, int single)
+                           int return_exceptions, PyObject *progress, int single,
+                           int details)
 {
     reqset rs;
     PyObject **slots, *results = NULL, *errors = NULL, *first = NULL;
 
     if (reqset_init(st, &rs, kind, requests, single) < 0) return NULL;
+    for (size_t i = 0; i < rs.n; i++) rs.reqs[i].details = details;
     if ((slots = PyMem_Calloc(rs.n ? rs.n : 1, sizeof(PyObject *))) == NULL) {
         reqset_cleanup(&rs);
         return PyErr_NoMemory();
@@ -720,7 +758,7 @@ static PyObject *run_one(pf_state *st, pf_kind kind, PyObject *request)
 {
     PyObject *requests = PyTuple_Pack(1, request), *list, *o;
     if (requests == NULL) return NULL;
-    list = run_batch(st, kind, requests, 1, NULL, 1);
+    list = run_batch(st, kind, requests, 1, NULL, 1, 0);
     Py_DECREF(requests);
     if (list == NULL) return NULL;
     o = Py_NewRef(PyList_GET_ITEM(list, 0));
@@ -918,12 +956,13 @@ static PyType_Spec BatchIter_spec = {
 };
 
 static PyObject *start_iter(pf_state *st, pf_kind kind, PyObject *requests,
-                            PyObject *progress)
+                            PyObject *progress, int details)
 {
     reqset rs;
     BatchIter *it;
 
     if (reqset_init(st, &rs, kind, requests, 0) < 0) return NULL;
+    for (size_t i = 0; i < rs.n; i++) rs.reqs[i].details = details;
     if ((it = PyObject_GC_New(BatchIter, st->BatchIter_Type)) == NULL) {
         reqset_cleanup(&rs);
         return NULL;
@@ -950,41 +989,54 @@ static PyObject *start_iter(pf_state *st, pf_kind kind, PyObject *requests,
 /* Module functions                                                         */
 /* ------------------------------------------------------------------------ */
 
+/* details= is for the kinds whose results are lists of apps. */
+static int details_allowed(pf_kind kind, int details, const char *fname)
+{
+    if (!details || kind == PF_KIND_LIST || kind == PF_KIND_SEARCH) return 0;
+    PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument 'details'",
+                 fname);
+    return -1;
+}
+
 static PyObject *batch_entry(PyObject *mod, PyObject *args, PyObject *kwds,
                              pf_kind kind, const char *fname)
 {
-    static char *kwlist[] = {"requests", "return_exceptions", "progress", NULL};
+    static char *kwlist[] = {"requests", "return_exceptions", "progress", "details", NULL};
     PyObject *requests, *progress = Py_None;
-    int return_exceptions = 0;
+    int return_exceptions = 0, details = 0;
     char fmt[64];
 
-    snprintf(fmt, sizeof fmt, "O|$pO:%s", fname);
+    snprintf(fmt, sizeof fmt, "O|$pOp:%s", fname);
     if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, &requests,
-                                     &return_exceptions, &progress))
+                                     &return_exceptions, &progress, &details))
         return NULL;
+    if (details_allowed(kind, details, fname) < 0) return NULL;
     if (progress != Py_None && !PyCallable_Check(progress)) {
         PyErr_SetString(PyExc_TypeError, "progress must be callable(done, total)");
         return NULL;
     }
     return run_batch(pf_state_of_module(mod), kind, requests, return_exceptions,
-                     progress, 0);
+                     progress, 0, details);
 }
 
 static PyObject *iter_entry(PyObject *mod, PyObject *args, PyObject *kwds,
                             pf_kind kind, const char *fname)
 {
-    static char *kwlist[] = {"requests", "progress", NULL};
+    static char *kwlist[] = {"requests", "progress", "details", NULL};
     PyObject *requests, *progress = Py_None;
+    int details = 0;
     char fmt[64];
 
-    snprintf(fmt, sizeof fmt, "O|$O:%s", fname);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, &requests, &progress))
+    snprintf(fmt, sizeof fmt, "O|$Op:%s", fname);
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, &requests, &progress,
+                                     &details))
         return NULL;
+    if (details_allowed(kind, details, fname) < 0) return NULL;
     if (progress != Py_None && !PyCallable_Check(progress)) {
         PyErr_SetString(PyExc_TypeError, "progress must be callable(done, total)");
         return NULL;
     }
-    return start_iter(pf_state_of_module(mod), kind, requests, progress);
+    return start_iter(pf_state_of_module(mod), kind, requests, progress, details);
 }
 
 #define ENTRY(kind, name)                                                    \
@@ -1078,13 +1130,16 @@ PyMethodDef pf_py_batch_methods[] = {
      "requests: [(app_id, lang, country)] -> list[AppInfo] in input order."},
     {"fetch_and_parse_list_batch", FN(py_fetch_list_batch), KW,
      "fetch_and_parse_list_batch($module, /, requests, *, return_exceptions=False,\n"
-     "                           progress=None)\n--\n\n"
-     "requests: [(category|None, collection, lang, country, num)] -> list[list[SearchResult]]."},
+     "                           progress=None, details=False)\n--\n\n"
+     "requests: [(category|None, collection, lang, country, num)] -> list[list[SearchResult]].\n"
+     "details=True: each chart as list[AppInfo | PlayfastError], every entry's\n"
+     "full record, fetched in the same batch as soon as its chart is in."},
     {"fetch_and_parse_search_batch", FN(py_fetch_search_batch), KW,
      "fetch_and_parse_search_batch($module, /, requests, *, return_exceptions=False,\n"
-     "                             progress=None)\n--\n\n"
+     "                             progress=None, details=False)\n--\n\n"
      "requests: [(query, lang, country[, num[, price]])] -> list[list[SearchResult]].\n"
-     "price: \"all\", \"free\", \"paid\" or PRICE_*."},
+     "price: \"all\", \"free\", \"paid\" or PRICE_*. details=True: as for\n"
+     "fetch_and_parse_list_batch."},
     {"fetch_and_parse_reviews_batch", FN(py_fetch_reviews_batch), KW,
      "fetch_and_parse_reviews_batch($module, /, requests, *, return_exceptions=False,\n"
      "                              progress=None)\n--\n\n"
@@ -1097,10 +1152,10 @@ PyMethodDef pf_py_batch_methods[] = {
      "iter_apps_batch($module, /, requests, *, progress=None)\n--\n\n"
      "Iterator of (index, AppInfo | PlayfastError) as requests complete."},
     {"iter_list_batch", FN(py_iter_list_batch), KW,
-     "iter_list_batch($module, /, requests, *, progress=None)\n--\n\n"
+     "iter_list_batch($module, /, requests, *, progress=None, details=False)\n--\n\n"
      "Iterator of (index, list | PlayfastError) as requests complete."},
     {"iter_search_batch", FN(py_iter_search_batch), KW,
-     "iter_search_batch($module, /, requests, *, progress=None)\n--\n\n"
+     "iter_search_batch($module, /, requests, *, progress=None, details=False)\n--\n\n"
      "Iterator of (index, list | PlayfastError) as requests complete."},
     {"iter_reviews_batch", FN(py_iter_reviews_batch), KW,
      "iter_reviews_batch($module, /, requests, *, progress=None)\n--\n\n"
