@@ -94,7 +94,7 @@ $(BUILD)/tests/test-decode: tests/test-decode.c $(BUILD)/libplayfast.a tests/har
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) -lbrotlienc
 
 # The writers are compiled into their test directly.
-$(BUILD)/tests/test-cli-emit: cli/emit_json.c cli/emit_csv.c cli/cli.h
+$(BUILD)/tests/test-cli-emit: cli/emit_json.c cli/emit_csv.c cli/emit_kinds.c cli/cli.h
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libplayfast.a tests/harness.h
 	@mkdir -p $(dir $@)

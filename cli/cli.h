@@ -78,6 +78,23 @@ void pf__json_request(pf__buf *b, const pf_request *req);
 /* {"kind": ..., "status": n|null, "message": ...} */
 void pf__json_error(pf__buf *b, pf_code code, const pf_error *err);
 
+/* The kinds of issue 10 (emit_kinds.c): their field tables (suggest: one
+ * `term` column), their CSV rows, their result members of an ndjson line
+ * (", \"results\": ..." or ", \"result\": ..."), their request keys, and
+ * `playfast parse KIND` for them (pf__parse_kind_more: the kind, or -1). */
+const pf_field *pf__fields_of_more(pf_kind kind, size_t *n);
+const void *pf__csv_rows_more(const pf_response *res, size_t *nrows,
+                              size_t *stride);
+void pf__json_terms(pf__buf *b, const pf_terms *t);
+void pf__json_permissions(pf__buf *b, const pf_permissions *p);
+void pf__json_categories(pf__buf *b, const pf_categories *c);
+void pf__json_datasafety(pf__buf *b, const pf_datasafety *d);
+void pf__json_result_more(pf__buf *b, const pf_response *res);
+void pf__json_request_more(pf__buf *b, const pf_request *r);
+int pf__parse_kind_more(const char *name);
+pf_code pf__parse_more(int kind, const char *buf, size_t len, pf__buf *out,
+                       pf_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* CSV                                                                      */
 /* ------------------------------------------------------------------------ */

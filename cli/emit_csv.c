@@ -34,7 +34,9 @@ void pf__csv_cell(pf__buf *b, const char *s, size_t n)
 
 static int ranked(pf_kind kind)
 {
-    return kind == PF_KIND_LIST || kind == PF_KIND_SEARCH;
+    return kind == PF_KIND_LIST || kind == PF_KIND_SEARCH ||
+           kind == PF_KIND_DEVELOPER || kind == PF_KIND_SIMILAR ||
+           kind == PF_KIND_SUGGEST;
 }
 
 void pf__csv_header(pf__buf *b, pf_kind kind)
@@ -112,6 +114,8 @@ void pf__csv_response(pf__buf *b, const pf_request *req,
             rows = res->reviews->items;
             nrows = res->reviews->count;
             stride = sizeof(pf_review);
+        } else if (req->kind >= PF_KIND_DEVELOPER) {
+            rows = pf__csv_rows_more(res, &nrows, &stride);
         } else if (res->list) {
             rows = res->list->items;
             nrows = res->list->count;

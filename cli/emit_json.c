@@ -157,6 +157,7 @@ pf_record pf__record_of(pf_kind kind)
 
 const pf_field *pf__fields_of(pf_kind kind, size_t *n)
 {
+    if (kind >= PF_KIND_DEVELOPER) return pf__fields_of_more(kind, n);
     return pf_schema_fields(pf__record_of(kind), n);
 }
 
@@ -231,6 +232,12 @@ void pf__json_field_value(pf__buf *b, const pf_field *f, const void *base)
         break;
     case PF_FIELD_PERMS:
         array(b, f, base, PF_RECORD_PERMISSION, sizeof(pf_permission));
+        break;
+    case PF_FIELD_DATA:
+        array(b, f, base, PF_RECORD_DATA_ENTRY, sizeof(pf_data_entry));
+        break;
+    case PF_FIELD_PRACTICES:
+        array(b, f, base, PF_RECORD_PRACTICE, sizeof(pf_practice));
         break;
     default:
         pf__buf_str(b, "null");
@@ -370,6 +377,7 @@ void pf__json_request(pf__buf *b, const pf_request *r)
         pf__json_str(b, r->token);
         break;
     default:
+        pf__json_request_more(b, r);
         break;
     }
     key(b, "lang");

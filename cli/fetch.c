@@ -169,6 +169,8 @@ static char *render(const pf__fetch_plan *plan, const pf_request *req,
     } else if (req->kind == PF_KIND_APP) {
         pf__buf_str(&b, ", \"result\": ");
         pf__json_app(&b, res->app);
+    } else if (req->kind >= PF_KIND_DEVELOPER) {
+        pf__json_result_more(&b, res);
     } else if (req->kind == PF_KIND_REVIEWS) {
         pf__buf_str(&b, ", \"results\": ");
         pf__json_reviews_array(&b, res->reviews);

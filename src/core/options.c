@@ -280,6 +280,7 @@ pf_code pf__request_check(const pf_request *req, pf_error *err)
         {"collection", req->collection, PF_MAX_ID_BYTES},
         {"query", req->query, PF_MAX_QUERY_BYTES},
         {"token", req->token, PF_MAX_QUERY_BYTES},
+        {"developer_id", req->developer_id, PF_MAX_ID_BYTES},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         /* strnlen: a 10 MB id is refused without reading all of it. */

@@ -286,6 +286,14 @@ pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
                                              "rpc %s answered with an empty "
                                              "payload", rpc ? rpc : "?");
                         if (pf__jv_type(*payload) != PF_J_NULL) return PF_OK;
+                    } else if (pf__jv_type(k2) != PF_J_NULL) {
+                        /* No payload at all: a frame cut short before it
+                         * is broken, not Google's "nothing to return". */
+                        const char *bad = NULL;
+                        if (pf__json_skip(frame, &bad) == NULL)
+                            return pf__error(err, PF_EMALFORMED,
+                                             (size_t)((bad ? bad : f) - buf),
+                                             "broken batchexecute frame");
                     }
                     return null_payload(frame, rpc, buf, payload, err);
                 }

@@ -32,6 +32,8 @@ static pf_code build(pf__xfer *x)
 {
     pf_http_request_cleanup(&x->http);
     x->redirects = 0;
+    if (pf__xfer_is_list(x->req->kind))
+        return pf__xfer_build_list(x);
     return pf__http_build(x->env->base_url, x->req, x->rpc, page_size(x),
                           x->token, &x->http);
 }
@@ -50,7 +52,9 @@ void pf__xfer_init(pf__xfer *x, const pf__env *env, pf__loop *L,
     x->t0 = pf__now();
     x->deadline = x->t0 + env->opt.deadline;
     if ((x->fail = pf__request_check(req, &x->fail_err)) != PF_OK) return;
-    if (req->kind == PF_KIND_REVIEWS) {
+    if (pf__xfer_is_list(req->kind)) {
+        if ((x->fail = pf__xfer_init_list(x)) != PF_OK) return;
+    } else if (req->kind == PF_KIND_REVIEWS) {
         x->rpc = "UsvDTd";
         x->want = reviews_wanted(req);
         if (req->token && *req->token) {
@@ -73,6 +77,9 @@ void pf__xfer_free(pf__xfer *x)
     free(x->token);
     for (size_t i = 0; i < x->npages; i++) pf_reviews_free(x->pages[i]);
     free(x->pages);
+    for (size_t i = 0; i < x->nlists; i++) pf_list_free(x->lists[i]);
+    free(x->lists);
+    free(x->path);
     free(x);
 }
 
@@ -96,7 +103,7 @@ static void finish(pf__xfer *x, pf_response *res)
 
 /* Rebuild the request (x->rpc or x->token changed) and send the xfer back
  * to the loop for it. Returns 1, or 0 with res set when the build failed. */
-static int again(pf__xfer *x, pf_response *res)
+int pf__xfer_again(pf__xfer *x, pf_response *res)
 {
     if (build(x) != PF_OK) {
         res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
@@ -113,6 +120,11 @@ static int again(pf__xfer *x, pf_response *res)
     x->cc = CURLE_OK;
     pf__loop_requeue(x->loop, x);
     return 1;
+}
+
+static int again(pf__xfer *x, pf_response *res)
+{
+    return pf__xfer_again(x, res);
 }
 
 static void trim(pf_list *l, int num)
@@ -199,9 +211,21 @@ static void parse(pf__xfer *x, pf_response *res)
         res->code = pf_parse_list(x->body.buf, x->body.len, &res->list, &res->error);
         if (res->code == PF_OK) trim(res->list, req->num);
         break;
-    case PF_KIND_SEARCH:
-        res->code = pf_parse_search(x->body.buf, x->body.len, &res->list, &res->error);
-        if (res->code == PF_OK) trim(res->list, req->num);
+    case PF_KIND_SUGGEST:
+        res->code = pf_parse_suggest(x->body.buf, x->body.len, &res->terms,
+                                     &res->error);
+        break;
+    case PF_KIND_PERMISSIONS:
+        res->code = pf_parse_permissions(x->body.buf, x->body.len,
+                                         &res->permissions, &res->error);
+        break;
+    case PF_KIND_DATASAFETY:
+        res->code = pf_parse_datasafety(x->body.buf, x->body.len,
+                                        &res->datasafety, &res->error);
+        break;
+    case PF_KIND_CATEGORIES:
+        res->code = pf_parse_categories(x->body.buf, x->body.len,
+                                        &res->categories, &res->error);
         break;
     default:
         res->code = PF_EINVAL;
@@ -270,6 +294,8 @@ void pf__xfer_complete(pf__job *job)
     } else if (st >= 200 && st <= 299) {
         if (x->req->kind == PF_KIND_REVIEWS) {
             if (reviews_page(x, &res)) return; /* the loop has it again */
+        } else if (pf__xfer_is_list(x->req->kind)) {
+            if (pf__xfer_list_page(x, &res)) return; /* another page */
         } else {
             parse(x, &res);
         }
@@ -277,6 +303,12 @@ void pf__xfer_complete(pf__job *job)
                              x->req->kind == PF_KIND_REVIEWS)) {
         res.code = pf__error(e, PF_ENOTFOUND, PF_NO_OFFSET,
                              "HTTP 404: no such app");
+    } else if (st == 404 && x->req->kind >= PF_KIND_DEVELOPER) {
+        res.code = pf__error(e, PF_ENOTFOUND, PF_NO_OFFSET,
+                             "HTTP 404: no such %s",
+                             x->req->kind == PF_KIND_DEVELOPER ? "developer"
+                             : x->req->kind == PF_KIND_CATEGORIES ? "page"
+                                                                  : "app");
     } else if (st == 429 || st == 503) {
         res.code = pf__error(e, PF_ERATELIMIT, PF_NO_OFFSET,
                              "HTTP %ld: rate limited, %d attempt%s until "
@@ -294,9 +326,17 @@ void pf__xfer_complete(pf__job *job)
         pf_app_free(res.app);
         pf_list_free(res.list);
         pf_reviews_free(res.reviews);
+        pf_terms_free(res.terms);
+        pf_permissions_free(res.permissions);
+        pf_datasafety_free(res.datasafety);
+        pf_categories_free(res.categories);
         res.app = NULL;
         res.list = NULL;
         res.reviews = NULL;
+        res.terms = NULL;
+        res.permissions = NULL;
+        res.datasafety = NULL;
+        res.categories = NULL;
     }
     finish(x, &res);
 }
