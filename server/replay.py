@@ -458,6 +458,12 @@ class ReplayServer:
             token = find_review_token(inner)
             entry["app_id"] = find_app_id(inner)
             entry["token"] = token
+            # The star filter asked for: [..., [2, sort, [...], null,
+            # [null, score]], ...] (not applied: the recording is one page).
+            try:
+                entry["score"] = inner[2][4][1]
+            except (TypeError, IndexError, KeyError):
+                entry["score"] = None
             pages = rec.review_pages if rpc == "UsvDTd" else rec.review_pages_ocp
             if token is None:
                 return 200, pages[0]

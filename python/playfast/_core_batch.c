@@ -40,15 +40,27 @@ static const char *const kind_shape[PF_KIND_COUNT_] = {
     "(app_id, lang, country)",
     "(category, collection, lang, country[, num])",
     "(query, lang, country[, num[, price]])",
-    "(app_id, lang, country[, sort[, continuation_token[, count]]])",
+    "(app_id, lang, country[, sort[, continuation_token[, count[, score]]]])",
+    "(developer_id, lang, country[, num])",
+    "(app_id, lang, country[, num])",
+    "(query, lang, country)",
+    "(app_id, lang, country)",
+    "(app_id, lang, country)",
+    "(lang, country)",
 };
 
 /* The name of each position of a request tuple, for messages. */
-static const char *const field_names[PF_KIND_COUNT_][6] = {
+static const char *const field_names[PF_KIND_COUNT_][7] = {
     {"app_id", "lang", "country"},
     {"category", "collection", "lang", "country", "num"},
     {"query", "lang", "country", "num", "price"},
-    {"app_id", "lang", "country", "sort", "continuation_token", "count"},
+    {"app_id", "lang", "country", "sort", "continuation_token", "count", "score"},
+    {"developer_id", "lang", "country", "num"},
+    {"app_id", "lang", "country", "num"},
+    {"query", "lang", "country"},
+    {"app_id", "lang", "country"},
+    {"app_id", "lang", "country"},
+    {"lang", "country"},
 };
 
 /* str -> its UTF-8 (owned by the str, which the request tuple keeps
@@ -104,8 +116,9 @@ static int opt_int(PyObject *o, int *out)
 static int request_from(pf_kind kind, PyObject *item, size_t index,
                         pf_request *r)
 {
-    PyObject *f[6] = {NULL};
-    static const Py_ssize_t max_fields[PF_KIND_COUNT_] = {3, 5, 5, 6};
+    PyObject *f[7] = {NULL};
+    static const Py_ssize_t max_fields[PF_KIND_COUNT_] = {3, 5, 5, 7, 4, 4,
+                                                          3, 3, 3, 2};
     Py_ssize_t n, max = max_fields[kind];
     int rc = 0;
 
@@ -144,9 +157,26 @@ static int request_from(pf_kind kind, PyObject *item, size_t index,
         STR(0, app_id, 1) STR(1, lang, 0) STR(2, country, 0)
         if (n > 3 && (rc = opt_int(f[3], &sort)) < 0) return rc;
         r->sort = (pf_sort)sort;
-        STR(4, token, 0) INT(5, num)
+        STR(4, token, 0) INT(5, num) INT(6, score)
         break;
     }
+    case PF_KIND_DEVELOPER:
+        STR(0, developer_id, 1) STR(1, lang, 0) STR(2, country, 0) INT(3, num)
+        break;
+    case PF_KIND_SIMILAR:
+        STR(0, app_id, 1) STR(1, lang, 0) STR(2, country, 0) INT(3, num)
+        break;
+    case PF_KIND_SUGGEST:
+        STR(0, query, 1) STR(1, lang, 0) STR(2, country, 0)
+        break;
+    case PF_KIND_PERMISSIONS:
+    case PF_KIND_DATASAFETY:
+        STR(0, app_id, 1) STR(1, lang, 0) STR(2, country, 0)
+        break;
+    case PF_KIND_CATEGORIES:
+        /* A lone string is the language. */
+        STR(0, lang, 0) STR(1, country, 0)
+        break;
     default:
         return -1;
     }
@@ -392,6 +422,13 @@ static PyObject *arrival_to_object(pf_state *st, pf_kind kind, arrival *a,
     }
     if (res->code != PF_OK)
         return pf_py_error_new(st, &res->error, res->code, request);
+    if (kind >= PF_KIND_SUGGEST) return pf_py_kind_object(res);
+    if (kind == PF_KIND_DEVELOPER || kind == PF_KIND_SIMILAR) {
+        /* Unpacked only when packing ran out of memory. */
+        ptr = res->list;
+        res->list = NULL;
+        return ptr ? pf_py_items_new(st, ptr) : PyList_New(0);
+    }
     switch (kind) {
     case PF_KIND_APP: ptr = res->app; res->app = NULL; break;
     case PF_KIND_REVIEWS: ptr = res->reviews; res->reviews = NULL; break;
@@ -826,6 +863,12 @@ ENTRY(PF_KIND_APP, apps)
 ENTRY(PF_KIND_LIST, list)
 ENTRY(PF_KIND_SEARCH, search)
 ENTRY(PF_KIND_REVIEWS, reviews)
+ENTRY(PF_KIND_DEVELOPER, developer)
+ENTRY(PF_KIND_SIMILAR, similar)
+ENTRY(PF_KIND_SUGGEST, suggest)
+ENTRY(PF_KIND_PERMISSIONS, permissions)
+ENTRY(PF_KIND_DATASAFETY, datasafety)
+ENTRY(PF_KIND_CATEGORIES, categories)
 #undef ENTRY
 
 /* The single-request functions build the same tuple a batch takes, so there
@@ -880,19 +923,90 @@ static PyObject *py_fetch_search(PyObject *mod, PyObject *args, PyObject *kwds)
 static PyObject *py_fetch_reviews(PyObject *mod, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"app_id", "lang", "country", "sort",
-                             "continuation_token", "_timeout", "count", NULL};
+                             "continuation_token", "_timeout", "count", "score",
+                             NULL};
     PyObject *app_id, *lang = Py_None, *country = Py_None, *sort = NULL;
     PyObject *token = Py_None, *timeout = Py_None, *count = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOOOO$O:fetch_and_parse_reviews",
+    PyObject *score = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOOOO$OO:fetch_and_parse_reviews",
                                      kwlist, &app_id, &lang, &country, &sort,
-                                     &token, &timeout, &count))
+                                     &token, &timeout, &count, &score))
         return NULL;
     if (sort == NULL)   /* the original's default: Google's "most relevant" */
-        return one(mod, PF_KIND_REVIEWS, Py_BuildValue("(OOOiOO)", app_id, lang,
+        return one(mod, PF_KIND_REVIEWS, Py_BuildValue("(OOOiOOO)", app_id, lang,
                                                        country, (int)PF_SORT_RELEVANT,
-                                                       token, count));
+                                                       token, count, score));
     return one(mod, PF_KIND_REVIEWS,
-               PyTuple_Pack(6, app_id, lang, country, sort, token, count));
+               PyTuple_Pack(7, app_id, lang, country, sort, token, count, score));
+}
+
+/* ---- the kinds of issue 10 ---------------------------------------------- */
+
+/* fetch_and_parse_developer(developer_id, lang, country, *, num) and
+ * fetch_and_parse_similar(app_id, lang, country, *, num). */
+static PyObject *fetch_paged(PyObject *mod, PyObject *args, PyObject *kwds,
+                             pf_kind kind, const char *fmt, char **kwlist)
+{
+    PyObject *id, *lang = Py_None, *country = Py_None, *num = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, &id, &lang,
+                                     &country, &num))
+        return NULL;
+    return one(mod, kind, PyTuple_Pack(4, id, lang, country, num));
+}
+
+static PyObject *py_fetch_developer(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"developer_id", "lang", "country", "num", NULL};
+    return fetch_paged(mod, args, kwds, PF_KIND_DEVELOPER,
+                       "O|OO$O:fetch_and_parse_developer", kwlist);
+}
+
+static PyObject *py_fetch_similar(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"app_id", "lang", "country", "num", NULL};
+    return fetch_paged(mod, args, kwds, PF_KIND_SIMILAR,
+                       "O|OO$O:fetch_and_parse_similar", kwlist);
+}
+
+/* (id, lang, country) for suggest, permissions and datasafety. */
+static PyObject *fetch_three(PyObject *mod, PyObject *args, PyObject *kwds,
+                             pf_kind kind, const char *fmt, char **kwlist)
+{
+    PyObject *id, *lang = Py_None, *country = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, &id, &lang, &country))
+        return NULL;
+    return one(mod, kind, PyTuple_Pack(3, id, lang, country));
+}
+
+static PyObject *py_fetch_suggest(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"term", "lang", "country", NULL};
+    return fetch_three(mod, args, kwds, PF_KIND_SUGGEST,
+                       "O|OO:fetch_and_parse_suggest", kwlist);
+}
+
+static PyObject *py_fetch_permissions(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"app_id", "lang", "country", NULL};
+    return fetch_three(mod, args, kwds, PF_KIND_PERMISSIONS,
+                       "O|OO:fetch_and_parse_permissions", kwlist);
+}
+
+static PyObject *py_fetch_datasafety(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"app_id", "lang", "country", NULL};
+    return fetch_three(mod, args, kwds, PF_KIND_DATASAFETY,
+                       "O|OO:fetch_and_parse_datasafety", kwlist);
+}
+
+static PyObject *py_fetch_categories(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"lang", "country", NULL};
+    PyObject *lang = Py_None, *country = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OO:fetch_and_parse_categories",
+                                     kwlist, &lang, &country))
+        return NULL;
+    return one(mod, PF_KIND_CATEGORIES, PyTuple_Pack(2, lang, country));
 }
 
 #define KW (METH_VARARGS | METH_KEYWORDS)
@@ -931,7 +1045,56 @@ PyMethodDef pf_py_batch_methods[] = {
      "fetch_and_parse_reviews(app_id, lang='en', country='us', sort=SORT_RELEVANT,\n"
      "                        continuation_token=None, *, count=None)\n"
      "-> (list[Review], next_token). count=None: one page; N: N reviews;\n"
-     "REVIEWS_ALL (-1): every review."},
+     "REVIEWS_ALL (-1): every review. score=N: only N-star reviews."},
+    /* The kinds of issue 10. */
+    {"fetch_and_parse_developer", FN(py_fetch_developer), KW,
+     "fetch_and_parse_developer(developer_id, lang='en', country='us', *, num=None)\n"
+     "-> list[SearchResult]: a developer's apps (numeric id or name), following\n"
+     "continuation pages up to num (default 60, at most 250)."},
+    {"fetch_and_parse_similar", FN(py_fetch_similar), KW,
+     "fetch_and_parse_similar(app_id, lang='en', country='us', *, num=None)\n"
+     "-> list[SearchResult]: the app's similar apps (default all, at most 250)."},
+    {"fetch_and_parse_suggest", FN(py_fetch_suggest), KW,
+     "fetch_and_parse_suggest(term, lang='en', country='us') -> list[str]"},
+    {"fetch_and_parse_permissions", FN(py_fetch_permissions), KW,
+     "fetch_and_parse_permissions(app_id, lang='en', country='us')\n"
+     "-> list[dict]: [{'group': str | None, 'permissions': [str]}]"},
+    {"fetch_and_parse_datasafety", FN(py_fetch_datasafety), KW,
+     "fetch_and_parse_datasafety(app_id, lang='en', country='us') -> dict with\n"
+     "shared_data, collected_data, security_practices, privacy_policy_url"},
+    {"fetch_and_parse_categories", FN(py_fetch_categories), KW,
+     "fetch_and_parse_categories(lang='en', country='us') -> list[dict]:\n"
+     "[{'name': str, 'id': str}]"},
+    {"fetch_and_parse_developer_batch", FN(py_fetch_developer_batch), KW,
+     "fetch_and_parse_developer_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "requests: [(developer_id, lang, country[, num])] -> list[list[SearchResult]]."},
+    {"fetch_and_parse_similar_batch", FN(py_fetch_similar_batch), KW,
+     "fetch_and_parse_similar_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "requests: [(app_id, lang, country[, num])] -> list[list[SearchResult]]."},
+    {"fetch_and_parse_suggest_batch", FN(py_fetch_suggest_batch), KW,
+     "fetch_and_parse_suggest_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "requests: [(term, lang, country)] -> list[list[str]]."},
+    {"fetch_and_parse_permissions_batch", FN(py_fetch_permissions_batch), KW,
+     "fetch_and_parse_permissions_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "requests: [(app_id, lang, country)] -> list[list[dict]]."},
+    {"fetch_and_parse_datasafety_batch", FN(py_fetch_datasafety_batch), KW,
+     "fetch_and_parse_datasafety_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "requests: [(app_id, lang, country)] -> list[dict]."},
+    {"fetch_and_parse_categories_batch", FN(py_fetch_categories_batch), KW,
+     "fetch_and_parse_categories_batch(requests, *, return_exceptions=False, progress=None)\n"
+     "requests: [(lang, country)] -> list[list[dict]]."},
+    {"iter_developer_batch", FN(py_iter_developer_batch), KW,
+     "iter_developer_batch(requests, *, progress=None) -> iterator of (index, list | PlayfastError)."},
+    {"iter_similar_batch", FN(py_iter_similar_batch), KW,
+     "iter_similar_batch(requests, *, progress=None) -> iterator of (index, list | PlayfastError)."},
+    {"iter_suggest_batch", FN(py_iter_suggest_batch), KW,
+     "iter_suggest_batch(requests, *, progress=None) -> iterator of (index, list | PlayfastError)."},
+    {"iter_permissions_batch", FN(py_iter_permissions_batch), KW,
+     "iter_permissions_batch(requests, *, progress=None) -> iterator of (index, list | PlayfastError)."},
+    {"iter_datasafety_batch", FN(py_iter_datasafety_batch), KW,
+     "iter_datasafety_batch(requests, *, progress=None) -> iterator of (index, dict | PlayfastError)."},
+    {"iter_categories_batch", FN(py_iter_categories_batch), KW,
+     "iter_categories_batch(requests, *, progress=None) -> iterator of (index, list | PlayfastError)."},
     {NULL, NULL, 0, NULL},
 };
 
