@@ -127,7 +127,8 @@ class ReplayServer:
                  truncate=0.0, stall=0.0, seed=None, gzip=False, encodings=(), tls=False, h2=False,
                  cert_dir=None, review_pages=3, reviews_end="absent", script=(),
                  fixtures=None, recordings=None, quiet=True, missing=(), per_address=False,
-                 block_ids=None, blocked_addresses=None, search_more=False):
+                 block_ids=None, blocked_addresses=None, search_more=False,
+                 no_continuations=False):
         if host not in ("127.0.0.1", "::1", "localhost"):
             raise ValueError("the replay server listens on loopback only")
         self.host = host
@@ -153,7 +154,8 @@ class ReplayServer:
                        burst=burst, retry_after=retry_after, fail_5xx=fail_5xx, reset=reset,
                        truncate=truncate, stall=stall, gzip=gzip, per_address=per_address,
                        block_ids=block_ids or {}, blocked_addresses=blocked_addresses or {},
-                       encodings=encodings, search_more=search_more)
+                       encodings=encodings, search_more=search_more,
+                       no_continuations=no_continuations)
         self.faults.push(script)
         self._server = None
         self._loop = None
@@ -171,7 +173,8 @@ class ReplayServer:
         it)."""
         known = {"fill", "latency", "bandwidth", "rate_limit", "burst", "retry_after",
                  "fail_5xx", "reset", "truncate", "stall", "gzip", "per_address",
-                 "block_ids", "blocked_addresses", "encodings", "search_more"}
+                 "block_ids", "blocked_addresses", "encodings", "search_more",
+                 "no_continuations"}
         bad = set(opts) - known
         if bad:
             raise ValueError("unknown option(s): " + ", ".join(sorted(bad)))
@@ -196,6 +199,7 @@ class ReplayServer:
         self.offered = offered
         self.fill = bool(cur["fill"])
         self.search_more = bool(cur.get("search_more"))
+        self.no_continuations = bool(cur.get("no_continuations"))
         self.gzip = bool(cur["gzip"])
         self.latency, self.bandwidth, self.retry_after = latency, bandwidth, retry_after
         self.limiter, self.faults = limiter, faults
@@ -484,7 +488,7 @@ class ReplayServer:
             # assembled from recorded cards (server/continuations.py).
             token, count = find_more(inner)
             entry["token"] = token
-            data = rec.continuations().answer(token, count)
+            data = None if self.no_continuations else rec.continuations().answer(token, count)
             return 200, (Body(data, JSON, "qnKhOb") if data else wrb_null(rpc))
         return 400, BAD_REQUEST
 
@@ -671,6 +675,8 @@ def build_parser():
       help="last review page: token element absent or [null,null]")
     a("--search-more", action="store_true",
       help="search pages end with a continuation token (qnKhOb answers them)")
+    a("--no-continuations", action="store_true",
+      help="answer every qnKhOb with a null payload (no further pages)")
     a("--missing", default="", help="comma list of app ids answered 404 even with --fill")
     a("--parent-pid", type=int, default=None, help="exit when this process is gone")
     a("--verbose", action="store_true", help="log each request to stderr")
@@ -688,6 +694,7 @@ async def _main(args):
                        script=[s for s in args.script.split(",") if s], quiet=not args.verbose,
                        missing=[m for m in args.missing.split(",") if m],
                        per_address=args.per_address, search_more=args.search_more,
+                       no_continuations=args.no_continuations,
                        block_ids=blocked.mode_table(args.block_id, "--block-id"),
                        blocked_addresses=blocked.mode_table(args.block_address,
                                                             "--block-address"))
