@@ -289,5 +289,8 @@ pf_code pf__request_check(const pf_request *req, pf_error *err)
             return INVAL(err, "%s: longer than the limit of %zu bytes",
                          fields[i].name, fields[i].limit);
     }
+    /* The review star filter: 0 (any) or a rating. */
+    if (req->score < 0 || req->score > 5)
+        return INVAL(err, "score: must be 0 (any) or 1..5, got %d", req->score);
     return PF_OK;
 }
