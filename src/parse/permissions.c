@@ -93,27 +93,15 @@ pf_code pf_parse_permissions(const char *buf, size_t len,
                              pf_permissions **out, pf_error *err)
 {
     if (out != NULL) *out = NULL;
-    pf_code rc = pf__parse_args(buf, len, out, err);
-    if (rc != PF_OK) return rc;
     pf__jv payload;
-    size_t n = 1;
-    rc = pf__page_find(buf, len, rpcs, &payload, &n, err);
+    pf_code rc = pf__page_small_payload(buf, len, out, rpcs, "permissions",
+                                        &payload, err);
     if (rc != PF_OK) return rc;
-    /* The message is small (a few KB): validate it whole, then read. */
-    const char *bad = NULL;
-    if (pf__jv_ok(payload) && pf__json_skip(payload, &bad) == NULL)
-        return pf__error(err, PF_EMALFORMED,
-                         (size_t)((bad ? bad : payload.p) - buf),
-                         "broken or truncated permissions data");
-    pf__jtype t = pf__jv_type(payload);
-    if (pf__jv_ok(payload) && t != PF_J_ARR && t != PF_J_NULL)
-        return pf__error(err, PF_EUNSUPPORTED, (size_t)(payload.p - buf),
-                         "permissions data has an unknown layout");
 
     pf__arena a;
     pf__arena_init(&a, 2048);
     pf__arena_alloc(&a, sizeof(pf_permissions));
-    if (t == PF_J_ARR)
+    if (pf__jv_ok(payload))
         pf__permissions_put(&a, payload, offsetof(pf_permissions, items),
                             offsetof(pf_permissions, count));
     pf_permissions *res = pf__arena_finish(&a);

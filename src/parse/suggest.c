@@ -18,21 +18,10 @@ pf_code pf_parse_suggest(const char *buf, size_t len, pf_terms **out,
                          pf_error *err)
 {
     if (out != NULL) *out = NULL;
-    pf_code rc = pf__parse_args(buf, len, out, err);
-    if (rc != PF_OK) return rc;
     pf__jv payload;
-    size_t n = 1;
-    rc = pf__page_find(buf, len, rpcs, &payload, &n, err);
+    pf_code rc = pf__page_small_payload(buf, len, out, rpcs, "suggestions",
+                                        &payload, err);
     if (rc != PF_OK) return rc;
-    const char *bad = NULL;
-    if (pf__jv_ok(payload) && pf__json_skip(payload, &bad) == NULL)
-        return pf__error(err, PF_EMALFORMED,
-                         (size_t)((bad ? bad : payload.p) - buf),
-                         "broken or truncated suggestions");
-    pf__jtype t = pf__jv_type(payload);
-    if (pf__jv_ok(payload) && t != PF_J_ARR && t != PF_J_NULL)
-        return pf__error(err, PF_EUNSUPPORTED, (size_t)(payload.p - buf),
-                         "suggestions have an unknown layout");
 
     pf__jv list = PF__JP(payload, 0, 0), e;
     size_t count = 0;
