@@ -152,7 +152,9 @@ pf_code pf_parse_categories(const char *buf, size_t len, pf_categories **out,
         return pf__error(err, PF_ENOMEM, PF_NO_OFFSET, "out of memory");
     }
     size_t nf = 0;
-    const char *end = buf + len;
+    /* buf may be NULL (len 0: the published list alone), and NULL + 0 is
+     * undefined in C. */
+    const char *end = buf ? buf + len : NULL;
     size_t pl = sizeof PREFIX - 1;
     for (const char *p = buf; p && end - p > (ptrdiff_t)pl;) {
         p = memchr(p, '/', (size_t)(end - p));

@@ -161,3 +161,10 @@ def test_cli_parse_kinds(fixture_bytes, tmp_path):
     p.write_bytes(fixture_bytes("datasafety_notfound_404_2026-07.html.gz"))
     r = cli("parse", "datasafety", str(p))
     assert r.returncode == 1 and r.stderr.startswith("playfast: not_found at byte 0")
+
+
+def test_docs_categories_md_lists_the_published_ids():
+    with open(os.path.join(ROOT, "docs", "categories.md"), encoding="utf-8") as f:
+        rows = [line.split("|")[1:3] for line in f if line.startswith("| `")]
+    assert [(i.strip().strip("`"), n.strip()) for i, n in rows] == \
+        [(c["id"], c["name"]) for c in playfast.CATEGORIES]
