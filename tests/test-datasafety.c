@@ -43,6 +43,28 @@ TEST(translate)
     pf_datasafety_free(d);
 }
 
+/* Regression (fuzz finding tests/fuzz-regress/datasafety/empty-data-name):
+ * an entry whose data is "" was kept with data NULL; it names nothing and
+ * is left out. */
+TEST(entry_without_a_name_is_left_out)
+{
+    size_t len;
+    char *c = exact_fixture(TRANSLATE, &len);
+    static const char from[] = "[\"Name\",1,\"Account management\"]";
+    static const char to[] = "[\"\",1,\"Account management\"]    ";
+    char *at = memmem(c, len, from, sizeof from - 1);
+    CHECK(at != NULL);
+    if (at) memcpy(at, to, sizeof to - 1);
+    pf_datasafety *d = NULL;
+    CHECK_INT(pf_parse_datasafety(c, len, &d, NULL), PF_OK);
+    free(c);
+    CHECK_INT(d->n_collected_data, 15);
+    for (size_t i = 0; i < d->n_collected_data; i++)
+        CHECK(d->collected_data[i].data != NULL);
+    CHECK_STR(d->collected_data[0].data, "Email address");
+    pf_datasafety_free(d);
+}
+
 TEST(missing_app_is_not_found)
 {
     size_t len;

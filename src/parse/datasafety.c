@@ -23,6 +23,17 @@ static const char *const rpcs[] = {"Ws7gDc", NULL};
 #define MAX_BLOCKS 4
 #define D(field) offsetof(pf_datasafety, field)
 
+/* The name of a data kind: a non-empty string. An entry without one
+ * names nothing and is left out (fuzz finding
+ * tests/fuzz-regress/datasafety/empty-data-name: it was kept with a NULL
+ * `data`). */
+static int has_name(pf__jv entry)
+{
+    const char *s;
+    size_t n;
+    return pf__jv_raw(pf__jv_index(entry, 0), &s, &n) && n > 0;
+}
+
 /* Entries of a shared/collected list: one per data kind of each group. */
 static size_t count_entries(pf__jv groups)
 {
@@ -32,8 +43,7 @@ static size_t count_entries(pf__jv groups)
     pf__jiter_init(&it, groups);
     while (pf__jiter_next(&it, &g)) {
         pf__jiter_init(&jt, pf__jv_index(g, 4));
-        while (pf__jiter_next(&jt, &e))
-            n += pf__jv_type(pf__jv_index(e, 0)) == PF_J_STR;
+        while (pf__jiter_next(&jt, &e)) n += has_name(e);
     }
     return n;
 }
@@ -56,7 +66,7 @@ static void put_entries(pf__arena *a, size_t ptr_field, size_t count_field,
         pf__jiter_init(&jt, pf__jv_index(g, 4));
         while (k < n && pf__jiter_next(&jt, &e)) {
             pf__jv data = pf__jv_index(e, 0);
-            if (pf__jv_type(data) != PF_J_STR) continue;
+            if (!has_name(e)) continue;
             size_t at = arr + k++ * sizeof(pf_data_entry);
             *(pf_data_entry *)pf__arena_at(a, at) = pf__data_entry_absent;
             /* A number (0/1) or a boolean, as the page has used both. */
