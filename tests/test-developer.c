@@ -170,4 +170,71 @@ TEST(truncation_of_a_page)
     free(c);
 }
 
+/* A layout that moves the cluster pair to another index of its section
+ * is still read (the pair is recognised by its cards). */
+TEST(cluster_pair_at_another_index)
+{
+    static const char page[] =
+        "<script>var AF_dataServiceRequests = {'ds:3' : {id:'MRTdke',request:[]}};"
+        "</script><script>AF_initDataCallback({key: 'ds:3', hash: '1', data:"
+        "[[null,[[null,null,[[[[\"com.a.b\",7],null,null,\"A B\"]],[\"t\"]]]]]], "
+        "sideChannel: {}});</script>";
+    pf_list *l = NULL;
+    pf_error err;
+    CHECK_INT(pf_parse_developer(page, sizeof page - 1, &l, &err), PF_OK);
+    CHECK(l && l->count == 1);
+    if (l && l->count) {
+        CHECK_STR(l->items[0].app_id, "com.a.b");
+        CHECK_STR(l->items[0].title, "A B");
+    }
+    pf_list_free(l);
+}
+
+/* What goes on the wire: the developer's page by numeric id or by name,
+ * and a continuation with its token escaped in the f.req. */
+TEST(requests)
+{
+    pf_request r;
+    pf_http_request h;
+    pf_request_init(&r, PF_KIND_DEVELOPER);
+    r.developer_id = "5700313618786177705";
+    CHECK_INT(pf_request_build(&r, "http://x", &h, NULL), PF_OK);
+    CHECK_STR(h.url, "http://x/store/apps/dev?id=5700313618786177705&hl=en&gl=us");
+    CHECK(h.body == NULL);
+    pf_http_request_cleanup(&h);
+    r.developer_id = "Panda Restaurant Group, Inc.";
+    CHECK_INT(pf_request_build(&r, "http://x", &h, NULL), PF_OK);
+    CHECK_STR(h.url, "http://x/store/apps/developer?id=Panda%20Restaurant%20Group%2C%20Inc."
+                     "&hl=en&gl=us");
+    pf_http_request_cleanup(&h);
+    r.token = "a\"b";
+    r.num = 30;
+    CHECK_INT(pf_request_build(&r, "http://x", &h, NULL), PF_OK);
+    CHECK(strstr(h.url, "/_/PlayStoreUi/data/batchexecute?rpcids=qnKhOb") != NULL);
+    /* [[10,[10,30]] ... "a\"b" inside the outer JSON string, form-encoded */
+    CHECK(strstr(h.body, "%5B10%2C%5B10%2C30%5D%5D") != NULL);
+    CHECK(strstr(h.body, "%5C%22a%5C%5C%5C%22b%5C%22") != NULL);
+    pf_http_request_cleanup(&h);
+    r.developer_id = NULL;
+    r.token = NULL;
+    CHECK_INT(pf_request_build(&r, "http://x", &h, NULL), PF_EINVAL);
+    /* Similar starts at the app's details page; categories at the home. */
+    pf_request_init(&r, PF_KIND_SIMILAR);
+    r.app_id = "com.a";
+    CHECK_INT(pf_request_build(&r, "http://x", &h, NULL), PF_OK);
+    CHECK_STR(h.url, "http://x/store/apps/details?id=com.a&hl=en&gl=us");
+    pf_http_request_cleanup(&h);
+    pf_request_init(&r, PF_KIND_CATEGORIES);
+    r.lang = "fr";
+    CHECK_INT(pf_request_build(&r, "http://x/", &h, NULL), PF_OK);
+    CHECK_STR(h.url, "http://x/store/apps?hl=fr&gl=us");
+    pf_http_request_cleanup(&h);
+    pf_request_init(&r, PF_KIND_SUGGEST);
+    r.query = "pand\"";
+    CHECK_INT(pf_request_build(&r, "http://x", &h, NULL), PF_OK);
+    CHECK(strstr(h.url, "rpcids=IJ4APc") != NULL);
+    CHECK(strstr(h.body, "%5B%5Bnull%2C%5B%5C%22pand%5C%5C%5C%22%5C%22%5D%2C%5B10%5D") != NULL);
+    pf_http_request_cleanup(&h);
+}
+
 TEST_MAIN()

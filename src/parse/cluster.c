@@ -29,7 +29,19 @@ static const char *const rpcs[] = {"MRTdke", "IRWBmd", "CNT7ob", "qnKhOb",
 /* Blocks of these rpcs a page may carry; one is the cluster. */
 #define MAX_BLOCKS 4
 
-/* The [cards, header] pair of an HTML cluster block, or absent. */
+/* True when pair is [cards, ...] whose first card is an app card, bare
+ * (["id", 7] first) or wrapped ([["id", 7], ...] first). */
+static int is_card_pair(pf__jv pair)
+{
+    pf__jv first = PF__JP(pair, 0, 0);
+    if (pf__jv_type(PF__JP(first, 0, 0)) == PF_J_STR) return 1;
+    return pf__jv_type(PF__JP(first, 0, 0, 0)) == PF_J_STR;
+}
+
+/* The [cards, header] pair of an HTML cluster block, or absent: at [21]
+ * or [22] of a section as recorded, else at whichever index of a section
+ * holds app cards (a layout that moves the pair keeps working); an empty
+ * cluster at [21] or [22] counts. */
 static pf__jv page_cluster(pf__jv data)
 {
     pf__jv sections = PF__JP(data, 0, 1);
@@ -40,6 +52,14 @@ static pf__jv page_cluster(pf__jv data)
             pf__jv pair = pf__jv_index(s, k);
             if (pf__jv_type(pf__jv_index(pair, 0)) == PF_J_ARR) return pair;
         }
+    }
+    pf__jiter it, jt;
+    pf__jv s, pair;
+    pf__jiter_init(&it, sections);
+    while (pf__jiter_next(&it, &s)) {
+        pf__jiter_init(&jt, s);
+        while (pf__jiter_next(&jt, &pair))
+            if (is_card_pair(pair)) return pair;
     }
     return PF__JV_NONE;
 }
