@@ -31,7 +31,7 @@ LIB_SRC   = $(PARSE_SRC) $(NET_SRC)
 # The CLI is two linked programs (cli/front.c says why): `playfast`, the
 # parsers and the offline commands, and `playfast-fetch`, the fetch
 # commands with the engine.
-CLI_COMMON = cli/args.c cli/emit_json.c cli/emit_csv.c
+CLI_COMMON = cli/args.c cli/emit_json.c cli/emit_csv.c cli/emit_kinds.c
 CLI_FRONT_SRC = cli/main.c cli/front.c cli/parse_cmd.c $(CLI_COMMON)
 CLI_FETCH_SRC = cli/fetch_main.c cli/fetch.c cli/fetch_args.c cli/engine.c $(CLI_COMMON)
 CLI_SRC   = $(sort $(CLI_FRONT_SRC) $(CLI_FETCH_SRC))
@@ -110,7 +110,7 @@ $(BUILD)/tests/test-decode: tests/test-decode.c $(BUILD)/libplayfast.a tests/har
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libplayfast.a $(LIBS) -lbrotlienc
 
 # The writers are compiled into their test directly.
-$(BUILD)/tests/test-cli-emit: cli/emit_json.c cli/emit_csv.c cli/cli.h
+$(BUILD)/tests/test-cli-emit: cli/emit_json.c cli/emit_csv.c cli/emit_kinds.c cli/cli.h
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libplayfast.a tests/harness.h
 	@mkdir -p $(dir $@)

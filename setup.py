@@ -52,7 +52,7 @@ def sources():
 # The parse part of the library (the Makefile's PARSE_SRC) and the CLI's
 # two programs (CLI_FRONT_SRC, CLI_FETCH_SRC).
 PARSE_SRC = [s for s in lib_sources() if not s.startswith("src/net/")] + ["src/net/request.c"]
-CLI_COMMON = ["cli/args.c", "cli/emit_json.c", "cli/emit_csv.c"]
+CLI_COMMON = ["cli/args.c", "cli/emit_json.c", "cli/emit_csv.c", "cli/emit_kinds.c"]
 CLI_PROGRAMS = {
     "playfast": ["cli/main.c", "cli/front.c", "cli/parse_cmd.c"] + CLI_COMMON,
     "playfast-fetch": ["cli/fetch_main.c", "cli/fetch.c", "cli/fetch_args.c",

@@ -89,12 +89,29 @@ void cli_json_request(pf__buf *b, const pf_request *req);
  * cli_request_col_name(kind, i), NULL when a kind has no such field. Its
  * value is a string (*is_str = 1), or a number or boolean as JSON text
  * written into tmp (*is_str = 0); NULL for null. */
-#define CLI_REQUEST_COLS 14
+#define CLI_REQUEST_COLS 15
 const char *cli_request_col_name(pf_kind kind, size_t i);
 const char *cli_request_col_value(const pf_request *r, size_t i, char *tmp,
                                   size_t cap, int *is_str);
 /* {"kind": ..., "status": n|null, "message": ...} */
 void cli_json_error(pf__buf *b, pf_code code, const pf_error *err);
+
+/* The kinds of issue 10 (emit_kinds.c): their field tables (suggest: one
+ * `term` column), their CSV rows, their result members of an ndjson line
+ * (", \"results\": ..." or ", \"result\": ..."), their request keys, and
+ * `playfast parse KIND` for them (cli_parse_kind_more: the kind, or -1). */
+const pf_field *cli_fields_of_more(pf_kind kind, size_t *n);
+const void *cli_csv_rows_more(const pf_response *res, size_t *nrows,
+                              size_t *stride);
+void cli_json_terms(pf__buf *b, const pf_terms *t);
+void cli_json_permissions(pf__buf *b, const pf_permissions *p);
+void cli_json_categories(pf__buf *b, const pf_categories *c);
+void cli_json_datasafety(pf__buf *b, const pf_datasafety *d);
+void cli_json_result_more(pf__buf *b, const pf_response *res);
+void cli_json_request_more(pf__buf *b, const pf_request *r);
+int cli_parse_kind_more(const char *name);
+pf_code cli_parse_more(int kind, const char *buf, size_t len, pf__buf *out,
+                       pf_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* CSV                                                                      */
@@ -156,7 +173,7 @@ typedef struct cli_fetch_plan {
     char *input;                 /* -i FILE contents, split in place */
     char *countries;             /* copy of --country, split in place */
     char *categories;            /* copy of --category, split in place */
-    unsigned given;              /* PF__OPT_* bits (src/core/options.h) of
+    unsigned given;              /* CLI_OPT_* bits (src/core/options.h) of
                                     the client options the user set */
     cli_strs proxies;            /* --proxy values and --proxies lines */
     cli_strs local_addresses;    /* --local-address pieces */

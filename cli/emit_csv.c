@@ -39,7 +39,9 @@ void cli_csv_cell(pf__buf *b, const char *s, size_t n)
 
 static int ranked(pf_kind kind)
 {
-    return kind == PF_KIND_LIST || kind == PF_KIND_SEARCH;
+    return kind == PF_KIND_LIST || kind == PF_KIND_SEARCH ||
+           kind == PF_KIND_DEVELOPER || kind == PF_KIND_SIMILAR ||
+           kind == PF_KIND_SUGGEST;
 }
 
 /* Whether a result field of kind is called name. */
@@ -140,6 +142,8 @@ void cli_csv_response(pf__buf *b, const pf_request *req,
             rows = res->reviews->items;
             nrows = res->reviews->count;
             stride = sizeof(pf_review);
+        } else if (req->kind >= PF_KIND_DEVELOPER) {
+            rows = cli_csv_rows_more(res, &nrows, &stride);
         } else if (res->list) {
             rows = res->list->items;
             nrows = res->list->count;

@@ -157,6 +157,7 @@ pf_record cli_record_of(pf_kind kind)
 
 const pf_field *cli_fields_of(pf_kind kind, size_t *n)
 {
+    if (kind >= PF_KIND_DEVELOPER) return cli_fields_of_more(kind, n);
     return pf_schema_fields(cli_record_of(kind), n);
 }
 
@@ -231,6 +232,12 @@ void cli_json_field_value(pf__buf *b, const pf_field *f, const void *base)
         break;
     case PF_FIELD_PERMS:
         array(b, f, base, PF_RECORD_PERMISSION, sizeof(pf_permission));
+        break;
+    case PF_FIELD_DATA:
+        array(b, f, base, PF_RECORD_DATA_ENTRY, sizeof(pf_data_entry));
+        break;
+    case PF_FIELD_PRACTICES:
+        array(b, f, base, PF_RECORD_PRACTICE, sizeof(pf_practice));
         break;
     default:
         pf__buf_str(b, "null");
@@ -344,24 +351,30 @@ void cli_json_reviews_doc(pf__buf *b, const pf_reviews *rv)
 #define R_LIST (1u << PF_KIND_LIST)
 #define R_SEARCH (1u << PF_KIND_SEARCH)
 #define R_REVIEWS (1u << PF_KIND_REVIEWS)
-enum { C_KIND, C_APP_ID, C_CATEGORY, C_COLLECTION, C_QUERY, C_NUM, C_PRICE,
-       C_SORT, C_COUNT, C_ALL, C_SCORE, C_TOKEN, C_LANG, C_COUNTRY };
+#define R_DEVELOPER (1u << PF_KIND_DEVELOPER)
+#define R_SIMILAR (1u << PF_KIND_SIMILAR)
+#define R_SUGGEST (1u << PF_KIND_SUGGEST)
+#define R_BY_APP ((1u << PF_KIND_PERMISSIONS) | (1u << PF_KIND_DATASAFETY))
+enum { C_KIND, C_APP_ID, C_DEVELOPER_ID, C_CATEGORY, C_COLLECTION, C_QUERY,
+       C_NUM, C_PRICE, C_SORT, C_COUNT, C_ALL, C_SCORE, C_TOKEN, C_LANG,
+       C_COUNTRY };
 static const struct {
     const char *name;
     unsigned kinds;
 } request_cols[CLI_REQUEST_COLS] = {
     [C_KIND] = {"kind", ~0u},
-    [C_APP_ID] = {"app_id", R_APP | R_REVIEWS},
+    [C_APP_ID] = {"app_id", R_APP | R_REVIEWS | R_SIMILAR | R_BY_APP},
+    [C_DEVELOPER_ID] = {"developer_id", R_DEVELOPER},
     [C_CATEGORY] = {"category", R_LIST},
     [C_COLLECTION] = {"collection", R_LIST},
-    [C_QUERY] = {"query", R_SEARCH},
-    [C_NUM] = {"num", R_LIST | R_SEARCH},
+    [C_QUERY] = {"query", R_SEARCH | R_SUGGEST},
+    [C_NUM] = {"num", R_LIST | R_SEARCH | R_DEVELOPER | R_SIMILAR},
     [C_PRICE] = {"price", R_SEARCH},
     [C_SORT] = {"sort", R_REVIEWS},
     [C_COUNT] = {"count", R_REVIEWS},
     [C_ALL] = {"all", R_REVIEWS},
     [C_SCORE] = {"score", R_REVIEWS},
-    [C_TOKEN] = {"token", R_REVIEWS},
+    [C_TOKEN] = {"token", R_REVIEWS | R_DEVELOPER | R_SIMILAR},
     [C_LANG] = {"lang", ~0u},
     [C_COUNTRY] = {"country", ~0u},
 };
@@ -390,6 +403,7 @@ const char *cli_request_col_value(const pf_request *r, size_t i, char *tmp,
     switch (i) {
     case C_KIND: return pf_kind_name(r->kind);
     case C_APP_ID: return r->app_id;
+    case C_DEVELOPER_ID: return r->developer_id;
     case C_CATEGORY: return r->category;
     case C_COLLECTION: return r->collection ? r->collection : "topselling_free";
     case C_QUERY: return r->query;

@@ -174,6 +174,8 @@ static char *render(const cli_fetch_plan *plan, const pf_request *req,
     } else if (req->kind == PF_KIND_APP) {
         pf__buf_str(&b, ", \"result\": ");
         cli_json_app(&b, res->app);
+    } else if (req->kind >= PF_KIND_DEVELOPER) {
+        cli_json_result_more(&b, res);
     } else if (req->kind == PF_KIND_REVIEWS) {
         pf__buf_str(&b, ", \"results\": ");
         cli_json_reviews_array(&b, res->reviews);

@@ -31,7 +31,14 @@ enum {
 #define K_LIST (1u << PF_KIND_LIST)
 #define K_SEARCH (1u << PF_KIND_SEARCH)
 #define K_REVIEWS (1u << PF_KIND_REVIEWS)
-#define K_ALL (K_APP | K_LIST | K_SEARCH | K_REVIEWS)
+#define K_DEVELOPER (1u << PF_KIND_DEVELOPER)
+#define K_SIMILAR (1u << PF_KIND_SIMILAR)
+#define K_MORE (K_DEVELOPER | K_SIMILAR | (1u << PF_KIND_SUGGEST) | \
+                (1u << PF_KIND_PERMISSIONS) | (1u << PF_KIND_DATASAFETY) | \
+                (1u << PF_KIND_CATEGORIES))
+#define K_ALL (K_APP | K_LIST | K_SEARCH | K_REVIEWS | K_MORE)
+/* The lists that follow continuation pages. */
+#define K_PAGED (K_SEARCH | K_DEVELOPER | K_SIMILAR)
 
 typedef struct opt_def {
     const char *name;      /* long name without "--" */
@@ -47,7 +54,9 @@ static const opt_def opts[] = {
      "chart category, e.g. GAME (default: all apps)"},
     {"collection", 0, "NAME", K_LIST, O_COLLECTION,
      "topselling_free (default), topselling_paid or topgrossing"},
-    {"num", 0, "N", K_LIST | K_SEARCH, O_NUM, "number of results wanted"},
+    {"num", 0, "N", K_LIST | K_PAGED, O_NUM,
+     "number of results wanted (search, developer,\n"
+     "similar: up to 250, following further pages)"},
     {"details", 0, NULL, K_LIST | K_SEARCH, O_DETAILS,
      "every entry as its full app record, fetched in the same batch"},
     {"price", 0, "all|free|paid", K_SEARCH, O_PRICE, "price filter (default all)"},
@@ -56,7 +65,8 @@ static const opt_def opts[] = {
     {"count", 0, "N", K_REVIEWS, O_COUNT, "number of reviews wanted"},
     {"all", 0, NULL, K_REVIEWS, O_ALL, "every review, following page tokens"},
     {"score", 0, "1..5", K_REVIEWS, O_SCORE, "only reviews with this rating"},
-    {"token", 0, "TOKEN", K_REVIEWS, O_TOKEN, "continue from this page token"},
+    {"token", 0, "TOKEN", K_REVIEWS | K_PAGED, O_TOKEN,
+     "continue from this page token"},
     {"lang", 0, "L", K_ALL, O_LANG, "interface language, hl (default en)"},
     {"country", 0, "C[,C...]", K_ALL, O_COUNTRY,
      "store country, gl (default us); several fan out"},
@@ -98,6 +108,12 @@ static const char *const synopsis[PF_KIND_COUNT_] = {
     "playfast list [--category CAT] [--collection NAME] [--num N] [options]",
     "playfast search QUERY... [--num N] [--price all|free|paid] [options]",
     "playfast reviews ID... [--sort S] [--count N | --all] [--score 1..5] [options]",
+    "playfast developer DEV_ID... [--num N] [options]",
+    "playfast similar ID... [--num N] [options]",
+    "playfast suggest TERM... [options]",
+    "playfast permissions ID... [options]",
+    "playfast datasafety ID... [options]",
+    "playfast categories [options]",
 };
 
 static const char *const purpose[PF_KIND_COUNT_] = {
@@ -105,10 +121,17 @@ static const char *const purpose[PF_KIND_COUNT_] = {
     "Fetch a top chart.",
     "Search the store for each QUERY.",
     "Fetch the reviews of each app ID.",
+    "Fetch the apps of each developer: a numeric id or a name (default 60).",
+    "Fetch the similar apps of each app ID (default all, up to 250).",
+    "Fetch the search suggestions for each TERM.",
+    "Fetch the full permission list of each app ID.",
+    "Fetch the data safety section of each app ID.",
+    "Fetch Google's app categories (ids usable as list --category).",
 };
 
 static const char *const input_line[PF_KIND_COUNT_] = {
-    "ID", "CATEGORY [COLLECTION]", "QUERY", "ID"};
+    "ID", "CATEGORY [COLLECTION]", "QUERY", "ID", "DEV_ID", "ID", "TERM",
+    "ID", "ID", "(none: one request per line, e.g. an empty one)"};
 
 static void print_help(pf_kind kind)
 {
@@ -137,7 +160,9 @@ static void print_help(pf_kind kind)
            "  {\"kind\": ..., \"status\": ..., \"message\": ...}}.\n"
            "Exit 0 if every request succeeded, 2 if some failed, 1 on a usage\n"
            "error or if all failed, 130 if interrupted (Ctrl-C).\n",
-           input_line[kind], kind == PF_KIND_APP ? "result" : "results");
+           input_line[kind],
+           kind == PF_KIND_APP || kind == PF_KIND_DATASAFETY ? "result"
+                                                             : "results");
 }
 
 static int usage_error(pf_kind kind, const char *fmt, const char *a,
@@ -290,7 +315,7 @@ static int read_lines(pf_kind kind, char *text, bases *out, int *status)
 
 /* The pf_client_options fields the CLI sets: the option that sets each, the
  * field's name (the check's messages start with it), how its value is read
- * and its PF__OPT_* bit. Only the syntax is read here; ranges and the rest
+ * and its CLI_OPT_* bit. Only the syntax is read here; ranges and the rest
  * are the library's one check (check_client). */
 enum { CF_STR, CF_INT, CF_DBL, CF_LIST };
 static const struct client_field {
@@ -690,9 +715,13 @@ int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
         }
         if (!read_lines(kind, plan->input, &b, status))
             goto out;
+    } else if (b.n == 0 && kind == PF_KIND_CATEGORIES) {
+        /* No argument: one request for the categories. */
+        if (!bases_add(&b, (base_req){0}))
+            goto oom;
     } else if (b.n == 0 && kind != PF_KIND_LIST) {
         usage_error(kind, "missing %s (or -i FILE)",
-                    kind == PF_KIND_SEARCH ? "QUERY" : "ID", status);
+                    kind == PF_KIND_SEARCH ? "QUERY" : input_line[kind], status);
         goto out;
     }
 
@@ -759,6 +788,26 @@ int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
                 r->num = (int)num;
                 r->price = price;
                 r->details = details;
+                r->token = token;
+                break;
+            case PF_KIND_DEVELOPER:
+                r->developer_id = b.v[i].main;
+                r->num = (int)num;
+                r->token = token;
+                break;
+            case PF_KIND_SIMILAR:
+                r->app_id = b.v[i].main;
+                r->num = (int)num;
+                r->token = token;
+                break;
+            case PF_KIND_SUGGEST:
+                r->query = b.v[i].main;
+                break;
+            case PF_KIND_PERMISSIONS:
+            case PF_KIND_DATASAFETY:
+                r->app_id = b.v[i].main;
+                break;
+            case PF_KIND_CATEGORIES:
                 break;
             default:
                 r->app_id = b.v[i].main;

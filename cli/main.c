@@ -15,9 +15,13 @@ static const char usage[] =
     "  playfast list [--category CAT] [--collection NAME] [--num N]\n"
     "  playfast search QUERY... [--num N] [--price all|free|paid]\n"
     "  playfast reviews ID... [--sort S] [--count N | --all] [--score 1..5]\n"
+    "  playfast developer DEV_ID... [--num N]   playfast similar ID... [--num N]\n"
+    "  playfast suggest TERM...   playfast permissions ID...\n"
+    "  playfast datasafety ID...  playfast categories\n"
     "\n"
     "Offline (parse a recorded response, no network):\n"
     "  playfast parse app|list|search|reviews FILE\n"
+    "  playfast parse developer|similar|suggest|permissions|datasafety|categories FILE\n"
     "\n"
     "  playfast COMMAND --help   options of a command\n"
     "  playfast --version\n";

@@ -14,10 +14,15 @@ static const char usage[] =
     "       playfast parse list FILE\n"
     "       playfast parse search FILE\n"
     "       playfast parse reviews FILE\n"
+    "       playfast parse developer|similar|suggest|permissions FILE\n"
+    "       playfast parse datasafety|categories FILE\n"
     "\n"
     "Parse one recorded Play Store response (FILE, or - for stdin) and print\n"
     "it as JSON: an object for app, an array of items for list and search,\n"
-    "{\"reviews\": [...], \"next_token\": ...} for reviews.\n"
+    "{\"reviews\": [...], \"next_token\": ...} for reviews; an array of items\n"
+    "for developer and similar (a developer's or cluster page, or a qnKhOb\n"
+    "continuation), of terms for suggest, of {\"group\", \"permissions\"} for\n"
+    "permissions, of {\"name\", \"id\"} for categories; an object for datasafety.\n"
     "\n"
     "  --app-id ID   the id that was requested (app only); used when the\n"
     "                page does not name the app itself\n"
@@ -84,10 +89,11 @@ int cli_cmd_parse(int argc, char **argv)
             : !strcmp(kind, "list")   ? PF_KIND_LIST
             : !strcmp(kind, "search") ? PF_KIND_SEARCH
             : !strcmp(kind, "reviews") ? PF_KIND_REVIEWS
-                                       : -1;
+                                       : cli_parse_kind_more(kind);
     if (k < 0)
-        return usage_error("unknown kind '%s' (app, list, search, reviews)",
-                           kind);
+        return usage_error("unknown kind '%s' (app, list, search, reviews, "
+                           "developer, similar, suggest, permissions, "
+                           "datasafety, categories)", kind);
     if (!file)
         return usage_error("%s", "missing FILE (use - for stdin)");
     if (app_id && k != PF_KIND_APP)
@@ -131,7 +137,7 @@ int cli_cmd_parse(int argc, char **argv)
         pf_list_free(list);
         break;
     }
-    default: {
+    case PF_KIND_REVIEWS: {
         pf_reviews *rv = NULL;
         rc = pf_parse_reviews(buf, len, &rv, &err);
         if (rc == PF_OK)
@@ -139,6 +145,9 @@ int cli_cmd_parse(int argc, char **argv)
         pf_reviews_free(rv);
         break;
     }
+    default:
+        rc = cli_parse_more(k, buf, len, &out, &err);
+        break;
     }
     free(buf);
 

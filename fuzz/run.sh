@@ -42,6 +42,12 @@ for t in "$@"; do
         search)  seeds="search_*.gz";;
         reviews) seeds="reviews_*.gz app_details_com.google*.gz";;
         json)    seeds="permissions_*.gz suggest_*.gz app_details_batch_*.gz";;
+        developer)   seeds="developer_*.gz continuation_*.gz";;
+        similar)     seeds="similar_*.gz app_details_com.adex77*.gz continuation_*.gz";;
+        suggest)     seeds="suggest_*.gz";;
+        permissions) seeds="permissions_*.gz";;
+        datasafety)  seeds="datasafety_*.gz";;
+        categories)  seeds="store_home_*.gz";;
         *)       seeds="";;
     esac
     for s in $seeds; do

@@ -139,6 +139,9 @@ typedef struct pf_item {
 typedef struct pf_list {
     pf_item *items;
     size_t count;
+    const char *next_token;  /* developer, similar, search: the token of
+                                the next page (rpc qnKhOb), NULL on the
+                                last; always NULL for top charts */
 } pf_list;
 
 /* One user review: PF_REVIEW_FIELDS. */
@@ -151,6 +154,42 @@ typedef struct pf_reviews {
     size_t count;
     const char *next_token;           /* NULL on the last page */
 } pf_reviews;
+
+/* One entry of a data safety page: PF_DATA_ENTRY_FIELDS. */
+typedef struct pf_data_entry {
+    PF_DATA_ENTRY_FIELDS(PF_MEMBER_)
+} pf_data_entry;
+
+/* One security practice: PF_PRACTICE_FIELDS. */
+typedef struct pf_practice {
+    PF_PRACTICE_FIELDS(PF_MEMBER_)
+} pf_practice;
+
+/* An app's data safety page: PF_DATASAFETY_FIELDS. */
+typedef struct pf_datasafety {
+    PF_DATASAFETY_FIELDS(PF_MEMBER_)
+} pf_datasafety;
+
+/* An app's full permission list (rpc xdSrCf): the named groups, then the
+ * "Other" group, then the ungrouped permissions as one entry whose group
+ * is NULL -- the shape of pf_app.permissions. */
+typedef struct pf_permissions {
+    pf_permission *items;
+    size_t count;
+} pf_permissions;
+
+/* Google's app categories (pf_category: name and id, e.g. "Tools",
+ * "TOOLS"), usable as pf_request.category of a top chart. */
+typedef struct pf_categories {
+    pf_category *items;
+    size_t count;
+} pf_categories;
+
+/* Search suggestions (rpc IJ4APc): the terms in Google's order. */
+typedef struct pf_terms {
+    const char *const *items;
+    size_t count;
+} pf_terms;
 
 /* ---- The schema, for programs that walk results generically ---- */
 
@@ -167,6 +206,8 @@ typedef enum pf_field_kind {
     PF_FIELD_STRS,
     PF_FIELD_CATS,
     PF_FIELD_PERMS,
+    PF_FIELD_DATA,          /* pf_data_entry[] */
+    PF_FIELD_PRACTICES,     /* pf_practice[] */
     PF_FIELD_KIND_COUNT_
 } pf_field_kind;
 
@@ -177,6 +218,9 @@ typedef enum pf_record {
     PF_RECORD_REVIEW,       /* pf_review */
     PF_RECORD_CATEGORY,     /* pf_category */
     PF_RECORD_PERMISSION,   /* pf_permission */
+    PF_RECORD_DATA_ENTRY,   /* pf_data_entry */
+    PF_RECORD_PRACTICE,     /* pf_practice */
+    PF_RECORD_DATASAFETY,   /* pf_datasafety */
     PF_RECORD_COUNT_
 } pf_record;
 
@@ -186,8 +230,8 @@ typedef struct pf_field {
     const char *name;
     pf_field_kind kind;
     size_t offset;
-    size_t count_offset;     /* STRS, CATS, PERMS: offset of the size_t
-                                count; 0 otherwise */
+    size_t count_offset;     /* the array kinds (STRS and after): offset
+                                of the size_t count; 0 otherwise */
     const char *doc;         /* one line of plain text */
 } pf_field;
 
@@ -200,9 +244,10 @@ typedef struct pf_field {
  */
 PF_EXPORT const pf_field *pf_schema_fields(pf_record rec, size_t *n);
 
-/* Constant names: "app", "item", "review", "category", "permission"; and
- * "str", "text", "int", "double", "bool", "stars", "hist", "strs", "cats",
- * "perms". "?" when out of range. Thread-safe. */
+/* Constant names: "app", "item", "review", "category", "permission",
+ * "data_entry", "practice", "datasafety"; and "str", "text", "int",
+ * "double", "bool", "stars", "hist", "strs", "cats", "perms", "data",
+ * "practices". "?" when out of range. Thread-safe. */
 PF_EXPORT const char *pf_record_name(pf_record rec);
 PF_EXPORT const char *pf_field_kind_name(pf_field_kind kind);
 
@@ -244,10 +289,69 @@ PF_EXPORT pf_code pf_parse_search(const char *buf, size_t len, pf_list **out,
 PF_EXPORT pf_code pf_parse_reviews(const char *buf, size_t len,
                                    pf_reviews **out, pf_error *err);
 
+/**
+ * Parse a developer's page (GET /store/apps/dev?id=NUMBER or
+ * /store/apps/developer?id=NAME) or a continuation page of it (a
+ * batchexecute qnKhOb response). The apps are the page's cards in order;
+ * next_token is the continuation to ask for with rpc qnKhOb (NULL on the
+ * last page). A page without the developer's cluster is PF_EUNSUPPORTED,
+ * Google's 404 page PF_ENOTFOUND; a qnKhOb answer of null is PF_OK with
+ * count 0. Same contract as pf_parse_app otherwise.
+ */
+PF_EXPORT pf_code pf_parse_developer(const char *buf, size_t len,
+                                     pf_list **out, pf_error *err);
+
+/** Parse a "Similar apps" cluster page (GET /store/apps/collection/cluster)
+ *  or a qnKhOb continuation of it: the same reader as pf_parse_developer. */
+PF_EXPORT pf_code pf_parse_similar(const char *buf, size_t len,
+                                   pf_list **out, pf_error *err);
+
+/**
+ * The cluster path of the "Similar apps" (or "Similar games") section of
+ * an app details page, e.g. "/store/apps/collection/cluster?gsr=...", into
+ * *path (malloc'd, NUL-terminated; free() it). PF_EUNSUPPORTED when the
+ * page has no such section, PF_ENOTFOUND for Google's 404 page.
+ */
+PF_EXPORT pf_code pf_parse_similar_url(const char *buf, size_t len,
+                                       char **path, pf_error *err);
+
+/** Parse search suggestions (batchexecute IJ4APc). No suggestion is PF_OK
+ *  with count 0. */
+PF_EXPORT pf_code pf_parse_suggest(const char *buf, size_t len,
+                                   pf_terms **out, pf_error *err);
+
+/** Parse an app's permission list (batchexecute xdSrCf). An app without
+ *  permissions (a null payload) is PF_OK with count 0. */
+PF_EXPORT pf_code pf_parse_permissions(const char *buf, size_t len,
+                                       pf_permissions **out, pf_error *err);
+
+/** Parse a data safety page (GET /store/apps/datasafety?id=). The app's
+ *  404 page is PF_ENOTFOUND. An app that declares nothing has empty
+ *  arrays. */
+PF_EXPORT pf_code pf_parse_datasafety(const char *buf, size_t len,
+                                      pf_datasafety **out, pf_error *err);
+
+/**
+ * Google's app categories: every category the store home page (GET
+ * /store/apps) links to, by its id and the name the page gives it, first,
+ * in page order; then the rest of Google's published list of app, game and
+ * family category ids (docs/categories.md), which the 2026 home page no
+ * longer shows in full, with their English names. buf may be NULL with
+ * len 0: the published list alone. Never fails on a page without
+ * category links (the list is still returned); PF_ENOTFOUND for Google's
+ * 404 page.
+ */
+PF_EXPORT pf_code pf_parse_categories(const char *buf, size_t len,
+                                      pf_categories **out, pf_error *err);
+
 /* Release a result and every string it points to. NULL is a no-op. */
 PF_EXPORT void pf_app_free(pf_app *app);
 PF_EXPORT void pf_list_free(pf_list *list);
 PF_EXPORT void pf_reviews_free(pf_reviews *reviews);
+PF_EXPORT void pf_terms_free(pf_terms *terms);
+PF_EXPORT void pf_permissions_free(pf_permissions *perms);
+PF_EXPORT void pf_datasafety_free(pf_datasafety *ds);
+PF_EXPORT void pf_categories_free(pf_categories *cats);
 
 /* ------------------------------------------------------------------------ */
 /* Requests                                                                 */
@@ -258,10 +362,18 @@ typedef enum pf_kind {
     PF_KIND_LIST,
     PF_KIND_SEARCH,
     PF_KIND_REVIEWS,
+    PF_KIND_DEVELOPER,       /* developer_id: a developer's apps (list) */
+    PF_KIND_SIMILAR,         /* app_id: its "Similar apps" (list) */
+    PF_KIND_SUGGEST,         /* query: search suggestions (terms) */
+    PF_KIND_PERMISSIONS,     /* app_id: its permissions */
+    PF_KIND_DATASAFETY,      /* app_id: its data safety page */
+    PF_KIND_CATEGORIES,      /* Google's categories (categories) */
     PF_KIND_COUNT_
 } pf_kind;
 
-/* Constant name of a kind: "app", "list", "search", "reviews". */
+/* Constant name of a kind: "app", "list", "search", "reviews",
+ * "developer", "similar", "suggest", "permissions", "datasafety",
+ * "categories". */
 PF_EXPORT const char *pf_kind_name(pf_kind kind);
 
 /* Google's sort codes for reviews. */
@@ -291,14 +403,23 @@ typedef struct pf_request {
                                 topselling_paid, topgrossing */
     const char *query;       /* search */
     int num;                 /* list/search: items wanted (0 = default);
+                                search, developer, similar: up to 250 by
+                                following continuation pages (0: search
+                                one page, developer 60, similar all);
                                 reviews: count wanted, PF_REVIEWS_ALL = all */
     pf_price price;          /* search */
     pf_sort sort;            /* reviews; 0 = newest */
     int score;               /* reviews: only this star rating, 0 = any */
-    const char *token;       /* reviews: continuation token, NULL = first */
     int details;             /* list, search: also fetch every entry's full
                                 app record, in the same batch, as soon as
                                 the entries are known (pf_response.details) */
+    const char *token;       /* reviews: continuation token, NULL = first;
+                                developer, similar, search: a qnKhOb
+                                token (a pf_list.next_token) asks for the
+                                pages from there on */
+    const char *developer_id;/* developer: the numeric id (asked for at
+                                /store/apps/dev) or the name
+                                (/store/apps/developer) */
 } pf_request;
 
 /* Longest strings a request may carry, in bytes: far above any real app
@@ -502,6 +623,11 @@ typedef struct pf_response {
      * with the response by pf_response_cleanup(). */
     struct pf_response *details;
     size_t n_details;
+    /* PF_KIND_DEVELOPER and PF_KIND_SIMILAR fill `list`. */
+    pf_terms *terms;         /* PF_KIND_SUGGEST */
+    pf_permissions *permissions; /* PF_KIND_PERMISSIONS */
+    pf_datasafety *datasafety;   /* PF_KIND_DATASAFETY */
+    pf_categories *categories;   /* PF_KIND_CATEGORIES */
 } pf_response;
 
 /* Free the result a response holds and zero it. NULL is a no-op. */

@@ -29,6 +29,8 @@
  *   STRS    const char *const *name + size_t n_name   [string]
  *   CATS    const pf_category *name + size_t n_name   [{"name", "id"}]
  *   PERMS   const pf_permission *name + size_t n_name [{"group", "permissions"}]
+ *   DATA    const pf_data_entry *name + size_t n_name [{"data", "type", ...}]
+ *   PRACTICES const pf_practice *name + size_t n_name [{"practice", ...}]
  *
  * The array kinds add a count member named n_<name>, which is not a field of
  * its own (JSON and Python carry the array's length). `doc` is one line of
@@ -134,6 +136,26 @@
     X(STR, name, "e.g. \"Tools\"") \
     X(STR, id, "e.g. \"TOOLS\"; absent for tag-like categories")
 
+/* One kind of data an app shares or collects, as its data safety page
+ * lists it (pf_data_entry). */
+#define PF_DATA_ENTRY_FIELDS(X) \
+    X(STR, data, "the data, e.g. \"Email address\"") \
+    X(STR, type, "the group it belongs to, e.g. \"Personal info\"") \
+    X(STR, purpose, "what it is used for, as printed, e.g. \"Analytics\"") \
+    X(BOOL, optional, "the user may choose whether it is shared or collected")
+
+/* One security practice of a data safety page (pf_practice). */
+#define PF_PRACTICE_FIELDS(X) \
+    X(STR, practice, "e.g. \"Data is encrypted in transit\"") \
+    X(STR, description, "e.g. \"Your data is transferred over a secure connection\"")
+
+/* An app's data safety page (pf_datasafety). */
+#define PF_DATASAFETY_FIELDS(X) \
+    X(DATA, shared_data, "data shared with other companies; empty when none") \
+    X(DATA, collected_data, "data collected; empty when none") \
+    X(PRACTICES, security_practices, "security practices the developer declares") \
+    X(STR, privacy_policy_url, "the privacy policy's URL")
+
 /* The number of fields of a list: PF_FIELD_COUNT(PF_APP_FIELDS). A constant
  * expression, for arrays sized by the schema. */
 #define PF_FIELD_COUNT_ONE_(kind, name, doc) +1
@@ -150,6 +172,8 @@
 #define PF_MEMBER_STRS_(name) const char *const *name; size_t n_##name;
 #define PF_MEMBER_CATS_(name) const pf_category *name; size_t n_##name;
 #define PF_MEMBER_PERMS_(name) const pf_permission *name; size_t n_##name;
+#define PF_MEMBER_DATA_(name) const pf_data_entry *name; size_t n_##name;
+#define PF_MEMBER_PRACTICES_(name) const pf_practice *name; size_t n_##name;
 #define PF_MEMBER_(kind, name, doc) PF_MEMBER_##kind##_(name)
 
 #endif /* PLAYFAST_FIELDS_H */

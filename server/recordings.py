@@ -394,6 +394,33 @@ class Recordings:
             for body in self.bodies():
                 body.encoded(coding)
 
+    def continuations(self):
+        """The qnKhOb answers (server/continuations.py), built on first use:
+        reading the pages' cards costs ~0.3 s, which a server that is never
+        asked for a continuation does not pay."""
+        if getattr(self, "_more", None) is None:
+            from server.continuations import Continuations
+            pages = [("cluster:" + k, b.plain.decode("utf-8"))
+                     for k, b in sorted(self.extra.get("cluster", {}).items())]
+            pages += [("developer:" + k, b.plain.decode("utf-8"))
+                      for k, b in sorted(self.extra.get("developer", {}).items())]
+            pages += [("search:" + k, b.plain.decode("utf-8"))
+                      for k, b in sorted(self.searches.items())]
+            self._more = Continuations(pages, self.chart.plain.decode("utf-8"))
+        return self._more
+
+    def search_with_token(self, body):
+        """The recorded search page `body` with a continuation token added
+        (cached per page)."""
+        cache = self.__dict__.setdefault("_search_more", {})
+        if body.name not in cache:
+            more = self.continuations()
+            key = next(k for k, b in self.searches.items() if b is body)
+            text = more.search_page(key)
+            cache[body.name] = body if text is None else Body(
+                text.encode("utf-8"), HTML, body.name + "#more")
+        return cache[body.name]
+
     def app(self, app_id, fill):
         body = self.apps.get(app_id)
         if body is None and fill and app_id:

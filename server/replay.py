@@ -28,6 +28,7 @@ if __package__ in (None, ""):
 from server import blocked, http1  # noqa: E402
 from server.policy import (BLOCK_MODES, FAULTS, FaultPlan, Latency, LimiterPool,  # noqa: E402
                            make_rng)
+from server.continuations import find_more  # noqa: E402
 from server.recordings import (ENCODINGS, HTML, JSON, Body, Recordings, find_app_id,  # noqa: E402
                                find_chart_text, find_review_token, inner_json, parse_freq,
                                wrb_null)
@@ -126,7 +127,8 @@ class ReplayServer:
                  truncate=0.0, stall=0.0, seed=None, gzip=False, encodings=(), tls=False, h2=False,
                  cert_dir=None, review_pages=3, reviews_end="absent", script=(),
                  fixtures=None, recordings=None, quiet=True, missing=(), per_address=False,
-                 block_ids=None, blocked_addresses=None):
+                 block_ids=None, blocked_addresses=None, search_more=False,
+                 no_continuations=False):
         if host not in ("127.0.0.1", "::1", "localhost"):
             raise ValueError("the replay server listens on loopback only")
         self.host = host
@@ -152,7 +154,8 @@ class ReplayServer:
                        burst=burst, retry_after=retry_after, fail_5xx=fail_5xx, reset=reset,
                        truncate=truncate, stall=stall, gzip=gzip, per_address=per_address,
                        block_ids=block_ids or {}, blocked_addresses=blocked_addresses or {},
-                       encodings=encodings)
+                       encodings=encodings, search_more=search_more,
+                       no_continuations=no_continuations)
         self.faults.push(script)
         self._server = None
         self._loop = None
@@ -170,7 +173,8 @@ class ReplayServer:
         it)."""
         known = {"fill", "latency", "bandwidth", "rate_limit", "burst", "retry_after",
                  "fail_5xx", "reset", "truncate", "stall", "gzip", "per_address",
-                 "block_ids", "blocked_addresses", "encodings"}
+                 "block_ids", "blocked_addresses", "encodings", "search_more",
+                 "no_continuations"}
         bad = set(opts) - known
         if bad:
             raise ValueError("unknown option(s): " + ", ".join(sorted(bad)))
@@ -194,6 +198,8 @@ class ReplayServer:
         self._opts = cur
         self.offered = offered
         self.fill = bool(cur["fill"])
+        self.search_more = bool(cur.get("search_more"))
+        self.no_continuations = bool(cur.get("no_continuations"))
         self.gzip = bool(cur["gzip"])
         self.latency, self.bandwidth, self.retry_after = latency, bandwidth, retry_after
         self.limiter, self.faults = limiter, faults
@@ -402,6 +408,9 @@ class ReplayServer:
         if route == "search" and req.method in ("GET", "HEAD"):
             entry["q"] = req.arg("q")
             body = rec.search(req.arg("q"), self.fill)
+            if body is not None and self.search_more:
+                # The page with a continuation token (server/continuations.py).
+                body = rec.search_with_token(body)
             return (200, body) if body else (404, rec.not_found)
         if route == "batchexecute" and req.method == "POST":
             return self._batch(req, entry)
@@ -453,6 +462,12 @@ class ReplayServer:
             token = find_review_token(inner)
             entry["app_id"] = find_app_id(inner)
             entry["token"] = token
+            # The star filter asked for: [..., [2, sort, [...], null,
+            # [null, score]], ...] (not applied: the recording is one page).
+            try:
+                entry["score"] = inner[2][4][1]
+            except (TypeError, IndexError, KeyError):
+                entry["score"] = None
             pages = rec.review_pages if rpc == "UsvDTd" else rec.review_pages_ocp
             if token is None:
                 return 200, pages[0]
@@ -469,8 +484,12 @@ class ReplayServer:
         if rpc in rec.batch:
             return 200, rec.batch[rpc]
         if rpc == "qnKhOb":
-            # Search/cluster continuation: nothing recorded, so "no more".
-            return 200, wrb_null(rpc)
+            # Continuations of developer, cluster and search pages,
+            # assembled from recorded cards (server/continuations.py).
+            token, count = find_more(inner)
+            entry["token"] = token
+            data = None if self.no_continuations else rec.continuations().answer(token, count)
+            return 200, (Body(data, JSON, "qnKhOb") if data else wrb_null(rpc))
         return 400, BAD_REQUEST
 
     def _body_response(self, req, status, body, extra=()):
@@ -654,6 +673,10 @@ def build_parser():
     a("--review-pages", type=int, default=3, help="pages in the review chain")
     a("--reviews-end", choices=("absent", "null"), default="absent",
       help="last review page: token element absent or [null,null]")
+    a("--search-more", action="store_true",
+      help="search pages end with a continuation token (qnKhOb answers them)")
+    a("--no-continuations", action="store_true",
+      help="answer every qnKhOb with a null payload (no further pages)")
     a("--missing", default="", help="comma list of app ids answered 404 even with --fill")
     a("--parent-pid", type=int, default=None, help="exit when this process is gone")
     a("--verbose", action="store_true", help="log each request to stderr")
@@ -670,7 +693,8 @@ async def _main(args):
                        review_pages=args.review_pages, reviews_end=args.reviews_end,
                        script=[s for s in args.script.split(",") if s], quiet=not args.verbose,
                        missing=[m for m in args.missing.split(",") if m],
-                       per_address=args.per_address,
+                       per_address=args.per_address, search_more=args.search_more,
+                       no_continuations=args.no_continuations,
                        block_ids=blocked.mode_table(args.block_id, "--block-id"),
                        blocked_addresses=blocked.mode_table(args.block_address,
                                                             "--block-address"))

@@ -10,6 +10,7 @@
 
 #include "../cli/emit_json.c"
 #include "../cli/emit_csv.c"
+#include "../cli/emit_kinds.c"
 
 /* Render with fn into a fresh buffer and return the NUL-terminated text. */
 #define RENDER(call)                                                \
@@ -225,7 +226,7 @@ TEST(csv_rows_and_error_row)
     items[0].app_id = "a.b";
     items[0].title = "T, with comma";
     items[1].app_id = "c.d";
-    pf_list list = {items, 2};
+    pf_list list = {items, 2, NULL};
     pf_request req;
     memset(&req, 0, sizeof req);
     req.kind = PF_KIND_LIST;

@@ -43,12 +43,15 @@ static int known_error(pf_code c)
            c == PF_EHTTP || c == PF_ENOMEM;
 }
 
-/* Run all four parsers on [s, s+n); returns the number of contract breaks. */
+/* Run every parser on [s, s+n); returns the number of contract breaks.
+ * Parsers 0-3 are those of the first four kinds; 4-10 those of issue 10,
+ * whose results are each one block (free()). */
+#define NPARSERS 11
 static int all_parsers(const char *s, size_t n, const char *what)
 {
     int broken = 0;
     pf_error err;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < NPARSERS; k++) {
         void *out = (void *)1;
         pf_code c;
         memset(&err, 0, sizeof err);
@@ -56,7 +59,14 @@ static int all_parsers(const char *s, size_t n, const char *what)
         case 0: c = pf_parse_app(s, n, NULL, (pf_app **)&out, &err); break;
         case 1: c = pf_parse_list(s, n, (pf_list **)&out, &err); break;
         case 2: c = pf_parse_search(s, n, (pf_list **)&out, &err); break;
-        default: c = pf_parse_reviews(s, n, (pf_reviews **)&out, &err); break;
+        case 3: c = pf_parse_reviews(s, n, (pf_reviews **)&out, &err); break;
+        case 4: c = pf_parse_developer(s, n, (pf_list **)&out, &err); break;
+        case 5: c = pf_parse_similar(s, n, (pf_list **)&out, &err); break;
+        case 6: c = pf_parse_similar_url(s, n, (char **)&out, &err); break;
+        case 7: c = pf_parse_suggest(s, n, (pf_terms **)&out, &err); break;
+        case 8: c = pf_parse_permissions(s, n, (pf_permissions **)&out, &err); break;
+        case 9: c = pf_parse_datasafety(s, n, (pf_datasafety **)&out, &err); break;
+        default: c = pf_parse_categories(s, n, (pf_categories **)&out, &err); break;
         }
         if (c == PF_OK ? out == NULL : (out != NULL || !known_error(c) ||
                                         err.code != c || err.message[0] == 0)) {
@@ -74,7 +84,8 @@ static int all_parsers(const char *s, size_t n, const char *what)
             switch (k) {
             case 0: pf_app_free(out); break;
             case 1: case 2: pf_list_free(out); break;
-            default: pf_reviews_free(out); break;
+            case 3: pf_reviews_free(out); break;
+            default: free(out); break;
             }
         }
     }

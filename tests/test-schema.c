@@ -21,6 +21,8 @@ static const char *const struct_of[PF_RECORD_COUNT_] = {
     [PF_RECORD_APP] = "pf_app", [PF_RECORD_ITEM] = "pf_item",
     [PF_RECORD_REVIEW] = "pf_review", [PF_RECORD_CATEGORY] = "pf_category",
     [PF_RECORD_PERMISSION] = "pf_permission",
+    [PF_RECORD_DATA_ENTRY] = "pf_data_entry", [PF_RECORD_PRACTICE] = "pf_practice",
+    [PF_RECORD_DATASAFETY] = "pf_datasafety",
 };
 
 /* The C size of a field's member(s), to check the tables tile the struct. */
@@ -34,7 +36,9 @@ static size_t member_size(const pf_field *f)
     case PF_FIELD_HIST: return 5 * sizeof(int64_t);
     case PF_FIELD_STRS:
     case PF_FIELD_CATS:
-    case PF_FIELD_PERMS: return sizeof(void *) + sizeof(size_t);
+    case PF_FIELD_PERMS:
+    case PF_FIELD_DATA:
+    case PF_FIELD_PRACTICES: return sizeof(void *) + sizeof(size_t);
     default: return sizeof(const char *);
     }
 }
@@ -47,7 +51,8 @@ TEST(tables_tile_the_structs)
 {
     static const size_t sizes[PF_RECORD_COUNT_] = {
         sizeof(pf_app), sizeof(pf_item), sizeof(pf_review),
-        sizeof(pf_category), sizeof(pf_permission)};
+        sizeof(pf_category), sizeof(pf_permission), sizeof(pf_data_entry),
+        sizeof(pf_practice), sizeof(pf_datasafety)};
     for (int r = 0; r < PF_RECORD_COUNT_; r++) {
         size_t n, end = 0;
         const pf_field *f = pf_schema_fields((pf_record)r, &n);
@@ -121,7 +126,11 @@ static char *render(size_t *len)
                "| hist | `int64_t[5]` | `{\"1\": n, ..., \"5\": n}` |\n"
                "| strs | `const char *const *` | `[string]` |\n"
                "| cats | `const pf_category *` | `[category]` |\n"
-               "| perms | `const pf_permission *` | `[permission]` |\n");
+               "| perms | `const pf_permission *` | `[permission]` |\n"
+               "| data | `const pf_data_entry *` | `[data_entry]` |\n"
+               "| practices | `const pf_practice *` | `[practice]` |\n"
+               "\nThe records without a Python class (data_entry, practice, "
+               "datasafety) are dicts with these keys in Python.\n");
     for (int r = 0; r < PF_RECORD_COUNT_; r++) {
         size_t n;
         const pf_field *fl = pf_schema_fields((pf_record)r, &n);

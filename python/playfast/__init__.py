@@ -81,6 +81,28 @@ from playfast._core import (  # noqa: F401  (re-exported API)
     parse_search_results,
 )
 
+from playfast._core import (  # noqa: F401,E402  (the kinds of issue 10)
+    fetch_and_parse_categories,
+    fetch_and_parse_categories_batch,
+    fetch_and_parse_datasafety,
+    fetch_and_parse_datasafety_batch,
+    fetch_and_parse_developer,
+    fetch_and_parse_developer_batch,
+    fetch_and_parse_permissions,
+    fetch_and_parse_permissions_batch,
+    fetch_and_parse_similar,
+    fetch_and_parse_similar_batch,
+    fetch_and_parse_suggest,
+    fetch_and_parse_suggest_batch,
+    iter_categories_batch,
+    iter_datasafety_batch,
+    iter_developer_batch,
+    iter_permissions_batch,
+    iter_similar_batch,
+    iter_suggest_batch,
+    parse_kind,
+)
+
 __version__ = _core.__version__
 
 __all__ = [name for name in dir(_core) if not name.startswith("_")] + [
@@ -88,6 +110,12 @@ __all__ = [name for name in dir(_core) if not name.startswith("_")] + [
     "fetch_category_lists",
     "search_apps",
     "fetch_reviews",
+    "fetch_developer_apps",
+    "fetch_similar_apps",
+    "fetch_suggestions",
+    "fetch_permissions",
+    "fetch_datasafety",
+    "CATEGORIES",
 ]
 
 
@@ -268,14 +296,15 @@ def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
 
 
 def fetch_reviews(app_ids, countries=("us",), lang="en", sort="newest", num=None, *,
-                  errors="raise", dates="datetime", progress=None, count=None):
+                  score=None, errors="raise", dates="datetime", progress=None, count=None):
     """Reviews of every app in every country, as one batch.
 
     app_ids, countries: a list, or one str for one item. sort: "newest"
     (the default), "relevant" or "rating" (or SORT_*). num: None for the
     first page, N for N reviews, "all" (or REVIEWS_ALL) for every review --
     the engine follows the continuation tokens (count is num's old name,
-    still accepted). Returns one dict per review -- the Review fields plus
+    still accepted). score: None for every rating, 1..5 for reviews with
+    that many stars. Returns one dict per review -- the Review fields plus
     "app_id", "country" and "lang"; `created_at` and `reply_at` are UTC
     datetimes (dates="unix": integer seconds).
 
@@ -290,7 +319,7 @@ def fetch_reviews(app_ids, countries=("us",), lang="en", sort="newest", num=None
     if count is not None:
         num = count
     keys = [(a, country) for a in _items(app_ids) for country in _items(countries)]
-    reqs = [(a, lang, country, sort, None, num) for a, country in keys]
+    reqs = [(a, lang, country, sort, None, num, score) for a, country in keys]
     records = []
     for (app_id, country), res in zip(keys, _run(fetch_and_parse_reviews_batch, reqs, errors, progress)):
         k = {"app_id": app_id, "country": country, "lang": lang}
@@ -303,4 +332,98 @@ def fetch_reviews(app_ids, countries=("us",), lang="en", sort="newest", num=None
             continue
         for review in res[0]:
             records.append(_tag(_record(review, dates), k, errors))
+    return records
+
+
+# ---------------------------------------------------------------------------
+# The kinds of issue 10: developer, similar, suggest, permissions, data
+# safety, categories. Same shape as the functions above: one batch over a
+# cross product, plain dict records.
+
+# Google's app categories, {"name", "id"}: the published list (the ids a
+# top chart accepts as its category), without a request. The live store
+# home's own links and names: fetch_and_parse_categories().
+CATEGORIES = parse_kind("categories", "")
+
+
+def _keys(ids, countries):
+    if isinstance(ids, str):
+        ids = [ids]
+    return [(i, c) for i in ids for c in _items(countries)]
+
+
+def _ranked(batch_fn, keys, reqs, key_name, lang, errors, progress):
+    records = []
+    for (key, country), items in zip(keys, _run(batch_fn, reqs, errors, progress)):
+        for rank, item in enumerate(items or (), 1):
+            rec = item.to_dict()
+            rec.update({key_name: key, "country": country, "lang": lang, "rank": rank})
+            records.append(rec)
+    return records
+
+
+def fetch_developer_apps(developer_ids, countries=("us",), lang="en", *, num=None,
+                         errors="raise", progress=None):
+    """The apps of every developer (numeric id or name) in every country, as
+    one batch, following continuation pages up to num (default 60, at most
+    250). One dict per app -- the SearchResult fields plus "developer_query",
+    "country", "lang" and "rank"."""
+    keys = _keys(developer_ids, countries)
+    reqs = [(d, lang, c, num) for d, c in keys]
+    return _ranked(fetch_and_parse_developer_batch, keys, reqs, "developer_query", lang,
+                   errors, progress)
+
+
+def fetch_similar_apps(app_ids, countries=("us",), lang="en", *, num=None,
+                       errors="raise", progress=None):
+    """The similar apps of every app in every country, as one batch (default
+    all, at most 250). One dict per app -- the SearchResult fields plus
+    "similar_to", "country", "lang" and "rank"."""
+    keys = _keys(app_ids, countries)
+    reqs = [(a, lang, c, num) for a, c in keys]
+    return _ranked(fetch_and_parse_similar_batch, keys, reqs, "similar_to", lang,
+                   errors, progress)
+
+
+def fetch_suggestions(terms, countries=("us",), lang="en", *, errors="raise", progress=None):
+    """Search suggestions for every term in every country, as one batch. One
+    dict per suggestion: "term", "suggestion", "country", "lang", "rank"."""
+    keys = _keys(terms, countries)
+    records = []
+    results = _run(fetch_and_parse_suggest_batch, [(t, lang, c) for t, c in keys], errors,
+                   progress)
+    for (term, country), sugg in zip(keys, results):
+        for rank, s in enumerate(sugg or (), 1):
+            records.append({"term": term, "suggestion": s, "country": country, "lang": lang,
+                            "rank": rank})
+    return records
+
+
+def fetch_permissions(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None):
+    """The permissions of every app in every country, as one batch. One dict
+    per permission: "app_id", "group" (None for the ungrouped), "permission",
+    "country", "lang"."""
+    keys = _keys(app_ids, countries)
+    records = []
+    results = _run(fetch_and_parse_permissions_batch, [(a, lang, c) for a, c in keys], errors,
+                   progress)
+    for (app_id, country), groups in zip(keys, results):
+        for g in groups or ():
+            for p in g["permissions"]:
+                records.append({"app_id": app_id, "group": g["group"], "permission": p,
+                                "country": country, "lang": lang})
+    return records
+
+
+def fetch_datasafety(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None):
+    """The data safety section of every app in every country, as one batch.
+    One dict per app: "app_id", "country", "lang" and the datasafety fields
+    (shared_data, collected_data, security_practices, privacy_policy_url)."""
+    keys = _keys(app_ids, countries)
+    records = []
+    results = _run(fetch_and_parse_datasafety_batch, [(a, lang, c) for a, c in keys], errors,
+                   progress)
+    for (app_id, country), ds in zip(keys, results):
+        if ds is not None:
+            records.append(dict(ds, app_id=app_id, country=country, lang=lang))
     return records

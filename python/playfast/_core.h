@@ -120,6 +120,14 @@ int pf_py_types_init(PyObject *mod, pf_state *st);
  * with its result, or at once on failure. */
 PyObject *pf_py_result_new(pf_state *st, pf_kind kind, void *ptr);
 
+/* ---- _core_kinds.c ---- */
+
+/* The result of a successful suggest, permissions, categories or
+ * datasafety response as list[str], list[dict] or dict (the response
+ * keeps its result). NULL with an exception set on failure. */
+PyObject *pf_py_kind_object(const pf_response *res);
+extern PyMethodDef pf_py_kinds_methods[];   /* parse_kind() */
+
 /* ---- _core.c ---- */
 
 /* An exception instance for a failed request or parse. `request` may be

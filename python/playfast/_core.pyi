@@ -188,7 +188,7 @@ class BatchIterator(Iterator[tuple[int, _T | PlayfastError]]):
 _AppReq = str | Sequence[str | None]
 _ListReq = Sequence[str | int | None]       # (category, collection, lang, country[, num])
 _SearchReq = Sequence[str | int | None]     # (query, lang, country[, num[, price]])
-_ReviewsReq = Sequence[str | int | None]    # (app_id, lang, country[, sort[, token[, count]]])
+_ReviewsReq = Sequence[str | int | None]    # (app_id, lang, country[, sort[, token[, count[, score]]]])
 # One vocabulary for Python and the CLI: names or Google's codes.
 _Sort = int | str     # "newest" (SORT_NEWEST), "relevant" (SORT_RELEVANT), "rating"
 _Price = int | str    # "all" (PRICE_ALL), "free" (PRICE_FREE), "paid" (PRICE_PAID)
@@ -227,7 +227,7 @@ def fetch_and_parse_search(query: str, lang: str | None = None, country: str | N
 def fetch_and_parse_reviews(app_id: str, lang: str | None = None, country: str | None = None,
                             sort: _Sort = 1, continuation_token: str | None = None,
                             _timeout: int | None = None, *,
-                            count: _Count | None = None) -> _Reviews: ...
+                            count: _Count | None = None, score: int | None = None) -> _Reviews: ...
 
 # Batches
 def fetch_and_parse_apps_batch(requests: Iterable[_AppReq], *, return_exceptions: bool = False,
@@ -254,6 +254,84 @@ def iter_search_batch(requests: Iterable[_SearchReq], *, progress: _Progress = N
                       details: bool = False) -> BatchIterator[list[Any]]: ...
 def iter_reviews_batch(requests: Iterable[_ReviewsReq], *,
                        progress: _Progress = None) -> BatchIterator[_Reviews]: ...
+
+# The kinds of issue 10. Their records are dicts keyed by the schema's
+# fields (docs/fields.md): data_entry, practice, datasafety, category,
+# permission.
+class _Category(TypedDict):
+    name: str | None
+    id: str | None
+
+class _PermissionGroup(TypedDict):
+    group: str | None
+    permissions: list[str]
+
+class _DataEntry(TypedDict):
+    data: str | None
+    type: str | None
+    purpose: str | None
+    optional: bool | None
+
+class _Practice(TypedDict):
+    practice: str | None
+    description: str | None
+
+class _DataSafety(TypedDict):
+    shared_data: list[_DataEntry]
+    collected_data: list[_DataEntry]
+    security_practices: list[_Practice]
+    privacy_policy_url: str | None
+
+_DeveloperReq = str | Sequence[str | int | None]    # (developer_id, lang, country[, num])
+_SimilarReq = str | Sequence[str | int | None]      # (app_id, lang, country[, num])
+_ThreeReq = str | Sequence[str | None]              # (id or term, lang, country)
+_CategoriesReq = str | Sequence[str | None]         # (lang, country)
+
+def parse_kind(kind: str, text: _Text, /) -> Any: ...
+def fetch_and_parse_developer(developer_id: str, lang: str | None = None,
+                              country: str | None = None, *,
+                              num: int | None = None) -> list[SearchResult]: ...
+def fetch_and_parse_similar(app_id: str, lang: str | None = None, country: str | None = None,
+                            *, num: int | None = None) -> list[SearchResult]: ...
+def fetch_and_parse_suggest(term: str, lang: str | None = None,
+                            country: str | None = None) -> list[str]: ...
+def fetch_and_parse_permissions(app_id: str, lang: str | None = None,
+                                country: str | None = None) -> list[_PermissionGroup]: ...
+def fetch_and_parse_datasafety(app_id: str, lang: str | None = None,
+                               country: str | None = None) -> _DataSafety: ...
+def fetch_and_parse_categories(lang: str | None = None,
+                               country: str | None = None) -> list[_Category]: ...
+def fetch_and_parse_developer_batch(requests: Iterable[_DeveloperReq], *,
+                                    return_exceptions: bool = False,
+                                    progress: _Progress = None) -> list[list[SearchResult]]: ...
+def fetch_and_parse_similar_batch(requests: Iterable[_SimilarReq], *,
+                                  return_exceptions: bool = False,
+                                  progress: _Progress = None) -> list[list[SearchResult]]: ...
+def fetch_and_parse_suggest_batch(requests: Iterable[_ThreeReq], *,
+                                  return_exceptions: bool = False,
+                                  progress: _Progress = None) -> list[list[str]]: ...
+def fetch_and_parse_permissions_batch(requests: Iterable[_ThreeReq], *,
+                                      return_exceptions: bool = False,
+                                      progress: _Progress = None
+                                      ) -> list[list[_PermissionGroup]]: ...
+def fetch_and_parse_datasafety_batch(requests: Iterable[_ThreeReq], *,
+                                     return_exceptions: bool = False,
+                                     progress: _Progress = None) -> list[_DataSafety]: ...
+def fetch_and_parse_categories_batch(requests: Iterable[_CategoriesReq], *,
+                                     return_exceptions: bool = False,
+                                     progress: _Progress = None) -> list[list[_Category]]: ...
+def iter_developer_batch(requests: Iterable[_DeveloperReq], *,
+                         progress: _Progress = None) -> BatchIterator[list[SearchResult]]: ...
+def iter_similar_batch(requests: Iterable[_SimilarReq], *,
+                       progress: _Progress = None) -> BatchIterator[list[SearchResult]]: ...
+def iter_suggest_batch(requests: Iterable[_ThreeReq], *,
+                       progress: _Progress = None) -> BatchIterator[list[str]]: ...
+def iter_permissions_batch(requests: Iterable[_ThreeReq], *,
+                           progress: _Progress = None) -> BatchIterator[list[_PermissionGroup]]: ...
+def iter_datasafety_batch(requests: Iterable[_ThreeReq], *,
+                          progress: _Progress = None) -> BatchIterator[_DataSafety]: ...
+def iter_categories_batch(requests: Iterable[_CategoriesReq], *,
+                          progress: _Progress = None) -> BatchIterator[list[_Category]]: ...
 
 # Client. None restores a default; a bad value raises InvalidArgumentError
 # (a ValueError) naming the argument, and the settings stay as they were.

@@ -41,15 +41,27 @@ static const char *const kind_shape[PF_KIND_COUNT_] = {
     "(app_id, lang, country)",
     "(category, collection, lang, country[, num])",
     "(query, lang, country[, num[, price]])",
-    "(app_id, lang, country[, sort[, continuation_token[, count]]])",
+    "(app_id, lang, country[, sort[, continuation_token[, count[, score]]]])",
+    "(developer_id, lang, country[, num])",
+    "(app_id, lang, country[, num])",
+    "(query, lang, country)",
+    "(app_id, lang, country)",
+    "(app_id, lang, country)",
+    "(lang, country)",
 };
 
 /* The name of each position of a request tuple, for messages. */
-static const char *const field_names[PF_KIND_COUNT_][6] = {
+static const char *const field_names[PF_KIND_COUNT_][7] = {
     {"app_id", "lang", "country"},
     {"category", "collection", "lang", "country", "num"},
     {"query", "lang", "country", "num", "price"},
-    {"app_id", "lang", "country", "sort", "continuation_token", "count"},
+    {"app_id", "lang", "country", "sort", "continuation_token", "count", "score"},
+    {"developer_id", "lang", "country", "num"},
+    {"app_id", "lang", "country", "num"},
+    {"query", "lang", "country"},
+    {"app_id", "lang", "country"},
+    {"app_id", "lang", "country"},
+    {"lang", "country"},
 };
 
 /* Raise InvalidArgumentError (a ValueError) for request `index` (the
@@ -182,8 +194,9 @@ int pf_py_sort_arg(pf_state *st, PyObject *o, int *out)
 static int request_from(pf_state *st, pf_kind kind, PyObject *item, size_t index,
                         pf_request *r)
 {
-    PyObject *f[6] = {NULL};
-    static const Py_ssize_t max_fields[PF_KIND_COUNT_] = {3, 5, 5, 6};
+    PyObject *f[7] = {NULL};
+    static const Py_ssize_t max_fields[PF_KIND_COUNT_] = {3, 5, 5, 7, 4, 4,
+                                                          3, 3, 3, 2};
     Py_ssize_t n, max = max_fields[kind];
     int rc = 0;
 
@@ -236,8 +249,28 @@ static int request_from(pf_state *st, pf_kind kind, PyObject *item, size_t index
             r->num = PF_REVIEWS_ALL;
         else INT(5, r->num, "an int 1..100000000, REVIEWS_ALL (-1) or \"all\" "
                        "(or None for one page)", NULL)
+        INT(6, r->score, "an int 1..5 (0 or None: any)", NULL)
         break;
     }
+    case PF_KIND_DEVELOPER:
+        STR(0, developer_id, 1) STR(1, lang, 0) STR(2, country, 0)
+        INT(3, r->num, "an int 1..250 (or None for the default, 60)", NULL)
+        break;
+    case PF_KIND_SIMILAR:
+        STR(0, app_id, 1) STR(1, lang, 0) STR(2, country, 0)
+        INT(3, r->num, "an int 1..250 (or None for all)", NULL)
+        break;
+    case PF_KIND_SUGGEST:
+        STR(0, query, 1) STR(1, lang, 0) STR(2, country, 0)
+        break;
+    case PF_KIND_PERMISSIONS:
+    case PF_KIND_DATASAFETY:
+        STR(0, app_id, 1) STR(1, lang, 0) STR(2, country, 0)
+        break;
+    case PF_KIND_CATEGORIES:
+        /* A lone string is the language. */
+        STR(0, lang, 0) STR(1, country, 0)
+        break;
     default:
         return -1;
     }
@@ -602,6 +635,13 @@ static PyObject *arrival_to_object(pf_state *st, pf_kind kind, arrival *a,
     }
     if (res->code != PF_OK) return request_error(st, kind, res, request);
     if (res->details != NULL) return details_to_list(st, res, request);
+    if (kind >= PF_KIND_SUGGEST) return pf_py_kind_object(res);
+    if (kind == PF_KIND_DEVELOPER || kind == PF_KIND_SIMILAR) {
+        /* Unpacked only when packing ran out of memory. */
+        ptr = res->list;
+        res->list = NULL;
+        return ptr ? pf_py_items_new(st, ptr) : PyList_New(0);
+    }
     switch (kind) {
     case PF_KIND_APP: ptr = res->app; res->app = NULL; break;
     case PF_KIND_REVIEWS: ptr = res->reviews; res->reviews = NULL; break;
@@ -1052,6 +1092,12 @@ ENTRY(PF_KIND_APP, apps)
 ENTRY(PF_KIND_LIST, list)
 ENTRY(PF_KIND_SEARCH, search)
 ENTRY(PF_KIND_REVIEWS, reviews)
+ENTRY(PF_KIND_DEVELOPER, developer)
+ENTRY(PF_KIND_SIMILAR, similar)
+ENTRY(PF_KIND_SUGGEST, suggest)
+ENTRY(PF_KIND_PERMISSIONS, permissions)
+ENTRY(PF_KIND_DATASAFETY, datasafety)
+ENTRY(PF_KIND_CATEGORIES, categories)
 #undef ENTRY
 
 /* The single-request functions build the same tuple a batch takes, so there
@@ -1106,19 +1152,90 @@ static PyObject *py_fetch_search(PyObject *mod, PyObject *args, PyObject *kwds)
 static PyObject *py_fetch_reviews(PyObject *mod, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"app_id", "lang", "country", "sort",
-                             "continuation_token", "_timeout", "count", NULL};
+                             "continuation_token", "_timeout", "count", "score",
+                             NULL};
     PyObject *app_id, *lang = Py_None, *country = Py_None, *sort = NULL;
     PyObject *token = Py_None, *timeout = Py_None, *count = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOOOO$O:fetch_and_parse_reviews",
+    PyObject *score = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOOOO$OO:fetch_and_parse_reviews",
                                      kwlist, &app_id, &lang, &country, &sort,
-                                     &token, &timeout, &count))
+                                     &token, &timeout, &count, &score))
         return NULL;
     if (sort == NULL)   /* the original's default: Google's "most relevant" */
-        return one(mod, PF_KIND_REVIEWS, Py_BuildValue("(OOOiOO)", app_id, lang,
+        return one(mod, PF_KIND_REVIEWS, Py_BuildValue("(OOOiOOO)", app_id, lang,
                                                        country, (int)PF_SORT_RELEVANT,
-                                                       token, count));
+                                                       token, count, score));
     return one(mod, PF_KIND_REVIEWS,
-               PyTuple_Pack(6, app_id, lang, country, sort, token, count));
+               PyTuple_Pack(7, app_id, lang, country, sort, token, count, score));
+}
+
+/* ---- the kinds of issue 10 ---------------------------------------------- */
+
+/* fetch_and_parse_developer(developer_id, lang, country, *, num) and
+ * fetch_and_parse_similar(app_id, lang, country, *, num). */
+static PyObject *fetch_paged(PyObject *mod, PyObject *args, PyObject *kwds,
+                             pf_kind kind, const char *fmt, char **kwlist)
+{
+    PyObject *id, *lang = Py_None, *country = Py_None, *num = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, &id, &lang,
+                                     &country, &num))
+        return NULL;
+    return one(mod, kind, PyTuple_Pack(4, id, lang, country, num));
+}
+
+static PyObject *py_fetch_developer(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"developer_id", "lang", "country", "num", NULL};
+    return fetch_paged(mod, args, kwds, PF_KIND_DEVELOPER,
+                       "O|OO$O:fetch_and_parse_developer", kwlist);
+}
+
+static PyObject *py_fetch_similar(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"app_id", "lang", "country", "num", NULL};
+    return fetch_paged(mod, args, kwds, PF_KIND_SIMILAR,
+                       "O|OO$O:fetch_and_parse_similar", kwlist);
+}
+
+/* (id, lang, country) for suggest, permissions and datasafety. */
+static PyObject *fetch_three(PyObject *mod, PyObject *args, PyObject *kwds,
+                             pf_kind kind, const char *fmt, char **kwlist)
+{
+    PyObject *id, *lang = Py_None, *country = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, &id, &lang, &country))
+        return NULL;
+    return one(mod, kind, PyTuple_Pack(3, id, lang, country));
+}
+
+static PyObject *py_fetch_suggest(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"term", "lang", "country", NULL};
+    return fetch_three(mod, args, kwds, PF_KIND_SUGGEST,
+                       "O|OO:fetch_and_parse_suggest", kwlist);
+}
+
+static PyObject *py_fetch_permissions(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"app_id", "lang", "country", NULL};
+    return fetch_three(mod, args, kwds, PF_KIND_PERMISSIONS,
+                       "O|OO:fetch_and_parse_permissions", kwlist);
+}
+
+static PyObject *py_fetch_datasafety(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"app_id", "lang", "country", NULL};
+    return fetch_three(mod, args, kwds, PF_KIND_DATASAFETY,
+                       "O|OO:fetch_and_parse_datasafety", kwlist);
+}
+
+static PyObject *py_fetch_categories(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"lang", "country", NULL};
+    PyObject *lang = Py_None, *country = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OO:fetch_and_parse_categories",
+                                     kwlist, &lang, &country))
+        return NULL;
+    return one(mod, PF_KIND_CATEGORIES, PyTuple_Pack(2, lang, country));
 }
 
 #define KW (METH_VARARGS | METH_KEYWORDS)
@@ -1176,13 +1293,53 @@ PyMethodDef pf_py_batch_methods[] = {
      "or PRICE_*."},
     {"fetch_and_parse_reviews", FN(py_fetch_reviews), KW,
      "fetch_and_parse_reviews($module, /, app_id, lang=None, country=None, sort=1,\n"
-     "                        continuation_token=None, _timeout=None, *, count=None)\n--\n\n"
+     "                        continuation_token=None, _timeout=None, *, count=None,\n"
+     "                        score=None)\n--\n\n"
      "-> (list[Review], next_token). count=None: one page; N: N reviews;\n"
      "\"all\" or REVIEWS_ALL (-1): every review. sort: \"newest\", \"relevant\",\n"
      "\"rating\" or SORT_*; its default stays the original package's documented\n"
      "SORT_RELEVANT (1), where batches, fetch_reviews() and the CLI default to\n"
      "newest. A chain that breaks after its first page raises an error\n"
-     "carrying .partial (the reviews fetched) and .next_token (to resume)."},
+     "carrying .partial (the reviews fetched) and .next_token (to resume).\n"
+     "score=N: only N-star reviews."},
+    /* The kinds of issue 10. */
+    {"fetch_and_parse_developer", FN(py_fetch_developer), KW,
+     "fetch_and_parse_developer($module, /, developer_id, lang=None, country=None, *,\n"
+     "                          num=None)\n--\n\n"
+     "-> list[SearchResult]: a developer's apps (numeric id or name), following\n"
+     "continuation pages up to num (default 60, at most 250)."},
+    {"fetch_and_parse_similar", FN(py_fetch_similar), KW,
+     "fetch_and_parse_similar($module, /, app_id, lang=None, country=None, *, num=None)\n"
+     "--\n\n"
+     "-> list[SearchResult]: the app's similar apps (default all, at most 250)."},
+    {"fetch_and_parse_suggest", FN(py_fetch_suggest), KW,
+     "fetch_and_parse_suggest($module, /, term, lang=None, country=None)\n--\n\n"
+     "-> list[str]: Google's search suggestions for term."},
+    {"fetch_and_parse_permissions", FN(py_fetch_permissions), KW,
+     "fetch_and_parse_permissions($module, /, app_id, lang=None, country=None)\n--\n\n"
+     "-> list[dict]: [{'group': str | None, 'permissions': [str]}]"},
+    {"fetch_and_parse_datasafety", FN(py_fetch_datasafety), KW,
+     "fetch_and_parse_datasafety($module, /, app_id, lang=None, country=None)\n--\n\n"
+     "-> dict with shared_data, collected_data, security_practices,\n"
+     "privacy_policy_url"},
+    {"fetch_and_parse_categories", FN(py_fetch_categories), KW,
+     "fetch_and_parse_categories($module, /, lang=None, country=None)\n--\n\n"
+     "-> list[dict]: [{'name': str, 'id': str}]"},
+#define KIND_BATCH(name, shape, out)                                          \
+    {"fetch_and_parse_" #name "_batch", FN(py_fetch_##name##_batch), KW,     \
+     "fetch_and_parse_" #name "_batch($module, /, requests, *, "              \
+     "return_exceptions=False, progress=None)\n--\n\n"                       \
+     "requests: " shape " -> " out "."},                                      \
+    {"iter_" #name "_batch", FN(py_iter_##name##_batch), KW,                 \
+     "iter_" #name "_batch($module, /, requests, *, progress=None)\n--\n\n"   \
+     "Iterator of (index, result | PlayfastError) as requests complete."},
+    KIND_BATCH(developer, "[(developer_id, lang, country[, num])]", "list[list[SearchResult]]")
+    KIND_BATCH(similar, "[(app_id, lang, country[, num])]", "list[list[SearchResult]]")
+    KIND_BATCH(suggest, "[(term, lang, country)]", "list[list[str]]")
+    KIND_BATCH(permissions, "[(app_id, lang, country)]", "list[list[dict]]")
+    KIND_BATCH(datasafety, "[(app_id, lang, country)]", "list[dict]")
+    KIND_BATCH(categories, "[(lang, country)]", "list[list[dict]]")
+#undef KIND_BATCH
     {NULL, NULL, 0, NULL},
 };
 

@@ -364,6 +364,7 @@ pf_code pf__request_check(const pf_request *req, pf_error *err)
         {"collection", req->collection, PF_MAX_ID_BYTES},
         {"query", req->query, PF_MAX_QUERY_BYTES},
         {"token", req->token, PF_MAX_QUERY_BYTES},
+        {"developer_id", req->developer_id, PF_MAX_ID_BYTES},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         /* strnlen: a 10 MB id is refused without reading all of it. */
@@ -374,8 +375,10 @@ pf_code pf__request_check(const pf_request *req, pf_error *err)
     }
     char q[64];
     if ((unsigned)req->kind >= PF_KIND_COUNT_)
-        return INVAL(err, "kind: must be 0..%d (app, list, search, reviews), "
-                          "got %d", PF_KIND_COUNT_ - 1, (int)req->kind);
+        return INVAL(err, "kind: must be 0..%d (app, list, search, reviews, "
+                          "developer, similar, suggest, permissions, "
+                          "datasafety, categories), got %d",
+                     PF_KIND_COUNT_ - 1, (int)req->kind);
     if (req->country && !pf__country_valid(req->country))
         return INVAL(err, "country: %s is not a country code; give an ISO "
                           "3166-1 alpha-2 code such as us, gb or de",
@@ -387,15 +390,26 @@ pf_code pf__request_check(const pf_request *req, pf_error *err)
     switch (req->kind) {
     case PF_KIND_APP:
     case PF_KIND_REVIEWS:
+    case PF_KIND_SIMILAR:
+    case PF_KIND_PERMISSIONS:
+    case PF_KIND_DATASAFETY:
         if (req->app_id == NULL || !*req->app_id)
             return INVAL(err, "app_id: %s; give an app id such as "
                               "com.google.android.apps.translate",
                          req->app_id ? "empty" : "missing");
         break;
     case PF_KIND_SEARCH:
+    case PF_KIND_SUGGEST:
         if (req->query == NULL || !*req->query)
             return INVAL(err, "query: %s; give the words to search for",
                          req->query ? "empty" : "missing");
+        break;
+    case PF_KIND_DEVELOPER:
+        if (req->developer_id == NULL || !*req->developer_id)
+            return INVAL(err, "developer_id: %s; give a developer's numeric "
+                              "id or name, such as 5700313618786177705 or "
+                              "Mojang", req->developer_id ? "empty"
+                                                          : "missing");
         break;
     default:
         break;

@@ -229,6 +229,32 @@ static pf_code null_payload(pf__jv frame, const char *rpc, const char *buf,
     return PF_OK;
 }
 
+pf_code pf__page_small_payload(const char *buf, size_t len, const void *out,
+                               const char *const *rpcs, const char *what,
+                               pf__jv *payload, pf_error *err)
+{
+    pf_code rc = pf__parse_args(buf, len, out, err);
+    if (rc != PF_OK) return rc;
+    size_t n = 1;
+    rc = pf__page_find(buf, len, rpcs, payload, &n, err);
+    if (rc != PF_OK) return rc;
+    if (!pf__jv_ok(*payload)) return PF_OK;
+    const char *bad = NULL;
+    if (pf__json_skip(*payload, &bad) == NULL)
+        return pf__error(err, PF_EMALFORMED,
+                         (size_t)((bad ? bad : payload->p) - buf),
+                         "broken or truncated %s", what);
+    pf__jtype t = pf__jv_type(*payload);
+    if (t == PF_J_NULL) {
+        *payload = PF__JV_NONE;
+        return PF_OK;
+    }
+    if (t != PF_J_ARR)
+        return pf__error(err, PF_EUNSUPPORTED, (size_t)(payload->p - buf),
+                         "%s have an unknown layout", what);
+    return PF_OK;
+}
+
 int pf__is_batchexecute(const char *buf, size_t len)
 {
     if (buf == NULL) return 0;
@@ -286,6 +312,14 @@ pf_code pf__be_payload(const char *buf, size_t len, const char *rpc,
                                              "rpc %s answered with an empty "
                                              "payload", rpc ? rpc : "?");
                         if (pf__jv_type(*payload) != PF_J_NULL) return PF_OK;
+                    } else if (pf__jv_type(k2) != PF_J_NULL) {
+                        /* No payload at all: a frame cut short before it
+                         * is broken, not Google's "nothing to return". */
+                        const char *bad = NULL;
+                        if (pf__json_skip(frame, &bad) == NULL)
+                            return pf__error(err, PF_EMALFORMED,
+                                             (size_t)((bad ? bad : f) - buf),
+                                             "broken batchexecute frame");
                     }
                     return null_payload(frame, rpc, buf, payload, err);
                 }

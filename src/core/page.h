@@ -48,6 +48,15 @@ size_t pf__page_blocks(const char *buf, size_t len, pf__block *out,
 pf_code pf__page_find(const char *buf, size_t len, const char *const *rpcs,
                       pf__jv *values, size_t *n, pf_error *err);
 
+/* The opening of a parser of a small batchexecute answer (suggest,
+ * permissions: a few KB): pf__parse_args, then the payload of the first
+ * of `rpcs` (pf__page_find), validated whole, which must be an array or
+ * null (*payload absent for null). `what` names the data in messages
+ * ("suggestions"). The caller sets *out to NULL first. */
+pf_code pf__page_small_payload(const char *buf, size_t len, const void *out,
+                               const char *const *rpcs, const char *what,
+                               pf__jv *payload, pf_error *err);
+
 /* True when buf looks like a batchexecute response ()]}' prefix). */
 int pf__is_batchexecute(const char *buf, size_t len);
 

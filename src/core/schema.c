@@ -20,6 +20,8 @@
 #define COUNT_STRS(T, name) offsetof(T, n_##name)
 #define COUNT_CATS(T, name) offsetof(T, n_##name)
 #define COUNT_PERMS(T, name) offsetof(T, n_##name)
+#define COUNT_DATA(T, name) offsetof(T, n_##name)
+#define COUNT_PRACTICES(T, name) offsetof(T, n_##name)
 
 #define ROW(T, kind, name, doc) \
     {#name, PF_FIELD_##kind, offsetof(T, name), COUNT_##kind(T, name), doc},
@@ -27,11 +29,19 @@
 #define ITEM_ROW(kind, name, doc) ROW(pf_item, kind, name, doc)
 #define REVIEW_ROW(kind, name, doc) ROW(pf_review, kind, name, doc)
 #define CATEGORY_ROW(kind, name, doc) ROW(pf_category, kind, name, doc)
+#define DATA_ENTRY_ROW(kind, name, doc) ROW(pf_data_entry, kind, name, doc)
+#define PRACTICE_ROW(kind, name, doc) ROW(pf_practice, kind, name, doc)
+#define DATASAFETY_ROW(kind, name, doc) ROW(pf_datasafety, kind, name, doc)
 
 static const pf_field app_fields[] = {PF_APP_FIELDS(APP_ROW)};
 static const pf_field item_fields[] = {PF_ITEM_FIELDS(ITEM_ROW)};
 static const pf_field review_fields[] = {PF_REVIEW_FIELDS(REVIEW_ROW)};
 static const pf_field category_fields[] = {PF_CATEGORY_FIELDS(CATEGORY_ROW)};
+static const pf_field data_entry_fields[] = {
+    PF_DATA_ENTRY_FIELDS(DATA_ENTRY_ROW)};
+static const pf_field practice_fields[] = {PF_PRACTICE_FIELDS(PRACTICE_ROW)};
+static const pf_field datasafety_fields[] = {
+    PF_DATASAFETY_FIELDS(DATASAFETY_ROW)};
 
 /* pf_permission predates the lists and its member `items` is published as
  * "permissions", so its two rows are written out here. */
@@ -55,6 +65,11 @@ static const struct {
     [PF_RECORD_CATEGORY] = {"category", category_fields, NF(category_fields)},
     [PF_RECORD_PERMISSION] = {"permission", permission_fields,
                               NF(permission_fields)},
+    [PF_RECORD_DATA_ENTRY] = {"data_entry", data_entry_fields,
+                              NF(data_entry_fields)},
+    [PF_RECORD_PRACTICE] = {"practice", practice_fields, NF(practice_fields)},
+    [PF_RECORD_DATASAFETY] = {"datasafety", datasafety_fields,
+                              NF(datasafety_fields)},
 };
 
 const pf_field *pf_schema_fields(pf_record rec, size_t *n)
@@ -77,6 +92,7 @@ const char *pf_field_kind_name(pf_field_kind kind)
         [PF_FIELD_BOOL] = "bool",   [PF_FIELD_STARS] = "stars",
         [PF_FIELD_HIST] = "hist",   [PF_FIELD_STRS] = "strs",
         [PF_FIELD_CATS] = "cats",   [PF_FIELD_PERMS] = "perms",
+        [PF_FIELD_DATA] = "data",   [PF_FIELD_PRACTICES] = "practices",
     };
     return (unsigned)kind < PF_FIELD_KIND_COUNT_ ? names[kind] : "?";
 }
@@ -94,8 +110,11 @@ const char *pf_field_kind_name(pf_field_kind kind)
 #define ABSENT_STRS(name) .name = NULL, .n_##name = 0,
 #define ABSENT_CATS(name) .name = NULL, .n_##name = 0,
 #define ABSENT_PERMS(name) .name = NULL, .n_##name = 0,
+#define ABSENT_DATA(name) .name = NULL, .n_##name = 0,
+#define ABSENT_PRACTICES(name) .name = NULL, .n_##name = 0,
 #define ABSENT(kind, name, doc) ABSENT_##kind(name)
 
 const pf_app pf__app_absent = {PF_APP_FIELDS(ABSENT)};
 const pf_item pf__item_absent = {PF_ITEM_FIELDS(ABSENT)};
 const pf_review pf__review_absent = {PF_REVIEW_FIELDS(ABSENT)};
+const pf_data_entry pf__data_entry_absent = {PF_DATA_ENTRY_FIELDS(ABSENT)};

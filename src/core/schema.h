@@ -16,5 +16,6 @@
 extern const pf_app pf__app_absent;
 extern const pf_item pf__item_absent;
 extern const pf_review pf__review_absent;
+extern const pf_data_entry pf__data_entry_absent;
 
 #endif

@@ -49,6 +49,10 @@ void pf_response_cleanup(pf_response *res)
     for (size_t i = 0; res->details && i < res->n_details; i++)
         pf_response_cleanup(&res->details[i]);
     free(res->details);
+    pf_terms_free(res->terms);
+    pf_permissions_free(res->permissions);
+    pf_datasafety_free(res->datasafety);
+    pf_categories_free(res->categories);
     memset(res, 0, sizeof *res);
 }
 
@@ -60,7 +64,7 @@ static size_t req_strings(const pf_request *r)
 {
     return slen(r->app_id) + slen(r->lang) + slen(r->country) +
            slen(r->category) + slen(r->collection) + slen(r->query) +
-           slen(r->token);
+           slen(r->token) + slen(r->developer_id);
 }
 
 static const char *put(char **at, const char *s)
@@ -83,6 +87,7 @@ static void copy_req(pf_request *d, const pf_request *s, char **at)
     d->collection = put(at, s->collection);
     d->query = put(at, s->query);
     d->token = put(at, s->token);
+    d->developer_id = put(at, s->developer_id);
 }
 
 static void batch_destroy(pf_batch *b)

@@ -55,7 +55,7 @@ static pf__decoder *worker_decoder(void)
 /* The body as the parser reads it: decoded when it came compressed. On
  * failure res carries the error (too_large for a decode bomb, malformed
  * for a corrupt body) and 0 is returned. */
-static int decoded(pf__xfer *x, pf_response *res, const char **b, size_t *n)
+int pf__xfer_body(pf__xfer *x, pf_response *res, const char **b, size_t *n)
 {
     if (x->encoding[0] == '\0') {
         *b = x->body.buf;
@@ -91,6 +91,8 @@ static pf_code build(pf__xfer *x)
 {
     pf_http_request_cleanup(&x->http);
     x->redirects = 0;
+    if (pf__xfer_is_list(x->req->kind))
+        return pf__xfer_build_list(x);
     return pf__http_build(x->env->base_url, x->req, x->rpc, page_size(x),
                           x->token, &x->http);
 }
@@ -109,7 +111,9 @@ void pf__xfer_init(pf__xfer *x, const pf__env *env, pf__loop *L,
     x->t0 = pf__now();
     x->deadline = x->t0 + env->opt.deadline;
     if ((x->fail = pf__request_check(req, &x->fail_err)) != PF_OK) return;
-    if (req->kind == PF_KIND_REVIEWS) {
+    if (pf__xfer_is_list(req->kind)) {
+        if ((x->fail = pf__xfer_init_list(x)) != PF_OK) return;
+    } else if (req->kind == PF_KIND_REVIEWS) {
         x->rpc = "UsvDTd";
         x->want = reviews_wanted(req);
         if (req->token && *req->token) {
@@ -132,6 +136,9 @@ void pf__xfer_free(pf__xfer *x)
     free(x->token);
     for (size_t i = 0; i < x->npages; i++) pf_reviews_free(x->pages[i]);
     free(x->pages);
+    for (size_t i = 0; i < x->nlists; i++) pf_list_free(x->lists[i]);
+    free(x->lists);
+    free(x->path);
     free(x);
 }
 
@@ -160,7 +167,7 @@ static void finish(pf__xfer *x, pf_response *res)
 
 /* Rebuild the request (x->rpc or x->token changed) and send the xfer back
  * to the loop for it. Returns 1, or 0 with res set when the build failed. */
-static int again(pf__xfer *x, pf_response *res)
+int pf__xfer_again(pf__xfer *x, pf_response *res)
 {
     if (build(x) != PF_OK) {
         res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
@@ -179,6 +186,11 @@ static int again(pf__xfer *x, pf_response *res)
     return 1;
 }
 
+static int again(pf__xfer *x, pf_response *res)
+{
+    return pf__xfer_again(x, res);
+}
+
 static void trim(pf_list *l, int num)
 {
     if (l && num > 0 && l->count > (size_t)num) l->count = (size_t)num;
@@ -190,7 +202,7 @@ static int reviews_page(pf__xfer *x, pf_response *res)
     pf_reviews *page = NULL;
     const char *b;
     size_t n;
-    if (!decoded(x, res, &b, &n)) return 0;
+    if (!pf__xfer_body(x, res, &b, &n)) return 0;
     pf_code rc = pf_parse_reviews(b, n, &page, &res->error);
     int empty = rc == PF_OK && page->count == 0 &&
                 !(page->next_token && *page->next_token);
@@ -269,7 +281,7 @@ static void parse(pf__xfer *x, pf_response *res)
     const pf_request *req = x->req;
     const char *b;
     size_t n;
-    if (!decoded(x, res, &b, &n)) return;
+    if (!pf__xfer_body(x, res, &b, &n)) return;
     switch (req->kind) {
     case PF_KIND_APP:
         res->code = pf_parse_app(b, n, req->app_id, &res->app,
@@ -279,9 +291,21 @@ static void parse(pf__xfer *x, pf_response *res)
         res->code = pf_parse_list(b, n, &res->list, &res->error);
         if (res->code == PF_OK) trim(res->list, req->num);
         break;
-    case PF_KIND_SEARCH:
-        res->code = pf_parse_search(b, n, &res->list, &res->error);
-        if (res->code == PF_OK) trim(res->list, req->num);
+    case PF_KIND_SUGGEST:
+        res->code = pf_parse_suggest(b, n, &res->terms,
+                                     &res->error);
+        break;
+    case PF_KIND_PERMISSIONS:
+        res->code = pf_parse_permissions(b, n,
+                                         &res->permissions, &res->error);
+        break;
+    case PF_KIND_DATASAFETY:
+        res->code = pf_parse_datasafety(b, n,
+                                        &res->datasafety, &res->error);
+        break;
+    case PF_KIND_CATEGORIES:
+        res->code = pf_parse_categories(b, n,
+                                        &res->categories, &res->error);
         break;
     default:
         res->code = PF_EINVAL;
@@ -350,6 +374,8 @@ void pf__xfer_complete(pf__job *job)
     } else if (st >= 200 && st <= 299) {
         if (x->req->kind == PF_KIND_REVIEWS) {
             if (reviews_page(x, &res)) return; /* the loop has it again */
+        } else if (pf__xfer_is_list(x->req->kind)) {
+            if (pf__xfer_list_page(x, &res)) return; /* another page */
         } else {
             parse(x, &res);
         }
@@ -357,6 +383,12 @@ void pf__xfer_complete(pf__job *job)
                              x->req->kind == PF_KIND_REVIEWS)) {
         res.code = pf__error(e, PF_ENOTFOUND, PF_NO_OFFSET,
                              "HTTP 404: no such app");
+    } else if (st == 404 && x->req->kind >= PF_KIND_DEVELOPER) {
+        res.code = pf__error(e, PF_ENOTFOUND, PF_NO_OFFSET,
+                             "HTTP 404: no such %s",
+                             x->req->kind == PF_KIND_DEVELOPER ? "developer"
+                             : x->req->kind == PF_KIND_CATEGORIES ? "page"
+                                                                  : "app");
     } else if (st == 429 || st == 503) {
         res.code = pf__error(e, PF_ERATELIMIT, PF_NO_OFFSET,
                              "HTTP %ld: rate limited, %d attempt%s until "
@@ -374,10 +406,18 @@ void pf__xfer_complete(pf__job *job)
         pf_app_free(res.app);
         pf_list_free(res.list);
         pf_reviews_free(res.reviews);
+        pf_terms_free(res.terms);
+        pf_permissions_free(res.permissions);
+        pf_datasafety_free(res.datasafety);
+        pf_categories_free(res.categories);
         res.app = NULL;
         res.list = NULL;
         res.reviews = NULL;
         keep_partial(x, &res);
+        res.terms = NULL;
+        res.permissions = NULL;
+        res.datasafety = NULL;
+        res.categories = NULL;
     }
     finish(x, &res);
 }

@@ -73,8 +73,9 @@ void pf__buf_json(pf__buf *b, const char *s, size_t n)
 /* pf_kind_name: constant text, "unknown" out of range. Any thread. */
 const char *pf_kind_name(pf_kind kind)
 {
-    static const char *const names[PF_KIND_COUNT_] = {"app", "list", "search",
-                                                      "reviews"};
+    static const char *const names[PF_KIND_COUNT_] = {
+        "app", "list", "search", "reviews", "developer", "similar",
+        "suggest", "permissions", "datasafety", "categories"};
     if ((unsigned)kind >= PF_KIND_COUNT_) return "unknown";
     return names[kind];
 }
@@ -211,6 +212,145 @@ static const char *collection_name(const char *c)
     return c;
 }
 
+/* ---- the kinds of issue 10 ------------------------------------------- */
+
+/* The continuation of a cluster or of search results (rpc qnKhOb), as the
+ * web client asks for it: [[null, [[10, [10, count]], true, null, [the
+ * card fields wanted]], null, "token"]]. */
+static void more_inner(pf__buf *b, int count, const char *token)
+{
+    pf__buf_fmt(b, "[[null,[[10,[10,%d]],true,null,[96,27,4,8,57,30,110,79,"
+                   "11,16,49,1,3,9,12,104,55,56,51,10,34,77]],null,\"",
+                count);
+    pf__buf_json(b, token, strlen(token));
+    pf__buf_str(b, "\"]]");
+}
+
+/* A developer id of digits only is the numeric id (/store/apps/dev);
+ * anything else is a name (/store/apps/developer), as the store links
+ * them. */
+static int numeric(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+static void batch_url(pf__buf *u, const char *rpc, const char *source)
+{
+    pf__buf_str(u, "/_/PlayStoreUi/data/batchexecute?rpcids=");
+    pf__buf_str(u, rpc);
+    pf__buf_str(u, "&source-path=");
+    pf__buf_pct(u, source, strlen(source));
+    pf__buf_str(u, "&authuser=0&soc-app=121&soc-platform=1&soc-device=1");
+}
+
+/* The body of a batchexecute call whose inner document `fill` writes. */
+static int batch_body(pf_http_request *out, const char *rpc,
+                      void (*fill)(pf__buf *, const pf_request *, int,
+                                   const char *),
+                      const pf_request *req, int count, const char *token)
+{
+    pf__buf inner;
+    pf__buf_init(&inner, 0);
+    fill(&inner, req, count, token);
+    if (!inner.failed)
+        out->body = be_body(rpc, inner.p, inner.len, &out->body_len);
+    pf__buf_cleanup(&inner);
+    return out->body != NULL;
+}
+
+static void more_fill(pf__buf *b, const pf_request *req, int count,
+                      const char *token)
+{
+    more_inner(b, count, token);
+}
+
+/* Suggestions: [[null, ["term"], [10], [2], 4]]. */
+static void suggest_fill(pf__buf *b, const pf_request *req, int count,
+                         const char *token)
+{
+    pf__buf_str(b, "[[null,[\"");
+    pf__buf_json(b, req->query, strlen(req->query));
+    pf__buf_str(b, "\"],[10],[2],4]]");
+}
+
+/* Permissions: [[null, ["app.id", 7], []]]. The id is JSON-escaped like
+ * every other value (google-play-scraper pastes it in raw, so a quote in
+ * it rewrites the request). */
+static void permissions_fill(pf__buf *b, const pf_request *req, int count,
+                             const char *token)
+{
+    pf__buf_str(b, "[[null,[\"");
+    pf__buf_json(b, req->app_id, strlen(req->app_id));
+    pf__buf_str(b, "\",7],[]]]");
+}
+
+/* Build the exchange of the kinds added with issue 10; 0 on a missing
+ * field (PF_EINVAL), -1 out of memory, 1 done. A token asks for the
+ * continuation of a developer's, a similar or a search list. */
+static int build_more_kinds(pf__buf *u, const pf_request *req, int count,
+                            const char *token, pf_http_request *out)
+{
+    if (token && (req->kind == PF_KIND_DEVELOPER ||
+                  req->kind == PF_KIND_SIMILAR ||
+                  req->kind == PF_KIND_SEARCH)) {
+        batch_url(u, "qnKhOb", req->kind == PF_KIND_SEARCH ? "/store/search"
+                                                           : "/store/apps");
+        return batch_body(out, "qnKhOb", more_fill, req,
+                          count > 0 ? count : 100, token) ? 1 : -1;
+    }
+    switch (req->kind) {
+    case PF_KIND_DEVELOPER:
+        if (req->developer_id == NULL || !*req->developer_id) return 0;
+        pf__buf_str(u, numeric(req->developer_id) ? "/store/apps/dev"
+                                                  : "/store/apps/developer");
+        query_param(u, "?", "id", req->developer_id);
+        return 1;
+    case PF_KIND_SIMILAR: /* its first exchange is the app's details page */
+    case PF_KIND_DATASAFETY:
+        if (req->app_id == NULL || !*req->app_id) return 0;
+        pf__buf_str(u, req->kind == PF_KIND_SIMILAR ? "/store/apps/details"
+                                                    : "/store/apps/datasafety");
+        query_param(u, "?", "id", req->app_id);
+        return 1;
+    case PF_KIND_CATEGORIES:
+        pf__buf_str(u, "/store/apps?");
+        return 1;
+    case PF_KIND_SUGGEST:
+        if (req->query == NULL || !*req->query) return 0;
+        batch_url(u, "IJ4APc", "/store/apps");
+        return batch_body(out, "IJ4APc", suggest_fill, req, 0, NULL) ? 1 : -1;
+    case PF_KIND_PERMISSIONS:
+        if (req->app_id == NULL || !*req->app_id) return 0;
+        batch_url(u, "xdSrCf", "/store/apps/details");
+        return batch_body(out, "xdSrCf", permissions_fill, req, 0, NULL) ? 1
+                                                                        : -1;
+    default:
+        return 0;
+    }
+}
+
+pf_code pf__http_build_path(const char *base_url, const pf_request *req,
+                            const char *path, pf_http_request *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *hl = req->lang && *req->lang ? req->lang : "en";
+    const char *gl = req->country && *req->country ? req->country : "us";
+    /* Only a path on the same server: never a URL a page could point
+     * elsewhere with. */
+    if (path == NULL || path[0] != '/' || path[1] == '/') return PF_EINVAL;
+    pf__buf u;
+    pf__buf_init(&u, 0);
+    base(&u, base_url);
+    pf__buf_str(&u, path);
+    query_param(&u, strchr(path, '?') ? "&" : "?", "hl", hl);
+    query_param(&u, "&", "gl", gl);
+    out->url = pf__buf_take(&u, NULL);
+    return out->url ? PF_OK : PF_ENOMEM;
+}
+
 pf_code pf__http_build(const char *base_url, const pf_request *req,
                        const char *rpc, int count, const char *token,
                        pf_http_request *out)
@@ -223,6 +363,21 @@ pf_code pf__http_build(const char *base_url, const pf_request *req,
     pf__buf_init(&u, 0);
     base(&u, base_url);
 
+    if (req->kind >= PF_KIND_DEVELOPER ||
+        (req->kind == PF_KIND_SEARCH && token != NULL)) {
+        int r = build_more_kinds(&u, req, count, token, out);
+        if (r == 0) goto inval;
+        if (r < 0) goto nomem;
+        if (req->kind == PF_KIND_CATEGORIES) {
+            /* "/store/apps?" already ends in the separator. */
+            query_param(&u, "", "hl", hl);
+            query_param(&u, "&", "gl", gl);
+            out->url = pf__buf_take(&u, NULL);
+            if (out->url == NULL) goto nomem;
+            return PF_OK;
+        }
+        goto params;
+    }
     switch (req->kind) {
     case PF_KIND_APP:
         if (req->app_id == NULL || !*req->app_id) goto inval;
@@ -278,6 +433,7 @@ pf_code pf__http_build(const char *base_url, const pf_request *req,
     default:
         goto inval;
     }
+params:
     query_param(&u, "&", "hl", hl);
     query_param(&u, "&", "gl", gl);
     if (req->kind == PF_KIND_SEARCH && req->price != PF_PRICE_ALL)

@@ -26,6 +26,11 @@ const char *pf__base_url(const char *given);
 pf_code pf__http_build(const char *base, const pf_request *req,
                        const char *rpc, int count, const char *token,
                        pf_http_request *out);
+/* A GET of `path` (starting with one '/', e.g. a cluster link a page
+ * gave) on base, with req's hl and gl added. PF_EINVAL for anything but
+ * a same-server path. */
+pf_code pf__http_build_path(const char *base, const pf_request *req,
+                            const char *path, pf_http_request *out);
 /* Fill *err (may be NULL) for a pf__http_build failure; returns code. */
 pf_code pf__build_error(pf_error *err, pf_code code);
 

@@ -67,6 +67,14 @@ struct pf__xfer {
     size_t got;
     pf_reviews **pages;
     size_t npages, cappages;
+
+    /* Lists followed over continuation pages (developer, similar,
+     * search; outcome_lists.c). `token` above is the qnKhOb token. */
+    pf_list **lists;
+    size_t nlists, caplists;
+    int more;                    /* the current exchange is a qnKhOb */
+    char *path;                  /* similar: the cluster page to get next */
+    int stage;                   /* similar: 0 while on the details page */
 };
 
 /* outcome.c: prepare a fresh transfer for request i of b (builds the
@@ -74,8 +82,25 @@ struct pf__xfer {
 void pf__xfer_init(pf__xfer *x, const pf__env *env, pf__loop *L,
                    pf_batch *b, size_t i, const pf_request *req);
 void pf__xfer_free(pf__xfer *x);
+/* Worker: the body as a parser reads it, decoded when it came compressed
+ * (decode.h). Returns 1, or 0 with res carrying the error (too_large for
+ * a decode bomb, malformed for a corrupt body). *b stays valid until the
+ * worker's next decode. */
+int pf__xfer_body(pf__xfer *x, pf_response *res, const char **b, size_t *n);
 /* Pool job: turn the finished exchange into a response and publish it, or
  * send the next review page back to the loop. */
 void pf__xfer_complete(pf__job *job);
+
+/* outcome_lists.c: the list kinds that follow continuation pages
+ * (developer, similar, and search with a num). */
+int pf__xfer_is_list(pf_kind kind);
+pf_code pf__xfer_init_list(pf__xfer *x);
+pf_code pf__xfer_build_list(pf__xfer *x);
+/* Parse the page that came back: 1 when the xfer went back to the loop for
+ * another, else 0 with *res final. */
+int pf__xfer_list_page(pf__xfer *x, pf_response *res);
+/* outcome.c: rebuild and requeue for the next exchange; 1, or 0 with res
+ * set when the build failed. */
+int pf__xfer_again(pf__xfer *x, pf_response *res);
 
 #endif

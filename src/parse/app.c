@@ -354,75 +354,11 @@ static void build_categories(pf__arena *a, const msg *m)
 }
 
 /* Permissions: field 74.2 is the same message the permissions rpc (xdSrCf)
- * returns: [common groups, other groups, ungrouped], a group being [name,
- * icon, [[null, permission], ...], ...]. Ungrouped permissions become one
- * group whose name is NULL (the peer drops them). */
-static size_t count_items(pf__jv list)
-{
-    pf__jiter it;
-    pf__jv e;
-    size_t n = 0;
-    pf__jiter_init(&it, list);
-    while (pf__jiter_next(&it, &e)) n += is_type(pf__jspb_at(e, 1), PF_J_STR);
-    return n;
-}
-
-static void put_group(pf__arena *a, size_t g, pf__jv name, pf__jv list)
-{
-    size_t n = count_items(list);
-    if (pf__jv_ok(name))
-        pf__arena_ptr(a, g + offsetof(pf_permission, group),
-                      pf__put_str(a, name, RAW));
-    if (n == 0) return;
-    size_t items = pf__arena_alloc(a, n * sizeof(char *));
-    if (items == PF__NOFF) return;
-    pf__arena_ptr(a, g + offsetof(pf_permission, items), items);
-    memcpy((char *)pf__arena_at(a, g) + offsetof(pf_permission, n_items), &n,
-           sizeof n);
-    pf__jiter it;
-    pf__jv e;
-    size_t k = 0;
-    pf__jiter_init(&it, list);
-    while (k < n && pf__jiter_next(&it, &e)) {
-        pf__jv s = pf__jspb_at(e, 1);
-        if (is_type(s, PF_J_STR))
-            pf__arena_ptr(a, items + k++ * sizeof(char *), pf__put_str(a, s, RAW));
-    }
-}
-
+ * returns, read by the same code (permissions.c). */
 static void build_permissions(pf__arena *a, const msg *m)
 {
-    pf__jv parts[3];
-    size_t np = pf__jv_children(pf__jspb_path(msg_at(m, 74), "2"), parts, 3);
-    if (np > 3) np = 3;
-    size_t ng = 0;
-    for (size_t p = 0; p < np && p < 2; p++) {
-        pf__jiter it;
-        pf__jv grp;
-        pf__jiter_init(&it, parts[p]);
-        while (pf__jiter_next(&it, &grp))
-            ng += is_type(pf__jspb_at(grp, 0), PF_J_STR);
-    }
-    int loose = np == 3 && count_items(parts[2]) > 0;
-    if (ng + (size_t)loose == 0) return;
-    size_t off = pf__arena_alloc(a, (ng + (size_t)loose) * sizeof(pf_permission));
-    if (off == PF__NOFF) return;
-    pf__arena_ptr(a, F(permissions), off);
-    size_t g = 0;
-    for (size_t p = 0; p < np && p < 2; p++) {
-        pf__jiter it;
-        pf__jv grp;
-        pf__jiter_init(&it, parts[p]);
-        while (g < ng && pf__jiter_next(&it, &grp)) {
-            pf__jv name = pf__jspb_at(grp, 0);
-            if (!is_type(name, PF_J_STR)) continue;
-            put_group(a, off + g++ * sizeof(pf_permission), name,
-                      pf__jspb_at(grp, 2));
-        }
-    }
-    if (loose)
-        put_group(a, off + g++ * sizeof(pf_permission), PF__JV_NONE, parts[2]);
-    app_at(a)->n_permissions = g;
+    pf__permissions_put(a, pf__jspb_path(msg_at(m, 74), "2"), F(permissions),
+                        F(n_permissions));
 }
 
 static void build_url(pf__arena *a, size_t id_off)

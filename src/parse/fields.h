@@ -70,4 +70,14 @@ int64_t pf__days_from_civil(int64_t y, unsigned m, unsigned d);
  * Returns the arena offset or PF__NOFF when absent. */
 size_t pf__url_param(pf__jv v, const char *name, pf__arena *a);
 
+/* Store a permissions message -- [common groups, other groups, ungrouped],
+ * a group being [name, icon, [[null, permission], ...], ...], as rpc xdSrCf
+ * returns it and field 74.2 of an app carries it -- as a pf_permission
+ * array: its pointer at arena offset ptr_field, its count (size_t) at
+ * count_field. The groups come in order, then the ungrouped permissions
+ * as one group whose name is NULL. Nothing is stored when there is no
+ * group. Reads msg without validating it (the caller did). */
+void pf__permissions_put(pf__arena *a, pf__jv msg, size_t ptr_field,
+                         size_t count_field);
+
 #endif

@@ -59,6 +59,12 @@ void pf__items_init(pf__items *b, size_t hint)
     b->recs = NULL;
     b->n = b->cap = 0;
     b->nomem = 0;
+    b->token = PF__NOFF;
+}
+
+void pf__items_token(pf__items *b, pf__jv v)
+{
+    b->token = pf__put_str(&b->a, v, 0);
 }
 
 void pf__items_cleanup(pf__items *b)
@@ -444,6 +450,7 @@ pf_code pf__items_finish(pf__items *b, pf_list **out, pf_error *err)
         pf_list *l = pf__arena_at(a, 0);
         l->count = b->n;
         if (b->n) pf__arena_ptr(a, offsetof(pf_list, items), arr);
+        pf__arena_ptr(a, offsetof(pf_list, next_token), b->token);
     }
     int nomem = b->nomem;
     pf_list *list = nomem ? NULL : pf__arena_finish(a);

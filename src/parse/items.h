@@ -45,6 +45,7 @@ typedef struct pf__items {
                                  pf__items_finish places them */
     size_t n, cap;
     int nomem;
+    size_t token;             /* arena offset of next_token, or PF__NOFF */
 } pf__items;
 
 /* `hint`: expected bytes of returned text (sizes the first allocation). */
@@ -67,6 +68,9 @@ pf_code pf__items_add_exact(pf__items *b, pf__jv card, const char *base,
 /* Raw (still escaped) bytes of a card's app id, for duplicate checks.
  * Returns 0 when the card has none. Does not validate. */
 int pf__card_id(pf__jv card, pf__card layout, const char **id, size_t *len);
+
+/* Keep the JSON string v as the list's next_token (a continuation). */
+void pf__items_token(pf__items *b, pf__jv v);
 
 /* Hand the result over: on PF_OK *out owns one block (pf_list_free). The
  * builder is reset either way. */

@@ -50,7 +50,7 @@ static pf_code read_results(pf__jv root, const char *buf, pf_list **out,
          * added so that its duplicate can be skipped. Sections are taken
          * by index (there are two or three): an iterator would first skip
          * over each whole section, results included. */
-        pf__jv exact = PF__JV_NONE, cards = PF__JV_NONE;
+        pf__jv exact = PF__JV_NONE, cards = PF__JV_NONE, token = PF__JV_NONE;
         pf__card layout = PF__CARD_CHART;
         for (size_t i = 0;; i++) {
             pf__jv s = pf__jv_index(sections, i);
@@ -65,6 +65,8 @@ static pf_code read_results(pf__jv root, const char *buf, pf_list **out,
             if (pf__jv_ok(cards) || n == 0) continue;
             if (n > 22 && pf__jv_type(PF__JP(k[22], 0, 0)) == PF_J_ARR) {
                 cards = pf__jv_index(k[22], 0);
+                /* The continuation (rpc qnKhOb) of the results. */
+                token = PF__JP(k[22], 1, 3, 1);
                 layout = PF__CARD_CHART;
             } else if (pf__jv_ok(cards = legacy_cards(s))) {
                 layout = PF__CARD_LEGACY;
@@ -79,6 +81,8 @@ static pf_code read_results(pf__jv root, const char *buf, pf_list **out,
         }
         if (rc == PF_OK && pf__jv_ok(cards))
             rc = pf__items_add_all(&b, cards, layout, skip, skiplen, buf, err);
+        if (rc == PF_OK && pf__jv_type(token) == PF_J_STR)
+            pf__items_token(&b, token);
         /* No result list: either there are no results or the data is cut
          * short before them. Only data that parses means "no results". */
         const char *bad = NULL;

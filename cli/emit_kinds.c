@@ -1,0 +1,219 @@
+/*
+ * emit_kinds.c -- the output of the kinds added with issue 10 (developer,
+ * similar, suggest, permissions, datasafety, categories): their JSON and
+ * CSV rows, their request objects, and their `playfast parse` step. Every
+ * record is written from its schema (emit_json.c), so the keys are those
+ * of include/playfast_fields.h.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+/* Suggestions are strings, not records: CSV gives each a `term` column
+ * read from the string pointer itself (offset 0 of each element). */
+static const pf_field term_field[] = {
+    {"term", PF_FIELD_STR, 0, 0, "a suggested search term"},
+};
+
+const pf_field *cli_fields_of_more(pf_kind kind, size_t *n)
+{
+    switch (kind) {
+    case PF_KIND_SUGGEST:
+        *n = 1;
+        return term_field;
+    case PF_KIND_PERMISSIONS:
+        return pf_schema_fields(PF_RECORD_PERMISSION, n);
+    case PF_KIND_CATEGORIES:
+        return pf_schema_fields(PF_RECORD_CATEGORY, n);
+    case PF_KIND_DATASAFETY:
+        return pf_schema_fields(PF_RECORD_DATASAFETY, n);
+    default:
+        return pf_schema_fields(PF_RECORD_ITEM, n);
+    }
+}
+
+const void *cli_csv_rows_more(const pf_response *res, size_t *nrows,
+                              size_t *stride)
+{
+    *nrows = 0;
+    *stride = 0;
+    switch (res->kind) {
+    case PF_KIND_SUGGEST:
+        if (!res->terms) return NULL;
+        *nrows = res->terms->count;
+        *stride = sizeof(const char *);
+        return res->terms->items;
+    case PF_KIND_PERMISSIONS:
+        if (!res->permissions) return NULL;
+        *nrows = res->permissions->count;
+        *stride = sizeof(pf_permission);
+        return res->permissions->items;
+    case PF_KIND_CATEGORIES:
+        if (!res->categories) return NULL;
+        *nrows = res->categories->count;
+        *stride = sizeof(pf_category);
+        return res->categories->items;
+    case PF_KIND_DATASAFETY:
+        *nrows = res->datasafety != NULL;
+        return res->datasafety;
+    default:
+        if (!res->list) return NULL;
+        *nrows = res->list->count;
+        *stride = sizeof(pf_item);
+        return res->list->items;
+    }
+}
+
+/* [record, ...] of `count` elements of `size` bytes. */
+static void records(pf__buf *b, pf_record rec, const void *items,
+                    size_t count, size_t size)
+{
+    pf__buf_putc(b, '[');
+    for (size_t i = 0; items && i < count; i++) {
+        if (i) pf__buf_str(b, ", ");
+        cli_json_object(b, rec, (const char *)items + i * size);
+    }
+    pf__buf_putc(b, ']');
+}
+
+void cli_json_terms(pf__buf *b, const pf_terms *t)
+{
+    pf__buf_putc(b, '[');
+    for (size_t i = 0; t && i < t->count; i++) {
+        if (i) pf__buf_str(b, ", ");
+        cli_json_str(b, t->items[i]);
+    }
+    pf__buf_putc(b, ']');
+}
+
+void cli_json_permissions(pf__buf *b, const pf_permissions *p)
+{
+    records(b, PF_RECORD_PERMISSION, p ? p->items : NULL, p ? p->count : 0,
+            sizeof(pf_permission));
+}
+
+void cli_json_categories(pf__buf *b, const pf_categories *c)
+{
+    records(b, PF_RECORD_CATEGORY, c ? c->items : NULL, c ? c->count : 0,
+            sizeof(pf_category));
+}
+
+void cli_json_datasafety(pf__buf *b, const pf_datasafety *d)
+{
+    if (!d)
+        pf__buf_str(b, "null");
+    else
+        cli_json_object(b, PF_RECORD_DATASAFETY, d);
+}
+
+void cli_json_result_more(pf__buf *b, const pf_response *res)
+{
+    switch (res->kind) {
+    case PF_KIND_SUGGEST:
+        pf__buf_str(b, ", \"results\": ");
+        cli_json_terms(b, res->terms);
+        break;
+    case PF_KIND_PERMISSIONS:
+        pf__buf_str(b, ", \"results\": ");
+        cli_json_permissions(b, res->permissions);
+        break;
+    case PF_KIND_CATEGORIES:
+        pf__buf_str(b, ", \"results\": ");
+        cli_json_categories(b, res->categories);
+        break;
+    case PF_KIND_DATASAFETY:
+        pf__buf_str(b, ", \"result\": ");
+        cli_json_datasafety(b, res->datasafety);
+        break;
+    default: /* developer, similar: apps, and where the list goes on */
+        pf__buf_str(b, ", \"results\": ");
+        cli_json_list(b, res->list);
+        pf__buf_str(b, ", \"next_token\": ");
+        cli_json_str(b, res->list ? res->list->next_token : NULL);
+        break;
+    }
+}
+
+static void kv(pf__buf *b, const char *k, const char *v)
+{
+    pf__buf_str(b, ", \"");
+    pf__buf_str(b, k);
+    pf__buf_str(b, "\": ");
+    cli_json_str(b, v);
+}
+
+void cli_json_request_more(pf__buf *b, const pf_request *r)
+{
+    switch (r->kind) {
+    case PF_KIND_DEVELOPER:
+        kv(b, "developer_id", r->developer_id);
+        break;
+    case PF_KIND_SIMILAR:
+    case PF_KIND_PERMISSIONS:
+    case PF_KIND_DATASAFETY:
+        kv(b, "app_id", r->app_id);
+        break;
+    case PF_KIND_SUGGEST:
+        kv(b, "query", r->query);
+        return;
+    default:
+        return;
+    }
+    if (r->kind == PF_KIND_DEVELOPER || r->kind == PF_KIND_SIMILAR) {
+        pf__buf_str(b, ", \"num\": ");
+        if (r->num)
+            pf__buf_fmt(b, "%d", r->num);
+        else
+            pf__buf_str(b, "null");
+        kv(b, "token", r->token);
+    }
+}
+
+int cli_parse_kind_more(const char *name)
+{
+    for (int k = PF_KIND_DEVELOPER; k < PF_KIND_COUNT_; k++)
+        if (!strcmp(name, pf_kind_name((pf_kind)k)))
+            return k;
+    return -1;
+}
+
+pf_code cli_parse_more(int kind, const char *buf, size_t len, pf__buf *out,
+                       pf_error *err)
+{
+    pf_response r;
+    memset(&r, 0, sizeof r);
+    r.kind = (pf_kind)kind;
+    pf_code rc;
+    switch (kind) {
+    case PF_KIND_DEVELOPER:
+        rc = pf_parse_developer(buf, len, &r.list, err);
+        if (rc == PF_OK) cli_json_list(out, r.list);
+        break;
+    case PF_KIND_SIMILAR:
+        rc = pf_parse_similar(buf, len, &r.list, err);
+        if (rc == PF_OK) cli_json_list(out, r.list);
+        break;
+    case PF_KIND_SUGGEST:
+        rc = pf_parse_suggest(buf, len, &r.terms, err);
+        if (rc == PF_OK) cli_json_terms(out, r.terms);
+        break;
+    case PF_KIND_PERMISSIONS:
+        rc = pf_parse_permissions(buf, len, &r.permissions, err);
+        if (rc == PF_OK) cli_json_permissions(out, r.permissions);
+        break;
+    case PF_KIND_DATASAFETY:
+        rc = pf_parse_datasafety(buf, len, &r.datasafety, err);
+        if (rc == PF_OK) cli_json_datasafety(out, r.datasafety);
+        break;
+    default:
+        rc = pf_parse_categories(buf, len, &r.categories, err);
+        if (rc == PF_OK) cli_json_categories(out, r.categories);
+        break;
+    }
+    pf_list_free(r.list);
+    pf_terms_free(r.terms);
+    pf_permissions_free(r.permissions);
+    pf_datasafety_free(r.datasafety);
+    pf_categories_free(r.categories);
+    return rc;
+}
