@@ -14,16 +14,19 @@ WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-param
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CFLAGS   ?= $(OPT) -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc/core -Isrc/parse -Isrc/net $(CURL_CFLAGS)
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc/core -Isrc/parse -Isrc/net -Isrc/store $(CURL_CFLAGS)
 # The fetch engine decodes Content-Encoding itself (src/net/decode.c):
 # libdeflate for gzip/deflate, libbrotli for br, libzstd; zlib only to say
 # why a deflate stream is corrupt.
 DECODE_LIBS := $(shell pkg-config --libs libdeflate libbrotlidec libzstd zlib 2>/dev/null || echo -ldeflate -lbrotlidec -lzstd -lz)
-LIBS      = $(CURL_LIBS) $(DECODE_LIBS) -lpthread -lm
+SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
+LIBS      = $(CURL_LIBS) $(DECODE_LIBS) $(SQLITE_LIBS) -lpthread -lm
 
 CORE_SRC  = $(wildcard src/core/*.c) $(wildcard src/parse/*.c)
+# The store (SQLite): results into a file as they arrive, resume, snapshots.
+STORE_SRC = $(wildcard src/store/*.c)
 NET_SRC   = $(wildcard src/net/*.c)
-LIB_SRC   = $(CORE_SRC) $(NET_SRC)
+LIB_SRC   = $(CORE_SRC) $(NET_SRC) $(STORE_SRC)
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/test-*.c)
 HDRS      = $(wildcard include/*.h) $(wildcard src/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
@@ -195,7 +198,7 @@ test-fuzz:
 
 install: lib cli
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/playfast.h include/playfast_fields.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/playfast.h include/playfast_fields.h include/playfast_store.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BUILD)/libplayfast.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libplayfast.so $(DESTDIR)$(PREFIX)/lib/libplayfast.so.0
 	ln -sf libplayfast.so.0 $(DESTDIR)$(PREFIX)/lib/libplayfast.so

@@ -143,6 +143,12 @@ typedef struct pf__fetch_plan {
     pf__strs proxies;            /* --proxy values and --proxies lines */
     pf__strs local_addresses;    /* --local-address pieces */
     pf__strs owned;              /* malloc'ed text the two point into */
+    /* --db and its companions (fetch_store.c) */
+    const char *db;              /* NULL: no store */
+    int refresh;                 /* --refresh: new snapshots of everything */
+    int skip_failed;             /* --no-retry-failed */
+    int has_since;               /* reviews --since TIME */
+    int64_t since;               /* unix seconds */
 } pf__fetch_plan;
 
 /* The engine calls the CLI makes, reached either directly or through a
@@ -176,5 +182,27 @@ void pf__fetch_plan_cleanup(pf__fetch_plan *plan);
 /* Commands. argv[0] is the command name. Return the exit status. */
 int pf__cmd_parse(int argc, char **argv);
 int pf__cmd_fetch(pf_kind kind, int argc, char **argv);
+
+/* ------------------------------------------------------------------------ */
+/* The store (store_cmd.c, fetch_store.c)                                   */
+/* ------------------------------------------------------------------------ */
+
+struct sqlite3;
+
+/* A fetch command with --db: resume, store, print from the store. */
+int pf__fetch_store_run(pf__fetch_plan *plan);
+/* `playfast export`, `playfast changes`. */
+int pf__cmd_export(int argc, char **argv);
+int pf__cmd_changes(int argc, char **argv);
+/* TIME as unix seconds: digits, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]
+ * (UTC). 0 when it is none of these. */
+int pf__parse_time(const char *s, int64_t *out);
+/* A read-only connection (NULL with a message printed). */
+struct sqlite3 *pf__store_reader(const char *path);
+/* Append the stored outcome of request row id as the fetch output of req
+ * in fmt (a line without separator, or CSV rows): 1, or 0 when nothing is
+ * stored for it yet, -1 on a read error (printed). */
+int pf__stored_render(struct sqlite3 *db, pf__format fmt, int64_t id,
+                      const pf_request *req, pf__buf *out);
 
 #endif

@@ -459,7 +459,7 @@ int pf__cmd_fetch(pf_kind kind, int argc, char **argv)
     pf__fetch_plan plan;
     int status;
     if (pf__fetch_plan_build(&plan, kind, argc, argv, &status))
-        status = run(&plan);
+        status = plan.db ? pf__fetch_store_run(&plan) : run(&plan);
     pf__fetch_plan_cleanup(&plan);
     return status;
 }

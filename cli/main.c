@@ -15,6 +15,12 @@ static const char usage[] =
     "  playfast search QUERY... [--num N] [--price all|free|paid]\n"
     "  playfast reviews ID... [--sort S] [--count N | --all] [--score 1..5]\n"
     "\n"
+    "  ... --db FILE [--refresh] [--no-retry-failed]   store, resume\n"
+    "\n"
+    "Stores (SQLite files written with --db):\n"
+    "  playfast export --db FILE [--kind K] [--format ndjson|json|csv]\n"
+    "  playfast changes --db FILE [--kind K] [--since TIME]\n"
+    "\n"
     "Offline (parse a recorded response, no network):\n"
     "  playfast parse app|list|search|reviews FILE\n"
     "\n"
@@ -38,6 +44,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "parse"))
         return pf__cmd_parse(argc - 1, argv + 1);
+    if (!strcmp(cmd, "export"))
+        return pf__cmd_export(argc - 1, argv + 1);
+    if (!strcmp(cmd, "changes"))
+        return pf__cmd_changes(argc - 1, argv + 1);
     for (int k = 0; k < PF_KIND_COUNT_; k++)
         if (!strcmp(cmd, pf_kind_name((pf_kind)k)))
             return pf__cmd_fetch((pf_kind)k, argc - 1, argv + 1);
