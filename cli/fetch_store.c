@@ -452,11 +452,13 @@ done:
     }
     if (client)
         eng->client_free(client);
+    /* The reader goes first: the store's connection, closed last,
+     * checkpoints the WAL into the file and removes it. */
+    sqlite3_close(r.rd);
     if (pf_store_close(r.st, &err) != PF_OK && !r.store_failed) {
         pf__die_msg("%s", err.message);
         status = PF_EXIT_FAIL;
     }
-    sqlite3_close(r.rd);
     if (r.jobs)
         for (size_t i = 0; i < plan->n; i++)
             free(r.jobs[i].token);
