@@ -11,6 +11,7 @@
  * needs a version of its own.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>

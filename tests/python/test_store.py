@@ -1,0 +1,373 @@
+"""The store (--db FILE): results into SQLite as they arrive, resume after a
+kill -9 anywhere, review chains resumed from their token, snapshots and
+changes, export, and the refusals of bad files before any request is sent.
+
+Every fetch here goes to a replay server on loopback (server/replay.py);
+its /__stats and /__log count what was really requested.
+"""
+import json
+import os
+import random
+import resource
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import ROOT, FIXTURES
+import gzip
+
+PLAYFAST = os.path.join(ROOT, "build", "playfast")
+
+
+def cmd(*args, base=None, env=None):
+    e = dict(os.environ)
+    e.pop("PLAYFAST_BASE_URL", None)
+    if base:
+        e["PLAYFAST_BASE_URL"] = base
+    e.update(env or {})
+    return [PLAYFAST] + [str(a) for a in args], e
+
+
+def run(*args, base=None, env=None, timeout=120, **kw):
+    argv, e = cmd(*args, base=base, env=env)
+    return subprocess.run(argv, capture_output=True, env=e, timeout=timeout, **kw)
+
+
+def lines(p):
+    return [json.loads(x) for x in p.stdout.decode().splitlines()]
+
+
+def export(db, *extra):
+    p = run("export", "--db", db, *extra)
+    assert p.returncode == 0, p.stderr.decode()
+    return p.stdout.decode()
+
+
+def write_ids(tmp_path, n, prefix="com.store.app"):
+    path = tmp_path / "ids.txt"
+    path.write_text("".join("%s%d\n" % (prefix, i) for i in range(n)))
+    return path
+
+
+# --------------------------------------------------------------------------
+# storing and reading back
+
+
+def test_db_output_equals_plain_output_and_export(replay, tmp_path):
+    db = tmp_path / "a.db"
+    for kind, args in [("app", ["com.a", "com.b", "com.a"]),
+                       ("search", ["panda", "unicorns"]),
+                       ("list", ["--category", "GAME,TOOLS"]),
+                       ("reviews", ["com.r", "--all"])]:
+        for fmt in ("ndjson", "json", "csv"):
+            plain = run(kind, *args, "--format", fmt, base=replay.base_url)
+            stored = run(kind, *args, "--format", fmt, "--db", db, base=replay.base_url)
+            assert plain.returncode == 0 and stored.returncode == 0, stored.stderr
+            assert stored.stdout == plain.stdout, (kind, fmt)
+    # export holds every distinct request once, as the fetch printed it.
+    exp = export(db, "--kind", "app")
+    assert exp.splitlines() == run("app", "com.a", "com.b", base=replay.base_url).stdout.decode().splitlines()
+    csv = export(db, "--kind", "search", "--format", "csv")
+    assert csv.encode() == run("search", "panda", "unicorns", "--format", "csv",
+                               base=replay.base_url).stdout
+
+
+def test_tables_are_typed_for_plain_sqlite(replay, tmp_path):
+    db = tmp_path / "t.db"
+    assert run("app", "com.typed", "--db", db, base=replay.base_url).returncode == 0
+    con = sqlite3.connect(db)
+    score, ratings, free, shots = con.execute(
+        "SELECT score, ratings, free, screenshots FROM apps").fetchone()
+    assert isinstance(score, float) and isinstance(ratings, int)
+    assert free in (0, 1)
+    assert isinstance(json.loads(shots), list)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_resume_fetches_only_what_is_not_done(replay_factory, tmp_path):
+    rp = replay_factory("--fill", "--missing", "com.gone")
+    db = tmp_path / "r.db"
+    first = run("app", "com.one", "com.gone", "--db", db, "--retries", "0", base=rp.base_url)
+    assert first.returncode == 2
+    assert rp.stats()["requests"] == 2
+    again = run("app", "com.one", "com.gone", "com.two", "--db", db, "--retries", "0",
+                "--no-retry-failed", base=rp.base_url)
+    assert rp.stats()["requests"] == 3           # only com.two
+    out = lines(again)
+    assert [x["request"]["app_id"] for x in out] == ["com.one", "com.gone", "com.two"]
+    assert out[1]["error"]["kind"] == "not_found"
+    run("app", "com.one", "com.gone", "com.two", "--db", db, "--retries", "0", base=rp.base_url)
+    assert rp.stats()["requests"] == 4           # failed ones are retried by default
+
+
+# --------------------------------------------------------------------------
+# kill -9 anywhere
+
+
+def kill_after(argv, env, delay, stdout):
+    p = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_9_at_random_points_then_resume_equals_uninterrupted(replay_factory, tmp_path, seed):
+    rng = random.Random(seed)
+    rp = replay_factory("--fill", "--latency", "uniform:0.02:0.15", "--seed", str(seed))
+    ids = write_ids(tmp_path, 300)
+    ref = tmp_path / "ref.db"
+    assert run("app", "-i", ids, "--db", ref, "--concurrency", "16", base=rp.base_url).returncode == 0
+    rp.reset()
+    db = tmp_path / "killed.db"
+    printed = tmp_path / "printed.ndjson"
+    for _ in range(2):                              # killed twice, at random
+        argv, env = cmd("app", "-i", ids, "--db", db, "--concurrency", "16", base=rp.base_url)
+        with open(printed, "ab") as out:
+            kill_after(argv, env, rng.uniform(0.05, 1.2), out)
+    # Every line printed before a kill is on disk.
+    con = sqlite3.connect(db)
+    done = {r[0] for r in con.execute("SELECT app_id FROM requests WHERE status = 'done'")}
+    con.close()
+    for line in printed.read_text().splitlines():
+        assert json.loads(line)["request"]["app_id"] in done
+    p = run("app", "-i", ids, "--db", db, "--concurrency", "16", base=rp.base_url)
+    assert p.returncode == 0, p.stderr
+    assert export(db) == export(ref)
+    # Nothing finished was fetched twice: at most what was in flight at
+    # each kill (16 each) came again.
+    assert rp.stats()["requests"] <= 300 + 2 * 16
+
+
+def test_review_chain_killed_mid_way_resumes(replay_factory, tmp_path):
+    rp = replay_factory("--fill", "--latency", "0.05", "--review-pages", "12")
+    ref, db = tmp_path / "ref.db", tmp_path / "k.db"
+    assert run("reviews", "com.a", "com.b", "--all", "--db", ref, base=rp.base_url).returncode == 0
+    rp.reset()
+    argv, env = cmd("reviews", "com.a", "com.b", "--all", "--db", db, base=rp.base_url)
+    kill_after(argv, env, 0.35, subprocess.DEVNULL)
+    con = sqlite3.connect(db)
+    partial = con.execute("SELECT count(*) FROM requests WHERE status = 'partial'").fetchone()[0]
+    con.close()
+    assert partial >= 1, "killed too late to cut a chain"
+    assert run("reviews", "com.a", "com.b", "--all", "--db", db, base=rp.base_url).returncode == 0
+    assert export(db) == export(ref)
+    assert rp.stats()["requests"] <= 24 + 2       # each page once, but in flight
+
+
+# --------------------------------------------------------------------------
+# a review chain broken by the server
+
+
+def test_broken_review_chain_resumes_from_its_token(replay_factory, tmp_path):
+    rp = replay_factory("--fill", "--review-pages", "5")
+    db = tmp_path / "c.db"
+    # page 3 fails (a reset is tried again once on a new connection)
+    rp.script(["ok", "ok", "reset", "reset"])
+    first = run("reviews", "com.chain", "--all", "--db", db, "--retries", "0", base=rp.base_url)
+    assert first.returncode == 1
+    assert lines(first)[0]["error"]["kind"] == "network"
+    con = sqlite3.connect(db)
+    status, token, stored = con.execute(
+        "SELECT status, next_token, stored FROM requests").fetchone()
+    assert (status, stored) == ("failed", 300) and token
+    con.close()
+    rp.reset()
+    second = run("reviews", "com.chain", "--all", "--db", db, base=rp.base_url)
+    assert second.returncode == 0, second.stderr
+    log = rp.log()
+    assert len(log) == 3 and log[0]["token"] == token   # pages 3, 4, 5 only
+    got = lines(second)[0]["results"]
+    whole = lines(run("reviews", "com.chain", "--all", base=rp.base_url))[0]["results"]
+    assert got == whole and len(got) == 750
+
+
+def test_reviews_since_stops_at_the_first_older_review(replay_factory, tmp_path):
+    rp = replay_factory("--fill", "--review-pages", "4")
+    page = lines(run("reviews", "com.s", base=rp.base_url))[0]["results"]
+    times = [r["created_at"] for r in page]
+    cut = sorted(times, reverse=True)[20]
+    expect = next(i for i, t in enumerate(times) if t < cut)
+    rp.reset()
+    db = tmp_path / "s.db"
+    p = run("reviews", "com.s", "--all", "--since", str(cut), "--db", db, base=rp.base_url)
+    assert p.returncode == 0
+    assert len(lines(p)[0]["results"]) == expect
+    assert rp.stats()["requests"] == 1            # no page after the cut
+
+
+# --------------------------------------------------------------------------
+# snapshots and changes
+
+
+class PageServer:
+    """Serves one recorded app page for every details request; `page` can
+    be switched between runs, as an app's page changes between days."""
+
+    def __init__(self, page):
+        self.page = page
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_GET(self):
+                with open(os.path.join(FIXTURES, outer.page), "rb") as f:
+                    body = gzip.decompress(f.read())
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def test_refresh_then_changes_lists_changed_fields(tmp_path):
+    srv = PageServer("app_details_com.google.android.apps.translate_en_us_2026-07.html.gz")
+    try:
+        db = tmp_path / "ch.db"
+        assert run("app", "com.google.android.apps.translate", "--db", db, base=srv.url).returncode == 0
+        assert run("changes", "--db", db).stdout == b""
+        srv.page = "app_details_com.adex77.WhereAmI_en_us_2026-07.html.gz"
+        assert run("app", "com.google.android.apps.translate", "--db", db,
+                   base=srv.url).returncode == 0
+        assert run("changes", "--db", db).stdout == b""    # not refreshed: kept
+        before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+        assert run("app", "com.google.android.apps.translate", "--db", db, "--refresh",
+                   base=srv.url).returncode == 0
+    finally:
+        srv.close()
+    ch = lines(run("changes", "--db", db, "--kind", "app"))
+    by_field = {c["field"]: c for c in ch}
+    for f in ("score", "ratings", "version", "title"):
+        assert f in by_field, f
+    old = json.loads(export_first_snapshot(db))
+    assert by_field["score"]["old"] == old["score"]
+    new = lines(run("export", "--db", db))[0]["result"]
+    assert by_field["score"]["new"] == new["score"]
+    assert by_field["title"]["new"] == new["title"]
+    c = by_field["score"]
+    assert (c["app_id"], c["country"], c["lang"]) == ("com.google.android.apps.translate", "us", "en")
+    assert c["old_at"] < c["new_at"]
+    assert set(c) == {"app_id", "country", "lang", "field", "old", "new", "old_at", "new_at"}
+    assert len(lines(run("changes", "--db", db, "--since", before))) == len(ch)
+    assert lines(run("changes", "--db", db, "--since", "2999-01-01")) == []
+
+
+def export_first_snapshot(db):
+    con = sqlite3.connect(db)
+    score, title = con.execute("SELECT score, title FROM apps ORDER BY snapshot_id LIMIT 1").fetchone()
+    return json.dumps({"score": score, "title": title})
+
+
+def test_chart_changes_are_rank_moves_entries_and_exits(replay, tmp_path):
+    db = tmp_path / "l.db"
+    for extra in ([], ["--refresh"]):
+        assert run("list", "--category", "GAME", "--db", db, *extra, base=replay.base_url).returncode == 0
+    assert run("changes", "--db", db).stdout == b""
+    con = sqlite3.connect(db)
+    new = con.execute("SELECT max(snapshot_id) FROM list_items").fetchone()[0]
+    a, b, gone = [r[0] for r in con.execute(
+        "SELECT app_id FROM list_items WHERE snapshot_id = ? AND rank IN (1, 2, 3) ORDER BY rank", (new,))]
+    # The newer chart: #1 and #2 swapped, #3 dropped out, a new entry at #3.
+    con.execute("UPDATE list_items SET rank = -1 WHERE snapshot_id = ? AND rank = 1", (new,))
+    con.execute("UPDATE list_items SET rank = 1 WHERE snapshot_id = ? AND rank = 2", (new,))
+    con.execute("UPDATE list_items SET rank = 2 WHERE snapshot_id = ? AND rank = -1", (new,))
+    con.execute("UPDATE list_items SET app_id = 'com.newcomer' WHERE snapshot_id = ? AND rank = 3", (new,))
+    con.commit()
+    con.close()
+    ch = {(c["app_id"], c["old"], c["new"]) for c in lines(run("changes", "--db", db, "--kind", "list"))}
+    assert ch == {(b, 2, 1), (a, 1, 2), ("com.newcomer", None, 3), (gone, 3, None)}
+
+
+# --------------------------------------------------------------------------
+# bad files: refused by name before any request
+
+
+def refused(rp, db, *extra, env=None):
+    p = run("app", "com.x", "--db", db, *extra, base=rp.base_url, env=env)
+    assert p.returncode == 1
+    assert p.stdout == b""
+    err = p.stderr.decode()
+    assert str(db) in err and err.startswith("playfast: "), err
+    assert rp.stats()["requests"] == 0
+    return err
+
+
+def test_not_sqlite_corrupt_newer_and_readonly_files_are_refused(replay_factory, tmp_path):
+    rp = replay_factory("--fill")
+    text = tmp_path / "notes.csv"
+    text.write_text("a,b\n1,2\n")
+    assert "not an SQLite file" in refused(rp, text)
+    assert text.read_text() == "a,b\n1,2\n"
+
+    good = tmp_path / "good.db"
+    assert run("app", "com.y", "--db", good, base=rp.base_url).returncode == 0
+    rp.reset()
+    con = sqlite3.connect(good)
+    con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    assert "schema version 7 is newer" in refused(rp, good)
+    assert "newer" in run("export", "--db", good).stderr.decode()
+
+    bad = tmp_path / "corrupt.db"
+    run("app", "com.y", "--db", bad, base=rp.base_url)
+    rp.reset()
+    data = bytearray(bad.read_bytes())
+    data[100:4000] = os.urandom(3900)
+    bad.write_bytes(bytes(data))
+    assert "corrupt" in refused(rp, bad)
+
+    assert "cannot" in refused(rp, "/proc/playfast-store.db")
+
+
+def test_locked_file_is_in_use(replay_factory, tmp_path):
+    rp = replay_factory("--fill")
+    db = tmp_path / "lock.db"
+    assert run("app", "com.y", "--db", db, base=rp.base_url).returncode == 0
+    rp.reset()
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("BEGIN EXCLUSIVE")
+    try:
+        assert "in use by another process" in refused(
+            rp, db, env={"PLAYFAST_STORE_BUSY_MS": "300"})
+    finally:
+        con.execute("COMMIT")
+        con.close()
+    assert run("app", "com.y", "--db", db, base=rp.base_url).returncode == 0
+
+
+def test_disk_full_stops_the_job_and_keeps_what_was_committed(replay_factory, tmp_path):
+    rp = replay_factory("--fill")
+    db = tmp_path / "full.db"
+    ids = write_ids(tmp_path, 300)
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (400 << 10, 400 << 10))
+
+    argv, env = cmd("app", "-i", ids, "--db", db, "--concurrency", "8", base=rp.base_url)
+    p = subprocess.run(argv, env=env, capture_output=True, timeout=120, preexec_fn=small_files)
+    assert p.returncode == 1
+    err = p.stderr.decode()
+    assert str(db) in err and ("disk full" in err or "I/O" in err), err
+    printed = lines(p)
+    assert 0 < len(printed) < 300
+    exported = export(db).splitlines()
+    assert [json.loads(x) for x in exported] == printed
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
