@@ -173,6 +173,7 @@ bench-decode: lib
 bench: all
 	$(PYTHON) bench/bench-fetch.py
 	$(PYTHON) bench/bench-nginx.py
+	$(PYTHON) bench/bench-store.py
 	@$(MAKE) --no-print-directory bench-decode
 
 bench-memory: python
