@@ -135,6 +135,63 @@ PF_EXPORT uint64_t pf_store_committed(pf_store *st);
 PF_EXPORT pf_code pf_store_wait(pf_store *st, uint64_t ticket, int timeout_ms,
                                 pf_error *err);
 
+/* ---- running a job ------------------------------------------------------ */
+
+/* The engine calls pf_store_run() makes: the library's own
+ * (pf_batch_start, ...), or those of a program that loads the engine
+ * itself (the CLI opens libplayfast.so on demand). */
+typedef struct pf_store_engine {
+    pf_code (*batch_start)(pf_client *, const pf_request *, size_t,
+                           const pf_batch_options *, pf_batch **, pf_error *);
+    pf_code (*batch_next)(pf_batch *, int, size_t *, pf_response *);
+    void (*batch_cancel)(pf_batch *);
+    void (*batch_free)(pf_batch *);
+} pf_store_engine;
+
+typedef struct pf_store_job {
+    unsigned flags;          /* PF_STORE_REFRESH, PF_STORE_SKIP_FAILED */
+    int has_since;           /* reviews: stop a chain at the first review */
+    int64_t since;           /* written before this (unix seconds) */
+    void *userdata;
+    /* The client, asked for once, when something needs fetching (a job
+     * that the store already holds whole never loads the engine). NULL
+     * stops the job with PF_EINVAL. */
+    pf_client *(*client)(void *userdata);
+    /* Request i has nothing more to fetch this run: its outcome is on disk
+     * once pf_store_committed() reaches ticket (0: it was in the file
+     * before). failed: its stored outcome is an error. May be NULL. */
+    void (*on_end)(void *userdata, size_t i, uint64_t ticket, int failed);
+    /* About every 100 ms, and after each response, on the calling thread.
+     * Non-zero cancels the job (Ctrl-C, a reader gone). May be NULL. */
+    int (*on_tick)(void *userdata);
+    /* Filled as the job runs, readable from the callbacks. */
+    size_t todo;             /* distinct requests to fetch this run */
+    size_t fetched, failed;  /* of those, ended (failed ones included) */
+    size_t from_store;       /* distinct requests the file already held */
+} pf_store_job;
+
+/**
+ * Run a job against the store: pf_store_plan() the requests, fetch what is
+ * not done through eng (one request per app/list/search, one page per
+ * request for review chains: a round of pages over every unfinished chain
+ * at a time), hand every response to the store as it arrives, and wait
+ * until all of it is committed. Requests with the same key are fetched
+ * once. Review chains take pages of 150 and stop at the count asked for,
+ * at the end of the chain, or (has_since) at the first older review.
+ *
+ * @param ids   receives each request's row id (may be NULL).
+ * @return PF_OK when every request ran (each has its own outcome in the
+ *         file), PF_ECANCELLED when on_tick asked to stop, or the error
+ *         that stopped the job (the store's write error such as a full
+ *         disk, a batch that could not start, PF_ENOMEM), described in
+ *         *err (may be NULL). Whatever was committed stays. Blocks; call
+ *         from one thread, not the engine's.
+ */
+PF_EXPORT pf_code pf_store_run(pf_store *st, const pf_store_engine *eng,
+                               const pf_request *reqs, size_t n,
+                               pf_store_job *job, int64_t *ids,
+                               pf_error *err);
+
 /* The name of the table that holds the rows of a kind's results ("apps",
  * "list_items", "reviews"), or NULL for a kind the store does not know.
  * Every such table has the columns snapshot_id and rank (1-based position
