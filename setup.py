@@ -4,9 +4,9 @@
     python3 setup.py build_ext --inplace -j 2 --build-temp build/python
                                             # in-tree build (make python)
 
-The library sources (src/core, src/parse, src/net) are compiled into the
-extension itself, so the module has no run-time dependency but libcurl and libzstd (which
-libcurl itself uses on Debian).
+The library sources (src/core, src/parse, src/net, src/store) are compiled into the
+extension itself, so the module has no run-time dependency but libcurl, libzstd (which
+libcurl itself uses on Debian) and libsqlite3.
 """
 import glob
 import os
@@ -30,7 +30,7 @@ def pkg_config(flag, default, package="libcurl"):
 def sources():
     ext = sorted(glob.glob("python/playfast/_core*.c", root_dir=HERE))
     lib = []
-    for sub in ("core", "parse", "net"):
+    for sub in ("core", "parse", "net", "store"):
         lib += sorted(glob.glob("src/%s/*.c" % sub, root_dir=HERE))
     return ext + lib
 
@@ -41,17 +41,19 @@ curl_libs = pkg_config("--libs", ["-lcurl"])
 zstd_libs = pkg_config("--libs", ["-lzstd"], "libzstd")
 # The engine decodes Content-Encoding itself (src/net/decode.c).
 decode_libs = pkg_config("--libs", ["-ldeflate", "-lbrotlidec", "-lz"], "libdeflate libbrotlidec zlib")
+# The store (src/store, playfast.store): results into an SQLite file.
+sqlite_libs = pkg_config("--libs", ["-lsqlite3"], "sqlite3")
 
 core = Extension(
     "playfast._core",
     sources=sources(),
-    include_dirs=["include", "src/core", "src/parse", "src/net", "python/playfast"],
+    include_dirs=["include", "src/core", "src/parse", "src/net", "src/store", "python/playfast"],
     depends=sorted(glob.glob("include/*.h", root_dir=HERE) + glob.glob("src/*/*.h", root_dir=HERE)
                    + glob.glob("python/playfast/*.h", root_dir=HERE)),
     extra_compile_args=["-std=c11", "-D_GNU_SOURCE", "-fvisibility=hidden",
                         "-Wall", "-Wextra", "-Wno-unused-parameter",
                         "-Wno-missing-field-initializers"] + curl_cflags,
-    extra_link_args=curl_libs + zstd_libs + decode_libs + ["-lpthread", "-lm"],
+    extra_link_args=curl_libs + zstd_libs + decode_libs + sqlite_libs + ["-lpthread", "-lm"],
 )
 
 setup(

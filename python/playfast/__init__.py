@@ -22,7 +22,7 @@ by the library's own validation: a bad one raises ``InvalidArgumentError`` (a
 ``ValueError``) naming the argument.
 """
 
-from playfast import _core
+from playfast import _core, store
 from playfast._core import (  # noqa: F401  (re-exported API)
     PRICE_ALL,
     PRICE_FREE,
@@ -83,11 +83,41 @@ from playfast._core import (  # noqa: F401  (re-exported API)
 __version__ = _core.__version__
 
 __all__ = [name for name in dir(_core) if not name.startswith("_")] + [
+    "store",
     "fetch_apps",
     "fetch_category_lists",
     "search_apps",
     "fetch_reviews",
 ]
+
+
+def _stored(kind, reqs, errors, db, refresh, retry_failed, since=None):
+    """The db= path of the functions below: run the job against the store
+    (playfast.store), then read each request's outcome back from the file,
+    so every record returned is on disk. Returns, per request, the list of
+    result records or None where it failed (errors="skip"); raises
+    BatchError for failures with errors="raise"."""
+    if errors not in ("raise", "skip"):
+        raise ValueError('errors must be "raise" or "skip", not %r' % (errors,))
+    ids = store.run(db, [store.request(kind, **r) for r in reqs], refresh=refresh,
+                    retry_failed=retry_failed, since=since)
+    results, failures = [], {}
+    for i, o in enumerate(store.outcomes(db, ids)):
+        if o is None or "error" in o:
+            e = (o or {}).get("error") or {"kind": "cancelled", "status": None,
+                                             "message": "not fetched"}
+            exc = PlayfastError(e["message"])
+            exc.code, exc.status, exc.request = e["kind"], e["status"], reqs[i]
+            failures[i] = exc
+            results.append(None)
+        else:
+            results.append(o["results"])
+    if failures and errors == "raise":
+        exc = BatchError("%d of %d requests failed; first: %s" % (
+            len(failures), len(reqs), next(iter(failures.values()))))
+        exc.results, exc.errors, exc.request, exc.status = results, failures, None, None
+        raise exc
+    return results
 
 
 def _run(batch_fn, requests, errors, progress):
@@ -107,20 +137,32 @@ def _countries(countries):
     return list(countries)
 
 
-def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None):
+def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None,
+               db=None, refresh=False, retry_failed=True):
     """App details for every app id in every country, fetched as one batch.
 
     Returns one dict per (app, country) -- the AppInfo.to_dict() fields plus
     "country" and "lang" -- in the order app_ids x countries. errors="skip"
     leaves failed requests out instead of raising BatchError.
+
+    db="jobs.db": results go into that SQLite file as they arrive and are
+    read back from it (playfast.store); run the same call again to fetch
+    only what is missing. refresh=True fetches everything again as new
+    snapshots; retry_failed=False keeps failed requests failed.
     """
     countries = _countries(countries)
     keys = [(app_id, country) for app_id in app_ids for country in countries]
-    results = _run(fetch_and_parse_apps_batch, [(a, lang, c) for a, c in keys], errors, progress)
+    if db is not None:
+        results = _stored("app", [dict(app_id=a, lang=lang, country=c) for a, c in keys],
+                          errors, db, refresh, retry_failed)
+        results = [r[0] if r else None for r in results]
+    else:
+        results = _run(fetch_and_parse_apps_batch, [(a, lang, c) for a, c in keys], errors,
+                       progress)
     records = []
     for (app_id, country), app in zip(keys, results):
         if app is not None:
-            rec = app.to_dict()
+            rec = app if isinstance(app, dict) else app.to_dict()
             rec["country"] = country
             rec["lang"] = lang
             records.append(rec)
@@ -128,7 +170,8 @@ def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", progres
 
 
 def fetch_category_lists(countries, categories, collection="topselling_free", lang="en",
-                         num_results=100, *, errors="raise", progress=None):
+                         num_results=100, *, errors="raise", progress=None, db=None,
+                         refresh=False, retry_failed=True):
     """Top charts for every (country, category) pair, as one batch.
 
     A category of None means all apps. Returns one dict per chart entry --
@@ -139,18 +182,24 @@ def fetch_category_lists(countries, categories, collection="topselling_free", la
     if categories is None or isinstance(categories, str):
         categories = [categories]
     keys = [(country, cat) for country in countries for cat in categories]
-    reqs = [(cat, collection, lang, country, num_results) for country, cat in keys]
+    if db is not None:
+        results = _stored("list", [dict(category=cat, collection=collection, lang=lang,
+                                        country=country, num=num_results)
+                                   for country, cat in keys], errors, db, refresh, retry_failed)
+    else:
+        reqs = [(cat, collection, lang, country, num_results) for country, cat in keys]
+        results = _run(fetch_and_parse_list_batch, reqs, errors, progress)
     records = []
-    for (country, cat), items in zip(keys, _run(fetch_and_parse_list_batch, reqs, errors, progress)):
+    for (country, cat), items in zip(keys, results):
         for rank, item in enumerate(items or (), 1):
-            rec = item.to_dict()
+            rec = item if isinstance(item, dict) else item.to_dict()
             rec.update(country=country, category=cat, collection=collection, lang=lang, rank=rank)
             records.append(rec)
     return records
 
 
 def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
-                errors="raise", progress=None):
+                errors="raise", progress=None, db=None, refresh=False, retry_failed=True):
     """Search results for every (query, country) pair, as one batch.
 
     Returns one dict per result -- the SearchResult fields plus "query",
@@ -160,24 +209,38 @@ def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
     if isinstance(queries, str):
         queries = [queries]
     keys = [(q, country) for q in queries for country in countries]
-    reqs = [(q, lang, country, num, price) for q, country in keys]
+    if db is not None:
+        results = _stored("search", [dict(query=q, lang=lang, country=country, num=num,
+                                          price=price) for q, country in keys],
+                          errors, db, refresh, retry_failed)
+    else:
+        reqs = [(q, lang, country, num, price) for q, country in keys]
+        results = _run(fetch_and_parse_search_batch, reqs, errors, progress)
     records = []
-    for (q, country), items in zip(keys, _run(fetch_and_parse_search_batch, reqs, errors, progress)):
+    for (q, country), items in zip(keys, results):
         for rank, item in enumerate(items or (), 1):
-            rec = item.to_dict()
+            rec = item if isinstance(item, dict) else item.to_dict()
             rec.update(query=q, country=country, lang=lang, rank=rank)
             records.append(rec)
     return records
 
 
 def fetch_reviews(app_ids, countries=("us",), lang="en", sort=SORT_NEWEST, count=None, *,
-                  errors="raise", progress=None):
+                  errors="raise", progress=None, db=None, refresh=False, retry_failed=True,
+                  since=None):
     """Reviews of every app in every country, as one batch.
 
     count: None for the first page, N for N reviews, "all" (or REVIEWS_ALL)
     for every review -- the engine follows the continuation tokens.
     Returns one dict per review -- the Review fields plus "app_id",
     "country" and "lang".
+
+    db= (see fetch_apps): the store fetches review chains page by page and
+    commits each page with its continuation token, so an interrupted
+    count="all" resumes where it stopped. since= (unix seconds, a date or
+    a datetime, with db=): stop at the first review older than it, so a
+    daily refresh=True run fetches only the new reviews of a newest-first
+    chain.
     """
     if count == "all":
         count = REVIEWS_ALL
@@ -185,13 +248,22 @@ def fetch_reviews(app_ids, countries=("us",), lang="en", sort=SORT_NEWEST, count
     if isinstance(app_ids, str):
         app_ids = [app_ids]
     keys = [(a, country) for a in app_ids for country in countries]
-    reqs = [(a, lang, country, sort, None, count) for a, country in keys]
+    if db is not None:
+        results = _stored("reviews", [dict(app_id=a, lang=lang, country=country, sort=sort,
+                                           num=count) for a, country in keys],
+                          errors, db, refresh, retry_failed, since)
+        results = [None if r is None else (r,) for r in results]
+    else:
+        if since is not None:
+            raise ValueError("since= needs db=")
+        reqs = [(a, lang, country, sort, None, count) for a, country in keys]
+        results = _run(fetch_and_parse_reviews_batch, reqs, errors, progress)
     records = []
-    for (app_id, country), res in zip(keys, _run(fetch_and_parse_reviews_batch, reqs, errors, progress)):
+    for (app_id, country), res in zip(keys, results):
         if res is None:
             continue
         for review in res[0]:
-            rec = review.to_dict()
+            rec = review if isinstance(review, dict) else review.to_dict()
             rec.update(app_id=app_id, country=country, lang=lang)
             records.append(rec)
     return records

@@ -9,6 +9,7 @@
  *   _core_item.c   SearchResult: packed records, summary compressed
  *   _core_batch.c  request conversion, the batch runner, the streaming
  *                  iterator, errors built from pf_error
+ *   _core_store.c  _store_run: a job against a store file (playfast.store)
  *
  * Not a public header: it is compiled into the extension only.
  */
@@ -157,5 +158,9 @@ extern PyMethodDef pf_py_client_methods[];
 int pf_py_batch_init(PyObject *mod, pf_state *st);
 
 extern PyMethodDef pf_py_batch_methods[];
+
+/* ---- _core_store.c ---- */
+
+extern PyMethodDef pf_py_store_methods[];
 
 #endif

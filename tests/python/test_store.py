@@ -382,3 +382,87 @@ def test_disk_full_stops_the_job_and_keeps_what_was_committed(replay_factory, tm
     assert [json.loads(x) for x in exported] == printed
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# --------------------------------------------------------------------------
+# Python: db= on the record functions, playfast.store
+
+
+@pytest.fixture
+def pyf(replay_factory):
+    """playfast pointed at a private fill-mode server (its counters are this
+    test's alone), settings reset afterwards."""
+    import playfast
+    rp = replay_factory("--fill", "--review-pages", "3")
+    playfast.configure(base_url=rp.base_url, retries=0, timeout=10)
+    yield playfast, rp
+    playfast.configure(**dict.fromkeys(playfast.configure(), None))
+
+
+def test_python_db_records_equal_plain_records_and_resume(pyf, tmp_path):
+    playfast, rp = pyf
+    db = tmp_path / "py.db"
+    ids = ["com.p%d" % i for i in range(5)]
+    stored = playfast.fetch_apps(ids, countries=["us", "fr"], db=db)
+    assert rp.stats()["requests"] == 10
+    assert stored == playfast.fetch_apps(ids, countries=["us", "fr"])
+    rp.reset()
+    assert playfast.fetch_apps(ids, countries=["us", "fr"], db=db) == stored
+    assert rp.stats()["requests"] == 0               # all from the file
+    # What the call returned is on disk, for any other reader.
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM apps").fetchone()[0] == 10
+    assert playfast.fetch_reviews("com.r", count="all", db=db) == \
+        playfast.fetch_reviews("com.r", count="all")
+    charts = playfast.fetch_category_lists("us", ["GAME"], db=db)
+    assert charts == playfast.fetch_category_lists("us", ["GAME"])
+    assert playfast.search_apps("panda", db=db) == playfast.search_apps("panda")
+    exp = playfast.store.export(db, kind="app")
+    assert len(exp) == 10 and exp[0]["result"] == {k: v for k, v in stored[0].items()
+                                                   if k not in ("country", "lang")}
+    # The CLI reads the file Python wrote, line for line.
+    cli = [json.loads(x) for x in export(db, "--kind", "app").splitlines()]
+    assert [c["result"] for c in cli] == [e["result"] for e in exp]
+
+
+def test_python_db_errors_and_refresh(pyf, tmp_path):
+    playfast, rp = pyf
+    db = tmp_path / "e.db"
+    rp.reset()
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\n")
+    with pytest.raises(playfast.InvalidArgumentError, match="not an SQLite file") as ei:
+        playfast.fetch_apps(["com.x"], db=bad)
+    assert str(bad) in str(ei.value)
+    assert rp.stats()["requests"] == 0
+    playfast.fetch_apps(["com.x"], db=db)
+    playfast.fetch_apps(["com.x"], db=db, refresh=True)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 2
+    with pytest.raises(ValueError):
+        playfast.fetch_reviews("com.x", since=0)           # since needs db=
+
+
+def test_python_job_killed_then_resumed(replay_factory, tmp_path):
+    rp = replay_factory("--fill", "--latency", "uniform:0.02:0.1")
+    db = tmp_path / "k.db"
+    script = (
+        "import sys; sys.path.insert(0, %r)\n"
+        "import playfast\n"
+        "playfast.configure(base_url=%r, concurrency=8)\n"
+        "r = playfast.fetch_apps(['com.k%%d' %% i for i in range(200)], db=%r)\n"
+        "print(len(r))\n" % (os.path.join(ROOT, "python"), rp.base_url, str(db)))
+    p = subprocess.Popen(["/usr/bin/python3", "-c", script], stdout=subprocess.PIPE)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    time.sleep(0.3)
+    con = sqlite3.connect(db)
+    done = {r[0] for r in con.execute("SELECT app_id FROM requests WHERE status = 'done'")}
+    con.close()
+    assert 0 < len(done) < 200
+    rp.reset()
+    out = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, timeout=120)
+    assert out.stdout.strip() == b"200", out.stderr
+    asked = {e["app_id"] for e in rp.log()}
+    assert asked == {"com.k%d" % i for i in range(200)} - done
