@@ -18,8 +18,8 @@
  * Durability: WAL mode with synchronous=NORMAL, which survives the death of
  * the process (kill -9) at any moment: a response whose ticket
  * pf_store_committed() reports is in the file. It does not survive a power
- * loss; PF_STORE_SYNC_FULL gives synchronous=FULL for that, at the cost of
- * an fsync per transaction.
+ * loss; PF_STORE_SYNC_FULL (or $PLAYFAST_STORE_SYNC=full) gives
+ * synchronous=FULL for that, at the cost of an fsync per transaction.
  */
 #ifndef PLAYFAST_STORE_H
 #define PLAYFAST_STORE_H

@@ -351,6 +351,11 @@ pf_code pf_store_open(const char *path, unsigned flags, pf_store **out,
                 rc = SQLITE_OK;
         }
         sqlite3_finalize(s);
+        /* $PLAYFAST_STORE_SYNC=full asks for the same as the flag, for
+         * the CLI and Python, which do not pass flags of their own. */
+        const char *sync = getenv("PLAYFAST_STORE_SYNC");
+        if (sync && !strcmp(sync, "full"))
+            flags |= PF_STORE_SYNC_FULL;
         if (rc == SQLITE_OK)
             rc = exec(st, flags & PF_STORE_SYNC_FULL ? "PRAGMA synchronous=FULL"
                                                      : "PRAGMA synchronous=NORMAL");
