@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "buf.h"
@@ -188,6 +189,12 @@ int pf__cmd_fetch(pf_kind kind, int argc, char **argv);
 /* ------------------------------------------------------------------------ */
 
 struct sqlite3;
+
+/* Ctrl-C during a fetch (fetch.c): the handler sets the flag; a second
+ * Ctrl-C ends the process at once. pf__now() is CLOCK_MONOTONIC seconds. */
+extern volatile sig_atomic_t pf__interrupted;
+void pf__on_sigint(int sig);
+double pf__now(void);
 
 /* A fetch command with --db: resume, store, print from the store. */
 int pf__fetch_store_run(pf__fetch_plan *plan);

@@ -23,16 +23,16 @@
 
 #include "cli.h"
 
-static volatile sig_atomic_t interrupted;
+volatile sig_atomic_t pf__interrupted;
 
-static void on_sigint(int sig)
+void pf__on_sigint(int sig)
 {
     /* A second Ctrl-C ends the process at once, as users expect. */
-    if (interrupted) {
+    if (pf__interrupted) {
         signal(sig, SIG_DFL);
         raise(sig);
     }
-    interrupted = 1;
+    pf__interrupted = 1;
 }
 
 /* Bytes of out-of-order output kept in memory before spilling to a
@@ -46,7 +46,7 @@ static size_t reorder_cap(void)
     return (size_t)64 << 20;
 }
 
-static double now(void)
+double pf__now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -123,7 +123,7 @@ static void progress_draw(progress *p, size_t done, size_t failed,
 {
     if (!p->on)
         return;
-    double t = now();
+    double t = pf__now();
     if (!final && p->drawn && t - p->last < 0.1)
         return;
     p->last = t;
@@ -212,7 +212,7 @@ typedef struct writer {
  * again) and the exit status stays 130. Anything else is a write error. */
 static void out_failed(writer *w)
 {
-    if (interrupted) {
+    if (pf__interrupted) {
         w->abandoned = 1;
         __fpurge(stdout);
         clearerr(stdout);
@@ -370,10 +370,10 @@ static int run(pf__fetch_plan *plan)
     pg.client = client;
     w.pg = &pg;
     w.shared_tty = pg.on && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
-    pg.start = now();
+    pg.start = pf__now();
     struct sigaction sa, old_sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
+    sa.sa_handler = pf__on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_sa);
     int cancelled = 0;
@@ -384,7 +384,7 @@ static int run(pf__fetch_plan *plan)
         memset(&res, 0, sizeof res);
         /* A bounded wait keeps the progress line and Ctrl-C responsive. */
         rc = eng->batch_next(batch, 100, &idx, &res);
-        if ((interrupted || w.write_failed || w.abandoned) && !cancelled) {
+        if ((pf__interrupted || w.write_failed || w.abandoned) && !cancelled) {
             eng->batch_cancel(batch);
             cancelled = 1;
         }
@@ -428,7 +428,7 @@ static int run(pf__fetch_plan *plan)
         status = PF_EXIT_PARTIAL;
     else
         status = PF_EXIT_OK;
-    if (interrupted)
+    if (pf__interrupted)
         status = 130;      /* 128 + SIGINT, as the shell reports it */
 
 finish:

@@ -18,24 +18,6 @@
 #include "cli.h"
 #include "playfast_store.h"
 
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-    if (interrupted) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
-    interrupted = 1;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Where each request's line stands. */
 typedef struct line {
     int ended;          /* its outcome is decided */
@@ -62,7 +44,7 @@ static void draw(out_state *o, int final)
 {
     if (!o->progress)
         return;
-    double t = now();
+    double t = pf__now();
     if (!final && o->drawn && t - o->last_draw < 0.1)
         return;
     o->last_draw = t;
@@ -148,7 +130,7 @@ static int on_tick(void *ud)
     out_state *o = ud;
     write_ready(o);
     draw(o, 0);
-    return interrupted || o->write_failed;
+    return pf__interrupted || o->write_failed;
 }
 
 /* The engine is loaded only when something needs fetching. */
@@ -222,7 +204,7 @@ int pf__fetch_store_run(pf__fetch_plan *plan)
         put_out(&o, "[", 1);
     }
     o.progress = plan->progress < 0 ? isatty(STDERR_FILENO) : plan->progress;
-    o.start = now();
+    o.start = pf__now();
     o.job.flags = (plan->refresh ? PF_STORE_REFRESH : 0) |
                   (plan->skip_failed ? PF_STORE_SKIP_FAILED : 0);
     o.job.has_since = plan->has_since;
@@ -234,7 +216,7 @@ int pf__fetch_store_run(pf__fetch_plan *plan)
 
     struct sigaction sa, old_sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
+    sa.sa_handler = pf__on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_sa);
     rc = pf_store_run(o.st, &eng, plan->reqs, plan->n, &o.job, o.ids,
@@ -259,14 +241,14 @@ int pf__fetch_store_run(pf__fetch_plan *plan)
         status = PF_EXIT_FAIL;
     else
         status = failed ? PF_EXIT_PARTIAL : PF_EXIT_OK;
-    if (interrupted)
+    if (pf__interrupted)
         status = 130;      /* 128 + SIGINT, as the shell reports it */
 done:
     if (plan->format == PF_FMT_JSON && !o.write_failed)
         put_out(&o, o.printed ? "\n]\n" : "]\n", o.printed ? 3 : 2);
     if (fflush(stdout) != 0)
         o.write_failed = 1;
-    if (o.write_failed && !interrupted) {
+    if (o.write_failed && !pf__interrupted) {
         pf__die_msg("cannot write output: %s", strerror(errno));
         status = PF_EXIT_FAIL;
     }

@@ -384,6 +384,28 @@ static sqlite3 *open_checked(const char *path)
     return pf__store_reader(path);
 }
 
+/* Open the file checked, start one read transaction (a consistent view
+ * while a job writes) and prepare sql, whose ?1 is bound to the --kind
+ * given (NULL: every kind). NULL with a message printed on failure. */
+static sqlite3_stmt *open_query(const read_opts *o, const char *sql,
+                                sqlite3 **db)
+{
+    sqlite3_stmt *s = NULL;
+    if (!(*db = open_checked(o->db)))
+        return NULL;
+    sqlite3_exec(*db, "BEGIN", NULL, NULL, NULL);
+    if (sqlite3_prepare_v2(*db, sql, -1, &s, NULL) != SQLITE_OK) {
+        pf__die_msg("%s: cannot read: %s", o->db, sqlite3_errmsg(*db));
+        sqlite3_close(*db);
+        *db = NULL;
+        return NULL;
+    }
+    if (o->kind >= 0)
+        sqlite3_bind_text(s, 1, pf_kind_name((pf_kind)o->kind), -1,
+                          SQLITE_STATIC);
+    return s;
+}
+
 static int write_all(const char *p, size_t n)
 {
     return fwrite(p, 1, n, stdout) == n;
@@ -427,25 +449,15 @@ int pf__cmd_export(int argc, char **argv)
     int status;
     if (!read_args("export", export_usage, argc, argv, &o, &status))
         return status;
-    sqlite3 *db = open_checked(o.db);
-    if (!db)
-        return PF_EXIT_FAIL;
-    sqlite3_stmt *s = NULL;
-    /* One read transaction: a consistent view while a job writes. */
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    int rc = sqlite3_prepare_v2(
-        db,
+    sqlite3 *db;
+    sqlite3_stmt *s = open_query(
+        &o,
         "SELECT id, kind, app_id, lang, country, category, collection, "
         "query, num, price, sort, score, token FROM requests "
-        "WHERE ?1 IS NULL OR kind = ?1 ORDER BY id", -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        pf__die_msg("%s: cannot read: %s", o.db, sqlite3_errmsg(db));
-        sqlite3_close(db);
+        "WHERE ?1 IS NULL OR kind = ?1 ORDER BY id", &db);
+    if (!s)
         return PF_EXIT_FAIL;
-    }
-    if (o.kind >= 0)
-        sqlite3_bind_text(s, 1, pf_kind_name((pf_kind)o.kind), -1,
-                          SQLITE_STATIC);
+    int rc = SQLITE_OK;
     pf__buf b;
     pf__buf_init(&b, SIZE_MAX);
     int header_kind = -1, ok = 1, lines = 0;
@@ -696,29 +708,20 @@ int pf__cmd_changes(int argc, char **argv)
                     "snapshot holds the reviews fetched then); use export");
         return PF_EXIT_FAIL;
     }
-    sqlite3 *db = open_checked(o.db);
-    if (!db)
-        return PF_EXIT_FAIL;
     char since[40] = "";
     if (o.has_since)
         iso_time(o.since, since, sizeof since);
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(
-        db,
+    sqlite3 *db;
+    sqlite3_stmt *s = open_query(
+        &o,
         "SELECT r.id, r.kind, r.app_id, r.country, r.lang, r.category, "
         "r.collection, r.query, s.id, s.fetched_at FROM requests r "
         "JOIN snapshots s ON s.request_id = r.id "
         "WHERE s.completed_at IS NOT NULL AND r.kind <> 'reviews' "
-        "AND (?1 IS NULL OR r.kind = ?1) ORDER BY r.id, s.id", -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        pf__die_msg("%s: cannot read: %s", o.db, sqlite3_errmsg(db));
-        sqlite3_close(db);
+        "AND (?1 IS NULL OR r.kind = ?1) ORDER BY r.id, s.id", &db);
+    if (!s)
         return PF_EXIT_FAIL;
-    }
-    if (o.kind >= 0)
-        sqlite3_bind_text(s, 1, pf_kind_name((pf_kind)o.kind), -1,
-                          SQLITE_STATIC);
+    int rc = SQLITE_OK;
     int64_t prev_req = -1, prev_snap = 0;
     char *prev_at = NULL;
     pf__buf b;

@@ -288,19 +288,29 @@ TEST(same_request_spelled_two_ways_is_one_key)
 
 /* ---- review chains ------------------------------------------------------ */
 
+/* A store at path with a reviews --all chain whose first page (and its
+ * token "T-page2") is stored; returns the open store and the page's size. */
+static pf_store *chain_started(const char *path, pf_request *r,
+                               pf_store_entry *e, size_t *n1)
+{
+    pf_store *st = open_ok(path);
+    pf_request_init(r, PF_KIND_REVIEWS);
+    r->app_id = "com.google.android.apps.translate";
+    r->num = PF_REVIEWS_ALL;
+    CHECK(pf_store_plan(st, r, 1, 0, e, NULL) == PF_OK);
+    pf_response p1 = reviews_response("T-page2");
+    *n1 = p1.reviews->count;
+    CHECK(pf_store_put(st, e->id, &p1, 0, NULL, NULL) == PF_OK);
+    return st;
+}
+
 TEST(review_chain_resumes_from_its_stored_token)
 {
     const char *path = db_path();
-    pf_store *st = open_ok(path);
     pf_request r;
-    pf_request_init(&r, PF_KIND_REVIEWS);
-    r.app_id = "com.google.android.apps.translate";
-    r.num = PF_REVIEWS_ALL;
     pf_store_entry e;
-    CHECK(pf_store_plan(st, &r, 1, 0, &e, NULL) == PF_OK);
-    pf_response p1 = reviews_response("T-page2");
-    size_t n1 = p1.reviews->count;
-    CHECK(pf_store_put(st, e.id, &p1, 0, NULL, NULL) == PF_OK);
+    size_t n1;
+    pf_store *st = chain_started(path, &r, &e, &n1);
     CHECK(pf_store_close(st, NULL) == PF_OK);   /* the process "dies" here */
 
     st = open_ok(path);
@@ -325,15 +335,10 @@ TEST(review_chain_resumes_from_its_stored_token)
 TEST(failed_page_keeps_the_token_for_the_retry)
 {
     const char *path = db_path();
-    pf_store *st = open_ok(path);
     pf_request r;
-    pf_request_init(&r, PF_KIND_REVIEWS);
-    r.app_id = "com.x";
-    r.num = PF_REVIEWS_ALL;
     pf_store_entry e;
-    pf_store_plan(st, &r, 1, 0, &e, NULL);
-    pf_response p1 = reviews_response("T-page2");
-    pf_store_put(st, e.id, &p1, 0, NULL, NULL);
+    size_t n1;
+    pf_store *st = chain_started(path, &r, &e, &n1);
     pf_response bad;
     memset(&bad, 0, sizeof bad);
     bad.kind = PF_KIND_REVIEWS;

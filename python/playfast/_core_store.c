@@ -86,6 +86,16 @@ static int request_from(PyObject *t, size_t i, pf_request *r)
     return 0;
 }
 
+/* Raise the exception of rc, built from err as the batch functions do. */
+static void raise_store_error(pf_state *st, const pf_error *err, pf_code rc)
+{
+    PyObject *exc = pf_py_error_new(st, err, rc, NULL);
+    if (exc) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+}
+
 static PyObject *py_store_run(PyObject *mod, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"path", "requests", "refresh", "retry_failed",
@@ -125,11 +135,7 @@ static PyObject *py_store_run(PyObject *mod, PyObject *args, PyObject *kw)
      * (and its threads) exists. */
     pf_code rc = pf_store_open(PyBytes_AS_STRING(path_obj), 0, &store, &err);
     if (rc != PF_OK) {
-        PyObject *exc = pf_py_error_new(st, &err, rc, NULL);
-        if (exc) {
-            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-            Py_DECREF(exc);
-        }
+        raise_store_error(st, &err, rc);
         goto out;
     }
     if (!(client = pf_py_default_client(st)))
@@ -156,11 +162,7 @@ static PyObject *py_store_run(PyObject *mod, PyObject *args, PyObject *kw)
         err = cerr;
     }
     if (rc != PF_OK) {
-        PyObject *exc = pf_py_error_new(st, &err, rc, NULL);
-        if (exc) {
-            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-            Py_DECREF(exc);
-        }
+        raise_store_error(st, &err, rc);
         goto out;
     }
     if (!(ids_out = PyList_New(n)))
