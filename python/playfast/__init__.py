@@ -91,7 +91,7 @@ __all__ = [name for name in dir(_core) if not name.startswith("_")] + [
 ]
 
 
-def _stored(kind, reqs, errors, db, refresh, retry_failed, since=None):
+def _stored(kind, reqs, errors, db, refresh, retry_failed, progress, since=None):
     """The db= path of the functions below: run the job against the store
     (playfast.store), then read each request's outcome back from the file,
     so every record returned is on disk. Returns, per request, the list of
@@ -100,7 +100,7 @@ def _stored(kind, reqs, errors, db, refresh, retry_failed, since=None):
     if errors not in ("raise", "skip"):
         raise ValueError('errors must be "raise" or "skip", not %r' % (errors,))
     ids = store.run(db, [store.request(kind, **r) for r in reqs], refresh=refresh,
-                    retry_failed=retry_failed, since=since)
+                    retry_failed=retry_failed, since=since, progress=progress)
     results, failures = [], {}
     for i, o in enumerate(store.outcomes(db, ids)):
         if o is None or "error" in o:
@@ -154,7 +154,7 @@ def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", progres
     keys = [(app_id, country) for app_id in app_ids for country in countries]
     if db is not None:
         results = _stored("app", [dict(app_id=a, lang=lang, country=c) for a, c in keys],
-                          errors, db, refresh, retry_failed)
+                          errors, db, refresh, retry_failed, progress)
         results = [r[0] if r else None for r in results]
     else:
         results = _run(fetch_and_parse_apps_batch, [(a, lang, c) for a, c in keys], errors,
@@ -185,7 +185,8 @@ def fetch_category_lists(countries, categories, collection="topselling_free", la
     if db is not None:
         results = _stored("list", [dict(category=cat, collection=collection, lang=lang,
                                         country=country, num=num_results)
-                                   for country, cat in keys], errors, db, refresh, retry_failed)
+                                   for country, cat in keys],
+                          errors, db, refresh, retry_failed, progress)
     else:
         reqs = [(cat, collection, lang, country, num_results) for country, cat in keys]
         results = _run(fetch_and_parse_list_batch, reqs, errors, progress)
@@ -212,7 +213,7 @@ def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
     if db is not None:
         results = _stored("search", [dict(query=q, lang=lang, country=country, num=num,
                                           price=price) for q, country in keys],
-                          errors, db, refresh, retry_failed)
+                          errors, db, refresh, retry_failed, progress)
     else:
         reqs = [(q, lang, country, num, price) for q, country in keys]
         results = _run(fetch_and_parse_search_batch, reqs, errors, progress)
@@ -251,7 +252,7 @@ def fetch_reviews(app_ids, countries=("us",), lang="en", sort=SORT_NEWEST, count
     if db is not None:
         results = _stored("reviews", [dict(app_id=a, lang=lang, country=country, sort=sort,
                                            num=count) for a, country in keys],
-                          errors, db, refresh, retry_failed, since)
+                          errors, db, refresh, retry_failed, progress, since)
         results = [None if r is None else (r,) for r in results]
     else:
         if since is not None:

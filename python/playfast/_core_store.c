@@ -7,7 +7,8 @@
  * thread fetches, its workers parse, the store's writer thread commits;
  * none of them touches Python. The calling thread only waits, and every
  * 100 ms takes the GIL back briefly to run signal handlers, so Ctrl-C
- * cancels the job (what was committed stays). When the call returns,
+ * cancels the job (what was committed stays), and to call the progress
+ * callback, whose exception cancels it too. When the call returns,
  * every result of the job is on disk: that is what "done" means here.
  */
 #include <time.h>
@@ -18,8 +19,10 @@
 typedef struct job_ctx {
     pf_client *client;
     PyThreadState *ts;     /* the released thread state */
-    int interrupted;       /* a signal handler raised */
+    int interrupted;       /* a signal handler or the callback raised */
     double last;
+    PyObject *progress;    /* progress(done, failed, total) or NULL */
+    const pf_store_job *job;
 } job_ctx;
 
 static double mono(void)
@@ -44,6 +47,14 @@ static int ctx_tick(void *ud)
     PyEval_RestoreThread(c->ts);
     if (PyErr_CheckSignals() < 0)
         c->interrupted = 1;   /* the exception stays set: raised on return */
+    if (!c->interrupted && c->progress) {
+        PyObject *r = PyObject_CallFunction(
+            c->progress, "nnn", (Py_ssize_t)c->job->fetched,
+            (Py_ssize_t)c->job->failed, (Py_ssize_t)c->job->todo);
+        if (!r)
+            c->interrupted = 1;
+        Py_XDECREF(r);
+    }
     c->ts = PyEval_SaveThread();
     return c->interrupted;
 }
@@ -99,14 +110,15 @@ static void raise_store_error(pf_state *st, const pf_error *err, pf_code rc)
 static PyObject *py_store_run(PyObject *mod, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"path", "requests", "refresh", "retry_failed",
-                             "since", NULL};
+                             "since", "progress", NULL};
     pf_state *st = pf_state_of_module(mod);
     PyObject *path_obj, *list, *since_obj = Py_None, *ids_out = NULL;
+    PyObject *progress = Py_None;
     int refresh = 0, retry_failed = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O!|ppO", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O!|ppOO", kwlist,
                                      PyUnicode_FSConverter, &path_obj,
                                      &PyList_Type, &list, &refresh,
-                                     &retry_failed, &since_obj))
+                                     &retry_failed, &since_obj, &progress))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(list);
     pf_request *reqs = PyMem_Calloc(n ? (size_t)n : 1, sizeof *reqs);
@@ -142,7 +154,8 @@ static PyObject *py_store_run(PyObject *mod, PyObject *args, PyObject *kw)
         goto out;
     static const pf_store_engine eng = {pf_batch_start, pf_batch_next,
                                         pf_batch_cancel, pf_batch_free};
-    job_ctx ctx = {((Client *)client)->c, NULL, 0, 0};
+    job_ctx ctx = {((Client *)client)->c, NULL, 0, 0,
+                   progress == Py_None ? NULL : progress, &job};
     job.flags = (refresh ? PF_STORE_REFRESH : 0) |
                 (retry_failed ? 0 : PF_STORE_SKIP_FAILED);
     job.userdata = &ctx;
@@ -191,8 +204,9 @@ out:
 PyMethodDef pf_py_store_methods[] = {
     {"_store_run", (PyCFunction)(void (*)(void))py_store_run,
      METH_VARARGS | METH_KEYWORDS,
-     "_store_run(path, requests, refresh=False, retry_failed=True, since=None)"
-     " -> [row id]\n\nRun a job against the store at path (see "
-     "playfast.store); returns when every result is committed."},
+     "_store_run(path, requests, refresh=False, retry_failed=True, since=None,"
+     " progress=None) -> [row id]\n\nRun a job against the store at path "
+     "(see playfast.store); returns when every result is committed. "
+     "progress(done, failed, total) is called about every 100 ms."},
     {NULL, NULL, 0, NULL},
 };

@@ -56,16 +56,18 @@ def _since(since):
     raise TypeError("since must be unix seconds, a date or a datetime, not %r" % (since,))
 
 
-def run(db, requests, *, refresh=False, retry_failed=True, since=None):
+def run(db, requests, *, refresh=False, retry_failed=True, since=None, progress=None):
     """Fetch what the store at ``db`` does not hold yet; return each
     request's row id, once every result is committed. ``since`` (reviews):
     stop a chain at the first review written before it. Raises
     InvalidArgumentError (a ValueError) naming the file when it is not a
     store, is newer than this playfast, is locked by another process or
     cannot be written, and the store's error (e.g. disk full) when a write
-    fails; what was committed stays."""
+    fails; what was committed stays. progress(done, failed, total) is
+    called about every 100 ms with the counts of this run's fetches."""
     return _core._store_run(os.fspath(db), list(requests), refresh=refresh,
-                            retry_failed=retry_failed, since=_since(since))
+                            retry_failed=retry_failed, since=_since(since),
+                            progress=progress)
 
 
 class _Reader:

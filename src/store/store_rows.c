@@ -141,12 +141,25 @@ void pf__store_json_str(pf__buf *b, const char *s)
     pf__buf_putc(b, '"');
     for (const char *run = s;; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
+        /* U+0085, U+2028 and U+2029 are legal raw in JSON but end a line
+         * for many readers; escaped as the CLI's writer does, so a column
+         * copied into an ndjson line never splits it. */
+        int sep = (c == 0xC2 && (unsigned char)s[1] == 0x85) ||
+                  (c == 0xE2 && (unsigned char)s[1] == 0x80 &&
+                   ((unsigned char)s[2] == 0xA8 || (unsigned char)s[2] == 0xA9));
+        if (c >= 0x20 && c != '"' && c != '\\' && !sep)
             continue;
         pf__buf_add(b, run, (size_t)(s - run));
-        run = s + 1;
         if (!c)
             break;
+        if (sep) {
+            pf__buf_str(b, c == 0xC2 ? "\\u0085"
+                           : (unsigned char)s[2] == 0xA8 ? "\\u2028" : "\\u2029");
+            s += c == 0xC2 ? 1 : 2;
+            run = s + 1;
+            continue;
+        }
+        run = s + 1;
         const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\"
                         : c == '\n' ? "\\n" : c == '\r' ? "\\r"
                         : c == '\t' ? "\\t" : c == '\b' ? "\\b"

@@ -38,8 +38,14 @@ def run(*args, base=None, env=None, timeout=120, **kw):
     return subprocess.run(argv, capture_output=True, env=e, timeout=timeout, **kw)
 
 
+def nd(text):
+    """The records of ndjson text: split("\n"), not splitlines(), since
+    records end at LF only."""
+    return text.split("\n")[:-1]
+
+
 def lines(p):
-    return [json.loads(x) for x in p.stdout.decode().splitlines()]
+    return [json.loads(x) for x in nd(p.stdout.decode())]
 
 
 def export(db, *extra):
@@ -71,7 +77,7 @@ def test_db_output_equals_plain_output_and_export(replay, tmp_path):
             assert stored.stdout == plain.stdout, (kind, fmt)
     # export holds every distinct request once, as the fetch printed it.
     exp = export(db, "--kind", "app")
-    assert exp.splitlines() == run("app", "com.a", "com.b", base=replay.base_url).stdout.decode().splitlines()
+    assert nd(exp) == nd(run("app", "com.a", "com.b", base=replay.base_url).stdout.decode())
     csv = export(db, "--kind", "search", "--format", "csv")
     assert csv.encode() == run("search", "panda", "unicorns", "--format", "csv",
                                base=replay.base_url).stdout
@@ -124,7 +130,6 @@ def test_kill_9_at_random_points_then_resume_equals_uninterrupted(replay_factory
     ref = tmp_path / "ref.db"
     assert run("app", "-i", ids, "--db", ref, "--concurrency", "16", base=rp.base_url).returncode == 0
     db = tmp_path / "killed.db"
-    printed = tmp_path / "printed.ndjson"
     everything = {"com.store.app%d" % i for i in range(300)}
 
     def stored():
@@ -133,26 +138,29 @@ def test_kill_9_at_random_points_then_resume_equals_uninterrupted(replay_factory
         con.close()
         return ids
 
-    done = set()
-    for _ in range(2):                              # killed twice, at random
+    done, printed = set(), []
+    for k in range(2):                              # killed twice, at random
         rp.reset()
         argv, env = cmd("app", "-i", ids, "--db", db, "--concurrency", "16", base=rp.base_url)
-        with open(printed, "ab") as out:
+        with open(tmp_path / ("out%d" % k), "wb") as out:
             kill_after(argv, env, rng.uniform(0.05, 1.2), out)
+        # The kill may cut the last line short: nd() leaves it out.
+        printed += nd((tmp_path / ("out%d" % k)).read_text())
         time.sleep(0.4)       # the server answers (and logs) what was in flight
         # Nothing stored before this run was asked for again.
         assert not {e["app_id"] for e in rp.log()} & done
         done = stored()
     # Every line printed before a kill is on disk.
-    for line in printed.read_text().splitlines():
+    for line in printed:
         assert json.loads(line)["request"]["app_id"] in done
+    time.sleep(0.6)
     rp.reset()
     p = run("app", "-i", ids, "--db", db, "--concurrency", "16", base=rp.base_url)
     assert p.returncode == 0, p.stderr
     # The resumed run asked for exactly what was not stored.
-    assert sorted(e["app_id"] for e in rp.log()) == sorted(everything - done)
+    assert {e["app_id"] for e in rp.log()} == everything - done
     assert export(db) == export(ref)
-    assert lines(p) == [json.loads(x) for x in export(ref).splitlines()]
+    assert lines(p) == [json.loads(x) for x in nd(export(ref))]
 
 
 def test_review_chain_killed_mid_way_resumes(replay_factory, tmp_path):
@@ -378,7 +386,7 @@ def test_disk_full_stops_the_job_and_keeps_what_was_committed(replay_factory, tm
     assert str(db) in err and ("disk full" in err or "I/O" in err), err
     printed = lines(p)
     assert 0 < len(printed) < 300
-    exported = export(db).splitlines()
+    exported = nd(export(db))
     assert [json.loads(x) for x in exported] == printed
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -421,7 +429,7 @@ def test_python_db_records_equal_plain_records_and_resume(pyf, tmp_path):
     assert len(exp) == 10 and exp[0]["result"] == {k: v for k, v in stored[0].items()
                                                    if k not in ("country", "lang")}
     # The CLI reads the file Python wrote, line for line.
-    cli = [json.loads(x) for x in export(db, "--kind", "app").splitlines()]
+    cli = [json.loads(x) for x in nd(export(db, "--kind", "app"))]
     assert [c["result"] for c in cli] == [e["result"] for e in exp]
 
 
@@ -466,3 +474,45 @@ def test_python_job_killed_then_resumed(replay_factory, tmp_path):
     assert out.stdout.strip() == b"200", out.stderr
     asked = {e["app_id"] for e in rp.log()}
     assert asked == {"com.k%d" % i for i in range(200)} - done
+
+
+def test_python_progress_is_called_with_this_runs_counts(replay_factory, tmp_path):
+    import playfast
+    rp = replay_factory("--fill", "--latency", "0.2")
+    playfast.configure(base_url=rp.base_url, concurrency=4)
+    try:
+        seen = []
+        playfast.fetch_apps(["com.g%d" % i for i in range(12)], db=tmp_path / "p.db",
+                            progress=lambda *a: seen.append(a))
+        assert seen and all(total == 12 and failed == 0 for _, failed, total in seen)
+        assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+        with pytest.raises(ZeroDivisionError):       # the callback's error stops the job
+            playfast.fetch_apps(["com.h%d" % i for i in range(12)], db=tmp_path / "p.db",
+                                progress=lambda *a: 1 / 0)
+    finally:
+        playfast.configure(**dict.fromkeys(playfast.configure(), None))
+
+
+def test_cli_progress_summary_and_ctrl_c(replay_factory, tmp_path):
+    rp = replay_factory("--fill", "--latency", "0.2")
+    ids = write_ids(tmp_path, 60)
+    db = tmp_path / "i.db"
+    argv, env = cmd("app", "-i", ids, "--db", db, "--concurrency", "4", "--progress",
+                    base=rp.base_url)
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130
+    err = err.decode()
+    assert "done, 0 failed," in err and "remaining" in err and "req/s" in err
+    assert "60 requests:" in err.splitlines()[-1] and "not done" in err.splitlines()[-1]
+    printed = [json.loads(x)["request"]["app_id"] for x in nd(out.decode())]
+    assert 0 < len(printed) < 60
+    again = run("app", "-i", ids, "--db", db, base=rp.base_url)
+    assert again.returncode == 0
+    last = again.stderr.decode().splitlines()[-1]
+    assert "60 requests: %d fetched now (0 failed)" % (60 - len(printed)) in last or \
+        "already stored" in last
+    assert [json.loads(x)["request"]["app_id"] for x in nd(again.stdout.decode())][
+        :len(printed)] == printed
