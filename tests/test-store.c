@@ -286,6 +286,29 @@ TEST(same_request_spelled_two_ways_is_one_key)
     CHECK(strstr(ka, "\"a\\\"b\\n\"") != NULL);
 }
 
+TEST(json_cells_escape_line_separators_as_the_cli_does)
+{
+    /* A raw U+2028 in an array cell would split the ndjson line that
+     * export copies the cell into (regression). */
+    const char *path = db_path();
+    pf_store *st = open_ok(path);
+    pf_request r = app_req("com.sep");
+    pf_store_entry e;
+    pf_store_plan(st, &r, 1, 0, &e, NULL);
+    pf_response res = app_response(APP_PAGE2, "com.sep");
+    static const char *const shots[] = {"a\xe2\x80\xa8" "b\xc2\x85" "c\"\x01"};
+    res.app->screenshots = shots;
+    res.app->n_screenshots = 1;
+    pf_store_put(st, e.id, &res, 1, NULL, NULL);
+    CHECK(pf_store_close(st, NULL) == PF_OK);
+    char t[128];
+    CHECK_STR(text_of(path, "SELECT screenshots FROM apps", t, sizeof t),
+              "[\"a\\u2028b\\u0085c\\\"\\u0001\"]");
+    CHECK_INT(scalar(path, "SELECT json_extract(screenshots, '$[0]') = "
+                           "'a' || char(8232) || 'b' || char(133) || 'c\"' || char(1) "
+                           "FROM apps"), 1);
+}
+
 /* ---- review chains ------------------------------------------------------ */
 
 /* A store at path with a reviews --all chain whose first page (and its
