@@ -128,14 +128,15 @@ test-python: python $(BUILD)/playfast
 # Tests that measure memory skip themselves (PLAYFAST_SANITIZED).
 PYSAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PYSAN_LIB   = build/asan/pylib
+PYSAN_PYTEST = PLAYFAST_PYTHONPATH=$(abspath $(PYSAN_LIB)) PLAYFAST_SANITIZED=1 \
+	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0 $(PYTHON) -m pytest -q -p no:cacheprovider
 test-python-asan:
 	@CC=gcc CFLAGS="$(PYSAN_FLAGS)" LDFLAGS="$(PYSAN_FLAGS)" $(PYTHON) setup.py -q \
 	  build_py --build-lib $(PYSAN_LIB) \
 	  build_ext --build-lib $(PYSAN_LIB) --build-temp build/asan/python -j 2 >/dev/null
-	cd tests && PLAYFAST_PYTHONPATH=$(abspath $(PYSAN_LIB)) PLAYFAST_SANITIZED=1 \
-	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
-	  ASAN_OPTIONS=detect_leaks=0 $(PYTHON) -m pytest -q -p no:cacheprovider \
-	  python/test_core.py python/test_core_batch.py
+	cd tests && $(PYSAN_PYTEST) python/test_core.py python/test_core_batch.py
+	cd tests && $(PYSAN_PYTEST) python/test_store.py -k test_python_
 
 test: check-deps
 	@$(MAKE) --no-print-directory all
