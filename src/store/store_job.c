@@ -9,6 +9,7 @@
  * quota) resumes at page 7. The engine's own chain following (num = all)
  * would hold pages 1-6 in memory until the last one.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 typedef struct slot {
     int64_t id;
     size_t owner;
+    size_t next_dup;    /* the next request with the same row, or SIZE_MAX */
     int more;           /* something (left) to fetch */
     char *token;        /* review chains: the next page's token */
     int64_t stored;     /* review chains: reviews in the open snapshot */
@@ -56,10 +58,13 @@ static int find_owners(slot *s, size_t n)
     for (size_t i = 0; i < n; i++)
         ix[i] = i;
     qsort_r(ix, n, sizeof *ix, cmp_id, s);
-    for (size_t k = 0; k < n; k++)
-        s[ix[k]].owner = k && s[ix[k - 1]].id == s[ix[k]].id
-                             ? s[ix[k - 1]].owner
-                             : ix[k];
+    for (size_t k = 0; k < n; k++) {
+        int dup = k && s[ix[k - 1]].id == s[ix[k]].id;
+        s[ix[k]].owner = dup ? s[ix[k - 1]].owner : ix[k];
+        s[ix[k]].next_dup = SIZE_MAX;
+        if (dup)
+            s[ix[k - 1]].next_dup = ix[k];   /* in input order: ix sorts ties by index */
+    }
     free(ix);
     return 1;
 }
@@ -69,9 +74,8 @@ static void ended(run *r, size_t o, uint64_t ticket, int failed)
 {
     if (!r->job->on_end)
         return;
-    for (size_t i = o; i < r->n; i++)
-        if (r->s[i].owner == o)
-            r->job->on_end(r->job->userdata, i, ticket, failed);
+    for (size_t i = o; i != SIZE_MAX; i = r->s[i].next_dup)
+        r->job->on_end(r->job->userdata, i, ticket, failed);
 }
 
 /* The page request of a review chain. */
