@@ -97,7 +97,11 @@ static void page_request(const slot *c, const pf_request *req, pf_request *out)
 static int cut_page(const pf_store_job *job, const slot *c,
                     const pf_request *req, pf_reviews *rv)
 {
-    int last = rv->next_token == NULL || req->num == 0;
+    /* As the engine's own chain following: no token, an empty page or the
+     * token just used again ends the chain. */
+    int last = rv->next_token == NULL || !*rv->next_token || rv->count == 0 ||
+               req->num == 0 ||
+               (c->token && !strcmp(c->token, rv->next_token));
     if (req->num > 0 && c->stored + (int64_t)rv->count >= req->num) {
         rv->count = (size_t)(req->num - c->stored);
         last = 1;
@@ -126,6 +130,14 @@ static void take(run *r, size_t i, pf_response *res)
     }
     int last = 1;
     char *next = NULL;
+    if (res->code == PF_ENOTFOUND && req->kind == PF_KIND_REVIEWS &&
+        c->stored > 0) {
+        /* A null payload after the first page means "no more", as the
+         * engine reads it when it follows a chain itself. */
+        pf__store_release(res);
+        res->kind = PF_KIND_REVIEWS;
+        res->code = PF_OK;
+    }
     if (res->code == PF_OK && req->kind == PF_KIND_REVIEWS && res->reviews) {
         last = cut_page(r->job, c, req, res->reviews);
         if (!last && !(next = strdup(res->reviews->next_token)))

@@ -516,3 +516,22 @@ def test_cli_progress_summary_and_ctrl_c(replay_factory, tmp_path):
         "already stored" in last
     assert [json.loads(x)["request"]["app_id"] for x in nd(again.stdout.decode())][
         :len(printed)] == printed
+
+
+def test_null_page_after_the_first_ends_a_chain_as_the_engine_reads_it(replay_factory, tmp_path):
+    rp = replay_factory("--fill", "--review-pages", "5")
+    db = tmp_path / "n.db"
+    rp.script(["ok", "reset", "reset"])            # page 2 fails
+    assert run("reviews", "com.n", "--all", "--db", db, "--retries", "0",
+               base=rp.base_url).returncode == 1
+    con = sqlite3.connect(db)
+    con.execute("UPDATE requests SET next_token = 'no-such-token'")   # unknown: a null payload
+    con.commit()
+    con.close()
+    rp.reset()
+    p = run("reviews", "com.n", "--all", "--db", db, base=rp.base_url)
+    assert p.returncode == 0, p.stderr
+    assert len(lines(p)[0]["results"]) == 150
+    # The page asked under UsvDTd, then once more under oCPfdb (the engine
+    # does so for any page that comes back empty under UsvDTd).
+    assert rp.stats()["requests"] == 2
