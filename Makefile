@@ -14,12 +14,13 @@ WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-param
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CFLAGS   ?= $(OPT) -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc/core -Isrc/parse -Isrc/net $(CURL_CFLAGS)
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc/core -Isrc/parse -Isrc/net -Isrc/store $(CURL_CFLAGS)
 # The fetch engine decodes Content-Encoding itself (src/net/decode.c):
 # libdeflate for gzip/deflate, libbrotli for br, libzstd; zlib only to say
 # why a deflate stream is corrupt.
 DECODE_LIBS := $(shell pkg-config --libs libdeflate libbrotlidec libzstd zlib 2>/dev/null || echo -ldeflate -lbrotlidec -lzstd -lz)
-LIBS      = $(CURL_LIBS) $(DECODE_LIBS) -lpthread -lm
+SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
+LIBS      = $(CURL_LIBS) $(DECODE_LIBS) $(SQLITE_LIBS) -lpthread -lm
 
 # The library in two parts: PARSE_SRC needs no libcurl and no threads (the
 # parsers, the one argument check, the request builders), NET_SRC is the
@@ -27,13 +28,16 @@ LIBS      = $(CURL_LIBS) $(DECODE_LIBS) -lpthread -lm
 # .so hold both.
 PARSE_SRC = $(wildcard src/core/*.c) $(wildcard src/parse/*.c) src/net/request.c
 NET_SRC   = $(filter-out src/net/request.c,$(wildcard src/net/*.c))
-LIB_SRC   = $(PARSE_SRC) $(NET_SRC)
+# The store (SQLite): results into a file as they arrive, resume, snapshots.
+STORE_SRC = $(wildcard src/store/*.c)
+LIB_SRC   = $(PARSE_SRC) $(NET_SRC) $(STORE_SRC)
 # The CLI is two linked programs (cli/front.c says why): `playfast`, the
 # parsers and the offline commands, and `playfast-fetch`, the fetch
 # commands with the engine.
 CLI_COMMON = cli/args.c cli/emit_json.c cli/emit_csv.c cli/emit_kinds.c
 CLI_FRONT_SRC = cli/main.c cli/front.c cli/parse_cmd.c $(CLI_COMMON)
-CLI_FETCH_SRC = cli/fetch_main.c cli/fetch.c cli/fetch_args.c cli/engine.c $(CLI_COMMON)
+CLI_FETCH_SRC = cli/fetch_main.c cli/fetch.c cli/fetch_args.c cli/engine.c \
+                cli/fetch_store.c cli/store_cmd.c $(CLI_COMMON)
 CLI_SRC   = $(sort $(CLI_FRONT_SRC) $(CLI_FETCH_SRC))
 TEST_SRC  = $(wildcard tests/test-*.c)
 HDRS      = $(wildcard include/*.h) $(wildcard src/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
@@ -141,14 +145,15 @@ test-python: python $(BUILD)/playfast $(BUILD)/playfast-fetch
 # Tests that measure memory skip themselves (PLAYFAST_SANITIZED).
 PYSAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PYSAN_LIB   = build/asan/pylib
+PYSAN_PYTEST = PLAYFAST_PYTHONPATH=$(abspath $(PYSAN_LIB)) PLAYFAST_SANITIZED=1 \
+	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0 $(PYTHON) -m pytest -q -p no:cacheprovider
 test-python-asan:
 	@CC=gcc CFLAGS="$(PYSAN_FLAGS)" LDFLAGS="$(PYSAN_FLAGS)" $(PYTHON) setup.py -q \
 	  build_py --build-lib $(PYSAN_LIB) \
 	  build_ext --build-lib $(PYSAN_LIB) --build-temp build/asan/python -j 2 >/dev/null
-	cd tests && PLAYFAST_PYTHONPATH=$(abspath $(PYSAN_LIB)) PLAYFAST_SANITIZED=1 \
-	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
-	  ASAN_OPTIONS=detect_leaks=0 $(PYTHON) -m pytest -q -p no:cacheprovider \
-	  python/test_core.py python/test_core_batch.py
+	cd tests && $(PYSAN_PYTEST) python/test_core.py python/test_core_batch.py
+	cd tests && $(PYSAN_PYTEST) python/test_store.py -k test_python_
 
 test: check-deps
 	@$(MAKE) --no-print-directory all
@@ -186,6 +191,7 @@ bench-decode: lib
 bench: all
 	$(PYTHON) bench/bench-fetch.py
 	$(PYTHON) bench/bench-nginx.py
+	$(PYTHON) bench/bench-store.py
 	@$(MAKE) --no-print-directory bench-decode
 	$(PYTHON) bench/bench-dask.py
 
@@ -212,7 +218,7 @@ test-fuzz:
 
 install: lib cli
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/playfast.h include/playfast_fields.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/playfast.h include/playfast_fields.h include/playfast_store.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BUILD)/libplayfast.a $(BUILD)/libplayfast-parse.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libplayfast.so $(DESTDIR)$(PREFIX)/lib/libplayfast.so.0
 	ln -sf libplayfast.so.0 $(DESTDIR)$(PREFIX)/lib/libplayfast.so

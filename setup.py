@@ -5,9 +5,9 @@ and the `playfast` command.
     python3 setup.py build_ext --inplace -j 2 --build-temp build/python
                                             # in-tree build (make python)
 
-The library sources (src/core, src/parse, src/net) are compiled into the
-extension itself, so the module has no run-time dependency but libcurl and libzstd (which
-libcurl itself uses on Debian).
+The library sources (src/core, src/parse, src/net, src/store) are compiled into
+the extension itself, so the module has no run-time dependency but libcurl,
+libzstd (which libcurl itself uses on Debian), the decoders and libsqlite3.
 
 `pip install` also builds the CLI as the Makefile does (cli/front.c says why
 it is two programs): `playfast`, linked with the parse part of the library
@@ -40,7 +40,7 @@ def pkg_config(flag, default, package="libcurl"):
 
 def lib_sources():
     lib = []
-    for sub in ("core", "parse", "net"):
+    for sub in ("core", "parse", "net", "store"):
         lib += sorted(glob.glob("src/%s/*.c" % sub, root_dir=HERE))
     return lib
 
@@ -51,12 +51,13 @@ def sources():
 
 # The parse part of the library (the Makefile's PARSE_SRC) and the CLI's
 # two programs (CLI_FRONT_SRC, CLI_FETCH_SRC).
-PARSE_SRC = [s for s in lib_sources() if not s.startswith("src/net/")] + ["src/net/request.c"]
+PARSE_SRC = [s for s in lib_sources()
+             if not s.startswith(("src/net/", "src/store/"))] + ["src/net/request.c"]
 CLI_COMMON = ["cli/args.c", "cli/emit_json.c", "cli/emit_csv.c", "cli/emit_kinds.c"]
 CLI_PROGRAMS = {
     "playfast": ["cli/main.c", "cli/front.c", "cli/parse_cmd.c"] + CLI_COMMON,
     "playfast-fetch": ["cli/fetch_main.c", "cli/fetch.c", "cli/fetch_args.c",
-                       "cli/engine.c"] + CLI_COMMON,
+                       "cli/engine.c", "cli/fetch_store.c", "cli/store_cmd.c"] + CLI_COMMON,
 }
 CLI_DIR = os.path.join("build", "cli-bin")
 
@@ -67,17 +68,19 @@ curl_libs = pkg_config("--libs", ["-lcurl"])
 zstd_libs = pkg_config("--libs", ["-lzstd"], "libzstd")
 # The engine decodes Content-Encoding itself (src/net/decode.c).
 decode_libs = pkg_config("--libs", ["-ldeflate", "-lbrotlidec", "-lz"], "libdeflate libbrotlidec zlib")
+# The store (src/store, playfast.store): results into an SQLite file.
+sqlite_libs = pkg_config("--libs", ["-lsqlite3"], "sqlite3")
 
 core = Extension(
     "playfast._core",
     sources=sources(),
-    include_dirs=["include", "src/core", "src/parse", "src/net", "python/playfast"],
+    include_dirs=["include", "src/core", "src/parse", "src/net", "src/store", "python/playfast"],
     depends=sorted(glob.glob("include/*.h", root_dir=HERE) + glob.glob("src/*/*.h", root_dir=HERE)
                    + glob.glob("python/playfast/*.h", root_dir=HERE)),
     extra_compile_args=["-std=c11", "-D_GNU_SOURCE", "-fvisibility=hidden",
                         "-Wall", "-Wextra", "-Wno-unused-parameter",
                         "-Wno-missing-field-initializers"] + curl_cflags,
-    extra_link_args=curl_libs + zstd_libs + decode_libs + ["-lpthread", "-lm"],
+    extra_link_args=curl_libs + zstd_libs + decode_libs + sqlite_libs + ["-lpthread", "-lm"],
 )
 
 
@@ -117,7 +120,7 @@ class build_cli_scripts(build_scripts):
             else:
                 cc.link_executable(objs + lib, name, output_dir=CLI_DIR,
                                    extra_postargs=curl_libs + zstd_libs + decode_libs
-                                   + ["-lpthread", "-lm"])
+                                   + sqlite_libs + ["-lpthread", "-lm"])
         self.scripts = [os.path.join(CLI_DIR, n) for n in CLI_PROGRAMS]
         self.mkpath(self.build_dir)
         for path in self.scripts:

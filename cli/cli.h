@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "buf.h"
@@ -91,6 +92,8 @@ void cli_json_request(pf__buf *b, const pf_request *req);
  * written into tmp (*is_str = 0); NULL for null. */
 #define CLI_REQUEST_COLS 15
 const char *cli_request_col_name(pf_kind kind, size_t i);
+/* The request's CSV cells, each followed by ','. */
+void cli_csv_request_cells(pf__buf *b, const pf_request *req);
 const char *cli_request_col_value(const pf_request *r, size_t i, char *tmp,
                                   size_t cap, int *is_str);
 /* {"kind": ..., "status": n|null, "message": ...} */
@@ -178,6 +181,12 @@ typedef struct cli_fetch_plan {
     cli_strs proxies;            /* --proxy values and --proxies lines */
     cli_strs local_addresses;    /* --local-address pieces */
     cli_strs owned;              /* malloc'ed text the two point into */
+    /* --db and its companions (fetch_store.c) */
+    const char *db;              /* NULL: no store */
+    int refresh;                 /* --refresh: new snapshots of everything */
+    int skip_failed;             /* --no-retry-failed */
+    int has_since;               /* reviews --since TIME */
+    int64_t since;               /* unix seconds */
 } cli_fetch_plan;
 
 /* The engine calls the fetch commands make (engine.c). */
@@ -212,5 +221,33 @@ int cli_cmd_fetch(pf_kind kind, int argc, char **argv);
  * the same arguments (argv[0] is the command). Returns only on failure,
  * with a message printed and the exit status. */
 int cli_cmd_fetch_exec(int argc, char **argv);
+
+/* ------------------------------------------------------------------------ */
+/* The store (store_cmd.c, fetch_store.c)                                   */
+/* ------------------------------------------------------------------------ */
+
+struct sqlite3;
+
+/* Ctrl-C during a fetch (fetch.c): the handler sets the flag; a second
+ * Ctrl-C ends the process at once. cli_now() is CLOCK_MONOTONIC seconds. */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_on_sigint(int sig);
+double cli_now(void);
+
+/* A fetch command with --db: resume, store, print from the store. */
+int cli_fetch_store_run(cli_fetch_plan *plan);
+/* `playfast export`, `playfast changes`. */
+int cli_cmd_export(int argc, char **argv);
+int cli_cmd_changes(int argc, char **argv);
+/* TIME as unix seconds: digits, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]
+ * (UTC). 0 when it is none of these. */
+int cli_parse_time(const char *s, int64_t *out);
+/* A read-only connection (NULL with a message printed). */
+struct sqlite3 *cli_store_reader(const char *path);
+/* Append the stored outcome of request row id as the fetch output of req
+ * in fmt (a line without separator, or CSV rows): 1, or 0 when nothing is
+ * stored for it yet, -1 on a read error (printed). */
+int cli_stored_render(struct sqlite3 *db, cli_format fmt, int64_t id,
+                      const pf_request *req, pf__buf *out);
 
 #endif

@@ -97,8 +97,7 @@ static void cell(pf__buf *b, pf__buf *tmp, const pf_field *f,
     cli_csv_cell(b, tmp->p, tmp->len);
 }
 
-/* The request's cells + the three error cells (empty when ok). */
-static void row_head(pf__buf *b, const pf_request *req, const pf_response *res)
+void cli_csv_request_cells(pf__buf *b, const pf_request *req)
 {
     for (size_t i = 0; i < CLI_REQUEST_COLS; i++) {
         if (!cli_request_col_name(req->kind, i))
@@ -110,6 +109,12 @@ static void row_head(pf__buf *b, const pf_request *req, const pf_response *res)
             cli_csv_cell(b, v, strlen(v));
         pf__buf_putc(b, ',');
     }
+}
+
+/* The request's cells + the three error cells (empty when ok). */
+static void row_head(pf__buf *b, const pf_request *req, const pf_response *res)
+{
+    cli_csv_request_cells(b, req);
     if (res->code != PF_OK) {
         const char *msg = res->error.message[0] ? res->error.message
                                                  : pf_strerror(res->code);

@@ -23,16 +23,16 @@
 
 #include "cli.h"
 
-static volatile sig_atomic_t interrupted;
+volatile sig_atomic_t cli_interrupted;
 
-static void on_sigint(int sig)
+void cli_on_sigint(int sig)
 {
     /* A second Ctrl-C ends the process at once, as users expect. */
-    if (interrupted) {
+    if (cli_interrupted) {
         signal(sig, SIG_DFL);
         raise(sig);
     }
-    interrupted = 1;
+    cli_interrupted = 1;
 }
 
 /* Bytes of out-of-order output kept in memory before spilling to a
@@ -46,7 +46,7 @@ static size_t reorder_cap(void)
     return (size_t)64 << 20;
 }
 
-static double now(void)
+double cli_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -124,7 +124,7 @@ static void progress_draw(progress *p, size_t done, size_t failed,
 {
     if (!p->on)
         return;
-    double t = now();
+    double t = cli_now();
     /* A terminal gets one line redrawn every 0.1 s; a log file or pipe a
      * plain line a second, with no cursor escapes to garble it. */
     if (!final && p->drawn && t - p->last < (p->tty ? 0.1 : 1.0))
@@ -222,7 +222,7 @@ typedef struct writer {
  * again) and the exit status stays 130. Anything else is a write error. */
 static void out_failed(writer *w)
 {
-    if (interrupted) {
+    if (cli_interrupted) {
         w->abandoned = 1;
         __fpurge(stdout);
         clearerr(stdout);
@@ -381,10 +381,10 @@ static int run(cli_fetch_plan *plan)
     pg.client = client;
     w.pg = &pg;
     w.shared_tty = pg.on && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
-    pg.start = now();
+    pg.start = cli_now();
     struct sigaction sa, old_sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
+    sa.sa_handler = cli_on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_sa);
     int cancelled = 0;
@@ -395,7 +395,7 @@ static int run(cli_fetch_plan *plan)
         memset(&res, 0, sizeof res);
         /* A bounded wait keeps the progress line and Ctrl-C responsive. */
         rc = eng->batch_next(batch, 100, &idx, &res);
-        if ((interrupted || w.write_failed || w.abandoned) && !cancelled) {
+        if ((cli_interrupted || w.write_failed || w.abandoned) && !cancelled) {
             eng->batch_cancel(batch);
             cancelled = 1;
         }
@@ -439,7 +439,7 @@ static int run(cli_fetch_plan *plan)
         status = CLI_EXIT_PARTIAL;
     else
         status = CLI_EXIT_OK;
-    if (interrupted)
+    if (cli_interrupted)
         status = 130;      /* 128 + SIGINT, as the shell reports it */
 
 finish:
@@ -470,7 +470,7 @@ int cli_cmd_fetch(pf_kind kind, int argc, char **argv)
     cli_fetch_plan plan;
     int status;
     if (cli_fetch_plan_build(&plan, kind, argc, argv, &status))
-        status = run(&plan);
+        status = plan.db ? cli_fetch_store_run(&plan) : run(&plan);
     cli_fetch_plan_cleanup(&plan);
     return status;
 }

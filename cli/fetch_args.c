@@ -24,7 +24,7 @@ enum {
     O_BASE_URL, O_CONCURRENCY, O_RATE, O_RETRIES, O_TIMEOUT, O_PROXY,
     O_PROXIES, O_LOCAL_ADDRESS, O_DEADLINE, O_CACERT, O_USER_AGENT,
     O_CATEGORY, O_COLLECTION, O_NUM, O_PRICE, O_SORT, O_COUNT, O_ALL,
-    O_SCORE, O_TOKEN, O_DETAILS
+    O_SCORE, O_TOKEN, O_DETAILS, O_DB, O_REFRESH, O_NO_RETRY_FAILED, O_SINCE
 };
 
 #define K_APP (1u << PF_KIND_APP)
@@ -99,6 +99,14 @@ static const opt_def opts[] = {
      "IPv4/IPv6 addresses to send from, one\negress each; repeatable"},
     {"cacert", 0, "FILE", K_ALL, O_CACERT, "CA certificates (default: system store)"},
     {"user-agent", 0, "UA", K_ALL, O_USER_AGENT, "User-Agent header"},
+    {"db", 0, "FILE", K_ALL, O_DB,
+     "store results in this SQLite file; run again to resume"},
+    {"refresh", 0, NULL, K_ALL, O_REFRESH,
+     "with --db: fetch everything again, as new snapshots"},
+    {"no-retry-failed", 0, NULL, K_ALL, O_NO_RETRY_FAILED,
+     "with --db: keep requests that failed before as failed"},
+    {"since", 0, "TIME", K_REVIEWS, O_SINCE,
+     "with --db: stop paging at the first review older than TIME"},
     {"help", 'h', NULL, K_ALL, O_HELP, "this text"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
@@ -679,6 +687,13 @@ int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
         case O_DETAILS: details = 1; break;
         case O_SCORE: bad = !cli_arg_long(val, 1, 5, &score); break;
         case O_TOKEN: token = val; bad = !*val; break;
+        case O_DB: plan->db = val; bad = !*val; break;
+        case O_REFRESH: plan->refresh = 1; break;
+        case O_NO_RETRY_FAILED: plan->skip_failed = 1; break;
+        case O_SINCE:
+            bad = !cli_parse_time(val, &plan->since);
+            plan->has_since = 1;
+            break;
         default: bad = client_field_set(plan, o->id, val) == 0; break;
         }
         if (bad) {
@@ -691,6 +706,18 @@ int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
     }
     if (all && count) {
         usage_error(kind, "%s", "--count and --all exclude each other", status);
+        goto out;
+    }
+    if (details && plan->db) {
+        /* The store keeps a list and its apps as separate requests. */
+        usage_error(kind, "%s", "--details cannot be combined with --db yet",
+                    status);
+        goto out;
+    }
+    if ((plan->refresh || plan->skip_failed || plan->has_since) &&
+        !plan->db) {
+        usage_error(kind, "%s", "--refresh, --no-retry-failed and --since "
+                    "need --db FILE", status);
         goto out;
     }
     if (!check_client(plan, status))

@@ -25,6 +25,10 @@ int main(int argc, char **argv)
                     "reinstall playfast", front, PF_VERSION);
         return CLI_EXIT_FAIL;
     }
+    if (argc >= 2 && !strcmp(argv[1], "export"))
+        return cli_cmd_export(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "changes"))
+        return cli_cmd_changes(argc - 1, argv + 1);
     if (argc >= 2)
         for (int k = 0; k < PF_KIND_COUNT_; k++)
             if (!strcmp(argv[1], pf_kind_name((pf_kind)k)))

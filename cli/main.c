@@ -19,6 +19,12 @@ static const char usage[] =
     "  playfast suggest TERM...   playfast permissions ID...\n"
     "  playfast datasafety ID...  playfast categories\n"
     "\n"
+    "  ... --db FILE [--refresh] [--no-retry-failed]   store, resume\n"
+    "\n"
+    "Stores (SQLite files written with --db):\n"
+    "  playfast export --db FILE [--kind K] [--format ndjson|json|csv]\n"
+    "  playfast changes --db FILE [--kind K] [--since TIME]\n"
+    "\n"
     "Offline (parse a recorded response, no network):\n"
     "  playfast parse app|list|search|reviews FILE\n"
     "  playfast parse developer|similar|suggest|permissions|datasafety|categories FILE\n"
@@ -43,6 +49,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "parse"))
         return cli_cmd_parse(argc - 1, argv + 1);
+    if (!strcmp(cmd, "export") || !strcmp(cmd, "changes"))
+        return cli_cmd_fetch_exec(argc - 1, argv + 1); /* they need SQLite */
     for (int k = 0; k < PF_KIND_COUNT_; k++)
         if (!strcmp(cmd, pf_kind_name((pf_kind)k)))
             return cli_cmd_fetch_exec(argc - 1, argv + 1);

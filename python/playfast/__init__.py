@@ -22,7 +22,7 @@ by the library's own validation: a bad one raises ``InvalidArgumentError`` (a
 ``ValueError``) naming the argument.
 """
 
-from playfast import _core
+from playfast import _core, store
 from playfast._core import (  # noqa: F401  (re-exported API)
     PRICE_ALL,
     PRICE_FREE,
@@ -106,6 +106,7 @@ from playfast._core import (  # noqa: F401,E402  (the kinds of issue 10)
 __version__ = _core.__version__
 
 __all__ = [name for name in dir(_core) if not name.startswith("_")] + [
+    "store",
     "fetch_apps",
     "fetch_category_lists",
     "search_apps",
@@ -142,7 +143,7 @@ def _record(obj, dates):
     and no NaN (an absent number is None)."""
     if dates not in ("datetime", "unix"):
         raise ValueError('dates must be "datetime" or "unix", not %r' % (dates,))
-    rec = obj.to_dict()
+    rec = dict(obj) if isinstance(obj, dict) else obj.to_dict()
     for key, v in rec.items():
         if isinstance(v, float) and _math.isnan(v):
             rec[key] = None
@@ -184,6 +185,50 @@ def _run_batch(batch_fn, requests, errors, progress, **kw):
     raise ValueError('errors must be "raise", "skip" or "record", not %r' % (errors,))
 
 
+def _stored(kind, reqs, errors, db, refresh, retry_failed, progress, since=None):
+    """The db= path of the record functions: run the job against the store
+    (playfast.store), then read each request's outcome back from the file,
+    so every record returned is on disk. Returns, per request, its list of
+    result dicts, or in place of a failed one None (errors="skip") or the
+    error (errors="record"); raises BatchError with errors="raise"."""
+    if errors not in ("raise", "skip", "record"):
+        raise ValueError('errors must be "raise", "skip" or "record", not %r' % (errors,))
+    ids = store.run(db, [store.request(kind, **r) for r in reqs], refresh=refresh,
+                    retry_failed=retry_failed, since=since, progress=progress)
+    results, failures = [], {}
+    for i, o in enumerate(store.outcomes(db, ids)):
+        if o is None or "error" in o:
+            e = (o or {}).get("error") or {"kind": "cancelled", "status": None,
+                                             "message": "not fetched"}
+            exc = PlayfastError(e["message"])
+            exc.code, exc.status, exc.request = e["kind"], e["status"], reqs[i]
+            failures[i] = exc
+            results.append(exc if errors == "record" else None)
+        else:
+            results.append(o["results"])
+    if failures and errors == "raise":
+        exc = BatchError("%d of %d requests failed; first: %s" % (
+            len(failures), len(reqs), next(iter(failures.values()))))
+        exc.results, exc.errors, exc.request, exc.status = results, failures, None, None
+        raise exc
+    return results
+
+
+_SORTS = {"relevant": SORT_RELEVANT, "newest": SORT_NEWEST, "rating": SORT_RATING}
+_PRICES = {"all": PRICE_ALL, "free": PRICE_FREE, "paid": PRICE_PAID}
+
+
+def _code(value, names):
+    """A sort or price as the store takes it: Google's code for a name."""
+    return names.get(value, value) if isinstance(value, str) else value
+
+
+def _no_details_with_db(details, db):
+    if details and db is not None:
+        raise ValueError("details=True cannot be combined with db= yet: the store "
+                         "keeps lists and apps as separate requests")
+
+
 def _failed(res, keys, errors, records):
     """Whether res is a failure; with errors="record" its record (the
     request's keys and `error`) is added to records."""
@@ -222,7 +267,7 @@ def _entries(items, k, errors, dates, records, details):
 
 
 def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", dates="datetime",
-               progress=None):
+               progress=None, db=None, refresh=False, retry_failed=True):
     """App details for every app id in every country, fetched as one batch.
 
     app_ids, countries: a list, or one str for one item. Returns one dict
@@ -233,9 +278,20 @@ def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", dates="
     of raising BatchError; errors="record" returns each as a record with the
     request's keys and "error": {"kind", "message", "status"} (None on the
     records that succeeded), so a DataFrame holds both.
+
+    db="jobs.db": results go into that SQLite file as they arrive and are
+    read back from it (playfast.store); run the same call again to fetch
+    only what is missing. refresh=True fetches everything again as new
+    snapshots; retry_failed=False keeps failed requests failed.
     """
     keys = [(app_id, country) for app_id in _items(app_ids) for country in _items(countries)]
-    results = _run(fetch_and_parse_apps_batch, [(a, lang, c) for a, c in keys], errors, progress)
+    if db is not None:
+        results = _stored("app", [dict(app_id=a, lang=lang, country=c) for a, c in keys],
+                          errors, db, refresh, retry_failed, progress)
+        results = [r[0] if isinstance(r, list) and r else r for r in results]
+    else:
+        results = _run(fetch_and_parse_apps_batch, [(a, lang, c) for a, c in keys], errors,
+                       progress)
     records = []
     for (app_id, country), app in zip(keys, results):
         k = {"app_id": app_id, "country": country, "lang": lang}
@@ -247,7 +303,8 @@ def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", dates="
 
 def fetch_category_lists(countries, categories, collection="topselling_free", lang="en",
                          num=100, *, errors="raise", dates="datetime", progress=None,
-                         num_results=None, details=False):
+                         num_results=None, details=False, db=None, refresh=False,
+                         retry_failed=True):
     """Top charts for every (country, category) pair, as one batch.
 
     countries, categories: a list, or one str for one item; a category of
@@ -257,14 +314,20 @@ def fetch_category_lists(countries, categories, collection="topselling_free", la
     and "rank" (1-based) -- in the order countries x categories x rank.
     details=True: each entry is instead the app's full record (the AppInfo
     fields), fetched in the same batch as soon as its chart is in.
-    errors as for fetch_apps().
+    errors and db= as for fetch_apps().
     """
     if num_results is not None:
         num = num_results
     keys = [(country, cat) for country in _items(countries) for cat in _items(categories)]
     reqs = [(cat, collection, lang, country, num) for country, cat in keys]
     records = []
-    results = _run(fetch_and_parse_list_batch, reqs, errors, progress, details=details)
+    _no_details_with_db(details, db)
+    if db is not None:
+        results = _stored("list", [dict(category=cat, collection=collection, lang=lang,
+                                        country=country, num=num) for country, cat in keys],
+                          errors, db, refresh, retry_failed, progress)
+    else:
+        results = _run(fetch_and_parse_list_batch, reqs, errors, progress, details=details)
     for (country, cat), items in zip(keys, results):
         k = {"country": country, "category": cat, "collection": collection, "lang": lang}
         if _failed(items, k, errors, records):
@@ -274,19 +337,27 @@ def fetch_category_lists(countries, categories, collection="topselling_free", la
 
 
 def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
-                errors="raise", dates="datetime", progress=None, details=False):
+                errors="raise", dates="datetime", progress=None, details=False, db=None,
+                refresh=False, retry_failed=True):
     """Search results for every (query, country) pair, as one batch.
 
     queries, countries: a list, or one str for one item. price: "all",
     "free", "paid" (or PRICE_*). Returns one dict per result -- the
     SearchResult fields plus "query", "country", "lang" and "rank"
-    (1-based); details=True as for fetch_category_lists(). errors as for
-    fetch_apps().
+    (1-based); details=True as for fetch_category_lists(). errors and db=
+    as for fetch_apps().
     """
     keys = [(q, country) for q in _items(queries) for country in _items(countries)]
     reqs = [(q, lang, country, num, price) for q, country in keys]
     records = []
-    results = _run(fetch_and_parse_search_batch, reqs, errors, progress, details=details)
+    _no_details_with_db(details, db)
+    if db is not None:
+        results = _stored("search", [dict(query=q, lang=lang, country=country, num=num,
+                                          price=_code(price, _PRICES))
+                                     for q, country in keys],
+                          errors, db, refresh, retry_failed, progress)
+    else:
+        results = _run(fetch_and_parse_search_batch, reqs, errors, progress, details=details)
     for (q, country), items in zip(keys, results):
         k = {"query": q, "country": country, "lang": lang}
         if _failed(items, k, errors, records):
@@ -296,7 +367,8 @@ def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
 
 
 def fetch_reviews(app_ids, countries=("us",), lang="en", sort="newest", num=None, *,
-                  score=None, errors="raise", dates="datetime", progress=None, count=None):
+                  score=None, errors="raise", dates="datetime", progress=None, count=None,
+                  db=None, refresh=False, retry_failed=True, since=None):
     """Reviews of every app in every country, as one batch.
 
     app_ids, countries: a list, or one str for one item. sort: "newest"
@@ -315,13 +387,32 @@ def fetch_reviews(app_ids, countries=("us",), lang="en", sort="newest", num=None
     errors="raise" the error is in BatchError.errors; with errors="record"
     the partial reviews come back as records, then the error record, which
     also holds "next_token".
+
+    db= (see fetch_apps): the store fetches review chains page by page and
+    commits each page with its continuation token, so an interrupted
+    num="all" resumes where it stopped. since= (unix seconds, a date or a
+    datetime, with db=): stop at the first review older than it, so a daily
+    refresh=True run fetches only the new reviews of a newest-first chain.
     """
     if count is not None:
         num = count
     keys = [(a, country) for a in _items(app_ids) for country in _items(countries)]
     reqs = [(a, lang, country, sort, None, num, score) for a, country in keys]
     records = []
-    for (app_id, country), res in zip(keys, _run(fetch_and_parse_reviews_batch, reqs, errors, progress)):
+    if db is not None:
+        if score is not None:
+            raise ValueError("score= cannot be combined with db= yet")
+        results = _stored("reviews", [dict(app_id=a, lang=lang, country=country,
+                                           sort=_code(sort, _SORTS),
+                                           num=REVIEWS_ALL if num == "all" else num)
+                                      for a, country in keys],
+                          errors, db, refresh, retry_failed, progress, since)
+        results = [(r,) if isinstance(r, list) else r for r in results]
+    else:
+        if since is not None:
+            raise ValueError("since= needs db=")
+        results = _run(fetch_and_parse_reviews_batch, reqs, errors, progress)
+    for (app_id, country), res in zip(keys, results):
         k = {"app_id": app_id, "country": country, "lang": lang}
         partial = getattr(res, "partial", None) if isinstance(res, BaseException) else None
         for review in partial or ():

@@ -397,6 +397,7 @@ static int core_exec(PyObject *mod)
     if (PyModule_AddFunctions(mod, pf_py_batch_methods) < 0) return -1;
     if (PyModule_AddFunctions(mod, pf_py_kinds_methods) < 0) return -1;
     if (PyModule_AddFunctions(mod, pf_py_client_methods) < 0) return -1;
+    if (PyModule_AddFunctions(mod, pf_py_store_methods) < 0) return -1;
     if (PyModule_AddIntConstant(mod, "SORT_RELEVANT", PF_SORT_RELEVANT) < 0 ||
         PyModule_AddIntConstant(mod, "SORT_MOST_RELEVANT", PF_SORT_RELEVANT) < 0 ||
         PyModule_AddIntConstant(mod, "SORT_NEWEST", PF_SORT_NEWEST) < 0 ||

@@ -9,6 +9,7 @@
  *   _core_item.c   SearchResult: packed records, summary compressed
  *   _core_batch.c  request conversion, the batch runner, the streaming
  *                  iterator, errors built from pf_error
+ *   _core_store.c  _store_run: a job against a store file (playfast.store)
  *
  * Not a public header: it is compiled into the extension only.
  */
@@ -174,5 +175,9 @@ extern PyMethodDef pf_py_batch_methods[];
  * "rating") or Google's code; None keeps *out. 0, or -1 with
  * InvalidArgumentError set. */
 int pf_py_sort_arg(pf_state *st, PyObject *o, int *out);
+
+/* ---- _core_store.c ---- */
+
+extern PyMethodDef pf_py_store_methods[];
 
 #endif

@@ -370,3 +370,11 @@ class _ClientStats(TypedDict):
 
 # Call it from a progress callback to watch the pushback while a batch runs.
 def client_stats() -> _ClientStats: ...
+
+# playfast.store's runner: a job against a store file (_core_store.c).
+# requests: (kind, app_id, lang, country, category, collection, query, num,
+# price, sort, score, token) tuples; returns each request's row id once
+# every result is committed.
+def _store_run(path: str | bytes, requests: list[tuple[Any, ...]], refresh: bool = ...,
+               retry_failed: bool = ..., since: int | None = ...,
+               progress: Callable[[int, int, int], Any] | None = ...) -> list[int]: ...

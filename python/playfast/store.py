@@ -1,0 +1,163 @@
+"""playfast.store: jobs whose results go into an SQLite file as they arrive.
+
+The file is the one ``playfast ... --db FILE`` writes (docs/store.md): the
+same tables, the same request keys, written by the same C code. A job runs
+in ``_core._store_run``, which releases the GIL: the engine fetches, a
+writer thread of the store commits each response in small transactions,
+and the call returns once every result of the job is on disk. So a record
+this module returns is a committed row, and running the same job again
+fetches only what the file does not hold yet (failed requests are tried
+again unless ``retry_failed=False``; ``refresh=True`` fetches everything
+again as new snapshots beside the old ones).
+
+The high-level functions take ``db=`` (``playfast.fetch_apps(ids,
+db="jobs.db")``); this module gives the pieces:
+
+* ``request(kind, ...)``  one request, as the store keys it
+* ``run(db, requests, refresh=, retry_failed=, since=)``  -> row ids
+* ``outcomes(db, ids)``  the stored outcome of each row
+* ``export(db, kind=None)``  the latest stored result of every request, as
+  the records ``playfast export`` prints (parsed JSON)
+
+Rows are read with the standard library's ``sqlite3``: the typed columns
+come back as Python values, BOOLEAN as bool and JSON_TEXT (arrays, the
+histogram) as parsed JSON, so a record equals ``to_dict()`` of the result.
+"""
+
+import datetime
+import json
+import os
+import sqlite3
+
+from playfast import _core
+
+# pf_kind (include/playfast.h): the kind's number and its table.
+KINDS = {"app": 0, "list": 1, "search": 2, "reviews": 3}
+TABLES = {"app": "apps", "list": "list_items", "search": "list_items", "reviews": "reviews"}
+
+
+def request(kind, app_id=None, lang="en", country="us", category=None, collection=None,
+            query=None, num=0, price=0, sort=0, score=0, token=None):
+    """One request as ``run`` takes it (the fields of pf_request)."""
+    return (KINDS[kind], app_id, lang, country, category, collection, query,
+            int(num or 0), int(price or 0), int(sort or 0), int(score or 0), token)
+
+
+def _since(since):
+    if since is None or isinstance(since, int):
+        return since
+    if isinstance(since, datetime.datetime):
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=datetime.timezone.utc)
+        return int(since.timestamp())
+    if isinstance(since, datetime.date):
+        return int(datetime.datetime(since.year, since.month, since.day,
+                                     tzinfo=datetime.timezone.utc).timestamp())
+    raise TypeError("since must be unix seconds, a date or a datetime, not %r" % (since,))
+
+
+def run(db, requests, *, refresh=False, retry_failed=True, since=None, progress=None):
+    """Fetch what the store at ``db`` does not hold yet; return each
+    request's row id, once every result is committed. ``since`` (reviews):
+    stop a chain at the first review written before it. Raises
+    InvalidArgumentError (a ValueError) naming the file when it is not a
+    store, is newer than this playfast, is locked by another process or
+    cannot be written, and the store's error (e.g. disk full) when a write
+    fails; what was committed stays. progress(done, failed, total) is
+    called about every 100 ms with the counts of this run's fetches."""
+    return _core._store_run(os.fspath(db), list(requests), refresh=refresh,
+                            retry_failed=retry_failed, since=_since(since),
+                            progress=progress)
+
+
+class _Reader:
+    """A read-only connection and the declared types of each table."""
+
+    def __init__(self, db):
+        path = os.fspath(db)
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        self.con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        self.types = {}
+
+    def close(self):
+        self.con.close()
+
+    def rows(self, table, snapshot_id):
+        if table not in self.types:
+            self.types[table] = {r[1]: r[2] for r in
+                                 self.con.execute("SELECT * FROM pragma_table_info(?)", (table,))}
+        types = self.types[table]
+        cur = self.con.execute('SELECT * FROM "%s" WHERE snapshot_id = ? ORDER BY rank' % table,
+                               (snapshot_id,))
+        names = [d[0] for d in cur.description]
+        out = []
+        for row in cur:
+            rec = {}
+            for name, v in zip(names, row):
+                if name in ("snapshot_id", "rank"):
+                    continue
+                t = types.get(name)
+                if v is not None and t == "BOOLEAN":
+                    v = bool(v)
+                elif v is not None and t == "JSON_TEXT":
+                    v = json.loads(v)
+                rec[name] = v
+            out.append(rec)
+        return out
+
+    def outcome(self, row_id):
+        row = self.con.execute(
+            "SELECT kind, status, error_kind, error_message, http_status, snapshot_id "
+            "FROM requests WHERE id = ?", (row_id,)).fetchone()
+        if row is None:
+            return None
+        kind, status, ekind, emsg, http, snap = row
+        if snap is not None:
+            return {"results": self.rows(TABLES[kind], snap)}
+        if status == "failed":
+            return {"error": {"kind": ekind, "status": http, "message": emsg}}
+        return None
+
+
+def outcomes(db, ids):
+    """For each row id: {"results": [record, ...]} (the latest complete
+    snapshot), {"error": {"kind", "status", "message"}}, or None when
+    nothing is stored for it (never fetched, or cut short)."""
+    r = _Reader(db)
+    try:
+        return [r.outcome(i) for i in ids]
+    finally:
+        r.close()
+
+
+_REQUEST_COLUMNS = ("kind", "app_id", "lang", "country", "category", "collection", "query",
+                    "num", "price", "sort", "score", "token")
+
+
+def export(db, kind=None):
+    """The latest stored result of every request (of ``kind`` when given),
+    in the order they were first recorded: one dict per request, with the
+    keys of the fetch commands' lines -- "request" (its stored parameters)
+    and "result" (app), "results" (list, search, reviews) or "error"."""
+    r = _Reader(db)
+    try:
+        q = "SELECT id, %s FROM requests" % ", ".join(_REQUEST_COLUMNS)
+        args = ()
+        if kind is not None:
+            q += " WHERE kind = ?"
+            args = (kind,)
+        out = []
+        for row in r.con.execute(q + " ORDER BY id", args).fetchall():
+            o = r.outcome(row[0])
+            if o is None:
+                continue
+            rec = {"request": dict(zip(_REQUEST_COLUMNS, row[1:]))}
+            if "results" in o and row[1] == "app":
+                rec["result"] = o["results"][0] if o["results"] else None
+            else:
+                rec.update(o)
+            out.append(rec)
+        return out
+    finally:
+        r.close()

@@ -1,0 +1,336 @@
+/*
+ * store_rows.c -- the store's typed tables, generated from the schema
+ * (pf_schema_fields), never from a list of their own: a field added to
+ * include/playfast_fields.h becomes a column, a kind added to `tables`
+ * below becomes a table. Also the canonical request key and the JSON text
+ * of the array columns, which is the fetch output's JSON for that field.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static const pf__store_table tables[] = {
+    {PF_KIND_APP, PF_RECORD_APP, "apps", PF__SHAPE_ONE,
+     offsetof(pf_response, app)},
+    {PF_KIND_LIST, PF_RECORD_ITEM, "list_items", PF__SHAPE_LIST,
+     offsetof(pf_response, list)},
+    {PF_KIND_SEARCH, PF_RECORD_ITEM, "list_items", PF__SHAPE_LIST,
+     offsetof(pf_response, list)},
+    {PF_KIND_REVIEWS, PF_RECORD_REVIEW, "reviews", PF__SHAPE_REVIEWS,
+     offsetof(pf_response, reviews)},
+};
+#define N_TABLES (sizeof tables / sizeof tables[0])
+
+const pf__store_table *pf__store_table_of(pf_kind kind)
+{
+    for (size_t i = 0; i < N_TABLES; i++)
+        if (tables[i].kind == kind)
+            return &tables[i];
+    return NULL;
+}
+
+const pf__store_table *pf__store_table_at(size_t i, int *first)
+{
+    if (i >= N_TABLES)
+        return NULL;
+    *first = 1;
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(tables[j].name, tables[i].name))
+            *first = 0;
+    return &tables[i];
+}
+
+const char *pf_store_table(pf_kind kind)
+{
+    const pf__store_table *t = pf__store_table_of(kind);
+    return t ? t->name : NULL;
+}
+
+size_t pf__store_rows(const pf__store_table *t, const pf_response *res,
+                      const char **base, size_t *stride)
+{
+    const void *p = *(const void *const *)((const char *)res + t->member);
+    *base = NULL;
+    *stride = 0;
+    if (!p || res->code != PF_OK)
+        return 0;
+    switch (t->shape) {
+    case PF__SHAPE_ONE:
+        *base = p;
+        return 1;
+    case PF__SHAPE_LIST:
+        *base = (const char *)((const pf_list *)p)->items;
+        *stride = sizeof(pf_item);
+        return ((const pf_list *)p)->count;
+    default:
+        *base = (const char *)((const pf_reviews *)p)->items;
+        *stride = sizeof(pf_review);
+        return ((const pf_reviews *)p)->count;
+    }
+}
+
+/* pf_response_cleanup() lives with the engine (src/net/batch.c); the store
+ * is also linked into programs without the engine (the CLI opens that
+ * from libplayfast.so), so it frees results with the parsers' own calls. */
+void pf__store_release(pf_response *res)
+{
+    pf_app_free(res->app);
+    pf_list_free(res->list);
+    pf_reviews_free(res->reviews);
+    memset(res, 0, sizeof *res);
+}
+
+/* ---- columns ----------------------------------------------------------- */
+
+const char *pf__store_sql_type(pf_field_kind kind)
+{
+    switch (kind) {
+    case PF_FIELD_STR:
+    case PF_FIELD_TEXT: return "TEXT";
+    case PF_FIELD_INT:
+    case PF_FIELD_STARS: return "INTEGER";
+    case PF_FIELD_DOUBLE: return "REAL";
+    /* BOOLEAN has NUMERIC affinity and keeps 0/1; JSON_TEXT has TEXT
+     * affinity. Both names tell a reader (pandas, Python's store) how to
+     * read the column back. */
+    case PF_FIELD_BOOL: return "BOOLEAN";
+    default: return "JSON_TEXT";
+    }
+}
+
+void pf__store_table_ddl(pf__buf *b, const pf__store_table *t)
+{
+    size_t n;
+    const pf_field *f = pf_schema_fields(t->rec, &n);
+    pf__buf_fmt(b,
+                "CREATE TABLE IF NOT EXISTS %s(\n"
+                "  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),\n"
+                "  rank INTEGER NOT NULL",
+                t->name);
+    for (size_t i = 0; i < n; i++)
+        pf__buf_fmt(b, ",\n  \"%s\" %s", f[i].name,
+                    pf__store_sql_type(f[i].kind));
+    pf__buf_fmt(b, ",\n  PRIMARY KEY (snapshot_id, rank));\n");
+}
+
+void pf__store_insert_sql(pf__buf *b, const pf__store_table *t)
+{
+    size_t n;
+    const pf_field *f = pf_schema_fields(t->rec, &n);
+    pf__buf_fmt(b, "INSERT INTO %s(snapshot_id, rank", t->name);
+    for (size_t i = 0; i < n; i++)
+        pf__buf_fmt(b, ", \"%s\"", f[i].name);
+    pf__buf_str(b, ") VALUES(?, ?");
+    for (size_t i = 0; i < n; i++)
+        pf__buf_str(b, ", ?");
+    pf__buf_putc(b, ')');
+}
+
+/* ---- JSON cells -------------------------------------------------------- */
+
+void pf__store_json_str(pf__buf *b, const char *s)
+{
+    if (!s) {
+        pf__buf_str(b, "null");
+        return;
+    }
+    pf__buf_putc(b, '"');
+    for (const char *run = s;; s++) {
+        unsigned char c = (unsigned char)*s;
+        /* U+0085, U+2028 and U+2029 are legal raw in JSON but end a line
+         * for many readers; escaped as the CLI's writer does, so a column
+         * copied into an ndjson line never splits it. */
+        int sep = (c == 0xC2 && (unsigned char)s[1] == 0x85) ||
+                  (c == 0xE2 && (unsigned char)s[1] == 0x80 &&
+                   ((unsigned char)s[2] == 0xA8 || (unsigned char)s[2] == 0xA9));
+        if (c >= 0x20 && c != '"' && c != '\\' && !sep)
+            continue;
+        pf__buf_add(b, run, (size_t)(s - run));
+        if (!c)
+            break;
+        if (sep) {
+            pf__buf_str(b, c == 0xC2 ? "\\u0085"
+                           : (unsigned char)s[2] == 0xA8 ? "\\u2028" : "\\u2029");
+            s += c == 0xC2 ? 1 : 2;
+            run = s + 1;
+            continue;
+        }
+        run = s + 1;
+        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\"
+                        : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                        : c == '\t' ? "\\t" : c == '\b' ? "\\b"
+                        : c == '\f' ? "\\f" : NULL;
+        if (esc)
+            pf__buf_str(b, esc);
+        else
+            pf__buf_fmt(b, "\\u%04x", c);
+    }
+    pf__buf_putc(b, '"');
+}
+
+#define AT(base, off, T) (*(T const *)((const char *)(base) + (off)))
+
+static void json_object(pf__buf *b, pf_record rec, const char *base);
+
+/* The fetch output's JSON of an array or histogram field. */
+static void json_cell(pf__buf *b, const pf_field *f, const char *base)
+{
+    if (f->kind == PF_FIELD_HIST) {
+        const int64_t *h = &AT(base, f->offset, int64_t);
+        for (int i = 0; i < 5; i++) {
+            pf__buf_fmt(b, "%s\"%d\": ", i ? ", " : "{", i + 1);
+            if (h[i] == PF_NULL_INT)
+                pf__buf_str(b, "null");
+            else
+                pf__buf_fmt(b, "%" PRId64, h[i]);
+        }
+        pf__buf_putc(b, '}');
+        return;
+    }
+    const char *v = AT(base, f->offset, const char *);
+    size_t n = AT(base, f->count_offset, size_t);
+    pf_record rec = f->kind == PF_FIELD_CATS ? PF_RECORD_CATEGORY
+                                             : PF_RECORD_PERMISSION;
+    size_t size = f->kind == PF_FIELD_CATS ? sizeof(pf_category)
+                                           : sizeof(pf_permission);
+    pf__buf_putc(b, '[');
+    for (size_t i = 0; v && i < n; i++) {
+        if (i)
+            pf__buf_str(b, ", ");
+        if (f->kind == PF_FIELD_STRS)
+            pf__store_json_str(b, ((const char *const *)(const void *)v)[i]);
+        else
+            json_object(b, rec, v + i * size);
+    }
+    pf__buf_putc(b, ']');
+}
+
+/* Nested records (categories, permission groups) hold strings and arrays
+ * of strings only. */
+static void json_object(pf__buf *b, pf_record rec, const char *base)
+{
+    size_t n;
+    const pf_field *f = pf_schema_fields(rec, &n);
+    pf__buf_putc(b, '{');
+    for (size_t i = 0; i < n; i++) {
+        pf__buf_fmt(b, "%s\"%s\": ", i ? ", " : "", f[i].name);
+        if (f[i].kind == PF_FIELD_STR || f[i].kind == PF_FIELD_TEXT)
+            pf__store_json_str(b, AT(base, f[i].offset, const char *));
+        else
+            json_cell(b, &f[i], base);
+    }
+    pf__buf_putc(b, '}');
+}
+
+static int hist_absent(const int64_t *h)
+{
+    for (int i = 0; i < 5; i++)
+        if (h[i] != PF_NULL_INT)
+            return 0;
+    return 1;
+}
+
+int pf__store_bind_row(sqlite3_stmt *stmt, pf_record rec, const void *row,
+                       pf__buf *tmp)
+{
+    size_t n;
+    const pf_field *f = pf_schema_fields(rec, &n);
+    const char *base = row;
+    int rc = SQLITE_OK;
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+        int col = (int)i + 3;
+        switch (f[i].kind) {
+        case PF_FIELD_STR:
+        case PF_FIELD_TEXT: {
+            const char *s = AT(base, f[i].offset, const char *);
+            rc = s ? sqlite3_bind_text(stmt, col, s, -1, SQLITE_STATIC)
+                   : sqlite3_bind_null(stmt, col);
+            break;
+        }
+        case PF_FIELD_INT: {
+            int64_t v = AT(base, f[i].offset, int64_t);
+            rc = v == PF_NULL_INT ? sqlite3_bind_null(stmt, col)
+                                  : sqlite3_bind_int64(stmt, col, v);
+            break;
+        }
+        case PF_FIELD_DOUBLE: {
+            double v = AT(base, f[i].offset, double);
+            rc = isfinite(v) ? sqlite3_bind_double(stmt, col, v)
+                             : sqlite3_bind_null(stmt, col);
+            break;
+        }
+        case PF_FIELD_BOOL: {
+            signed char v = AT(base, f[i].offset, signed char);
+            rc = v == PF_NULL_BOOL ? sqlite3_bind_null(stmt, col)
+                                   : sqlite3_bind_int(stmt, col, v != 0);
+            break;
+        }
+        case PF_FIELD_STARS: {
+            int v = AT(base, f[i].offset, int);
+            rc = v >= 1 && v <= 5 ? sqlite3_bind_int(stmt, col, v)
+                                  : sqlite3_bind_null(stmt, col);
+            break;
+        }
+        default:
+            if (f[i].kind == PF_FIELD_HIST &&
+                hist_absent(&AT(base, f[i].offset, int64_t))) {
+                rc = sqlite3_bind_null(stmt, col);
+                break;
+            }
+            pf__buf_cleanup(tmp);
+            json_cell(tmp, &f[i], base);
+            if (tmp->failed)
+                return SQLITE_NOMEM;
+            /* SQLITE_TRANSIENT: tmp is reused for the next cell. */
+            rc = sqlite3_bind_text(stmt, col, tmp->p ? tmp->p : "[]",
+                                   (int)tmp->len, SQLITE_TRANSIENT);
+            break;
+        }
+    }
+    return rc;
+}
+
+/* ---- request keys ------------------------------------------------------ */
+
+size_t pf_store_key(const pf_request *r, char *out, size_t cap)
+{
+    if (!pf__store_table_of(r->kind))
+        return 0;
+    pf__buf b;
+    pf__buf_init(&b, SIZE_MAX);
+    /* Every parameter, always in this order, with the defaults the engine
+     * applies written out: the same request spelled two ways is one key,
+     * and a kind added later needs no key format of its own. The text is
+     * what Python's json.dumps(..., separators=(",", ":"),
+     * ensure_ascii=False) gives for the same list. */
+    int sort = r->kind == PF_KIND_REVIEWS && r->sort == 0 ? PF_SORT_NEWEST
+                                                          : (int)r->sort;
+    const char *collection = r->collection;
+    if (r->kind == PF_KIND_LIST && !collection)
+        collection = "topselling_free";
+    pf__buf_putc(&b, '[');
+    pf__store_json_str(&b, pf_kind_name(r->kind));
+    const char *strs[] = {r->app_id, r->lang ? r->lang : "en",
+                          r->country ? r->country : "us", r->category,
+                          collection, r->query};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        pf__buf_putc(&b, ',');
+        pf__store_json_str(&b, strs[i]);
+    }
+    pf__buf_fmt(&b, ",%d,%d,%d,%d,", r->num, (int)r->price, sort, r->score);
+    pf__store_json_str(&b, r->token);
+    pf__buf_putc(&b, ']');
+    size_t len = b.failed ? 0 : b.len;
+    if (out && cap) {
+        size_t k = len < cap ? len : cap - 1;
+        if (k)
+            memcpy(out, b.p, k);
+        out[k] = '\0';
+    }
+    pf__buf_cleanup(&b);
+    return len;
+}
