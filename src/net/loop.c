@@ -781,30 +781,29 @@ void pf__loop_cancelled(pf__loop *L)
     pthread_mutex_unlock(&L->mu);
 }
 
-void pf__loop_spawn(pf__loop *L, pf__xfer *x)
+/* Append x to one of the cross-thread queues and wake the loop. */
+static void hand_over(pf__loop *L, pf__xfer **head, pf__xfer **tail,
+                      pf__xfer *x)
 {
     x->next = NULL;
     pthread_mutex_lock(&L->mu);
-    if (L->spawned_tail)
-        L->spawned_tail->next = x;
+    if (*tail)
+        (*tail)->next = x;
     else
-        L->spawned = x;
-    L->spawned_tail = x;
+        *head = x;
+    *tail = x;
     wake(L);
     pthread_mutex_unlock(&L->mu);
 }
 
+void pf__loop_spawn(pf__loop *L, pf__xfer *x)
+{
+    hand_over(L, &L->spawned, &L->spawned_tail, x);
+}
+
 void pf__loop_requeue(pf__loop *L, pf__xfer *x)
 {
-    x->next = NULL;
-    pthread_mutex_lock(&L->mu);
-    if (L->ready_tail)
-        L->ready_tail->next = x;
-    else
-        L->ready = x;
-    L->ready_tail = x;
-    wake(L);
-    pthread_mutex_unlock(&L->mu);
+    hand_over(L, &L->ready, &L->ready_tail, x);
 }
 
 void pf__loop_release(pf__loop *L)
