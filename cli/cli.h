@@ -111,7 +111,6 @@ void cli_json_permissions(pf__buf *b, const pf_permissions *p);
 void cli_json_categories(pf__buf *b, const pf_categories *c);
 void cli_json_datasafety(pf__buf *b, const pf_datasafety *d);
 void cli_json_result_more(pf__buf *b, const pf_response *res);
-void cli_json_request_more(pf__buf *b, const pf_request *r);
 int cli_parse_kind_more(const char *name);
 pf_code cli_parse_more(int kind, const char *buf, size_t len, pf__buf *out,
                        pf_error *err);

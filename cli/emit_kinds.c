@@ -134,41 +134,6 @@ void cli_json_result_more(pf__buf *b, const pf_response *res)
     }
 }
 
-static void kv(pf__buf *b, const char *k, const char *v)
-{
-    pf__buf_str(b, ", \"");
-    pf__buf_str(b, k);
-    pf__buf_str(b, "\": ");
-    cli_json_str(b, v);
-}
-
-void cli_json_request_more(pf__buf *b, const pf_request *r)
-{
-    switch (r->kind) {
-    case PF_KIND_DEVELOPER:
-        kv(b, "developer_id", r->developer_id);
-        break;
-    case PF_KIND_SIMILAR:
-    case PF_KIND_PERMISSIONS:
-    case PF_KIND_DATASAFETY:
-        kv(b, "app_id", r->app_id);
-        break;
-    case PF_KIND_SUGGEST:
-        kv(b, "query", r->query);
-        return;
-    default:
-        return;
-    }
-    if (r->kind == PF_KIND_DEVELOPER || r->kind == PF_KIND_SIMILAR) {
-        pf__buf_str(b, ", \"num\": ");
-        if (r->num)
-            pf__buf_fmt(b, "%d", r->num);
-        else
-            pf__buf_str(b, "null");
-        kv(b, "token", r->token);
-    }
-}
-
 int cli_parse_kind_more(const char *name)
 {
     for (int k = PF_KIND_DEVELOPER; k < PF_KIND_COUNT_; k++)
