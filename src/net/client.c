@@ -42,29 +42,21 @@ static char *dup_or_null(const char *s)
 }
 
 /* Fill every 0/negative "default" with its value, once, so the rest of the
- * engine reads plain numbers. */
-/* Seconds the engine later turns into integer milliseconds must stay
- * representable: converting an out-of-range double is undefined. A day is
- * far beyond any useful timeout. */
-#define MAX_SECONDS 86400.0
-
+ * engine reads plain numbers. pf_client_options_check() has refused
+ * everything else (NaN, negative or over PF_MAX_SECONDS seconds, which the
+ * engine turns into integer milliseconds), so 0 is the only value left to
+ * replace. */
 static void resolve(pf_client_options *o)
 {
-    /* The negated tests also send NaN to the default. */
-    if (!(o->timeout > 0)) o->timeout = 30;
-    if (!(o->connect_timeout > 0)) o->connect_timeout = 10;
-    if (o->timeout > MAX_SECONDS) o->timeout = MAX_SECONDS;
-    if (o->connect_timeout > MAX_SECONDS) o->connect_timeout = MAX_SECONDS;
-    if (o->max_concurrency <= 0) o->max_concurrency = 64;
-    if (o->max_per_host <= 0) o->max_per_host = o->max_concurrency;
-    if (!(o->rate >= 0)) o->rate = 0;
+    if (o->timeout == 0) o->timeout = 30;
+    if (o->connect_timeout == 0) o->connect_timeout = 10;
+    if (o->max_concurrency == 0) o->max_concurrency = 64;
+    if (o->max_per_host == 0) o->max_per_host = o->max_concurrency;
     if (o->retries < 0) o->retries = 3;
-    if (!(o->backoff > 0)) o->backoff = 0.5;
-    if (o->backoff > MAX_SECONDS) o->backoff = MAX_SECONDS;
+    if (o->backoff == 0) o->backoff = 0.5;
     if (o->max_response == 0) o->max_response = (size_t)32 << 20;
-    if (o->workers <= 0) o->workers = pf__pool_default_size();
-    if (!(o->deadline > 0)) o->deadline = 600;
-    if (o->deadline > MAX_SECONDS) o->deadline = MAX_SECONDS;
+    if (o->workers == 0) o->workers = pf__pool_default_size();
+    if (o->deadline == 0) o->deadline = 600;
 }
 
 static void global_init(void)
@@ -156,13 +148,6 @@ pf_code pf_client_new(const pf_client_options *opt, pf_client **out,
         o = *opt;
     else
         pf_client_options_init(&o);
-    if (o.http_version < 0 || o.http_version > 2)
-        return pf__error(err, PF_EINVAL, PF_NO_OFFSET,
-                         "http_version must be 0, 1 or 2");
-    if ((o.n_proxies && o.proxies == NULL) ||
-        (o.n_local_addresses && o.local_addresses == NULL))
-        return pf__error(err, PF_EINVAL, PF_NO_OFFSET,
-                         "proxies and local_addresses need their arrays");
     resolve(&o);
 
     static pthread_once_t once = PTHREAD_ONCE_INIT;
