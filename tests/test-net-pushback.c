@@ -38,6 +38,10 @@ TEST(blocked_page_markers_and_locations)
     CHECK(!pf__same_origin("http://127.0.0.1:6/a", "http://127.0.0.1:5"));
     CHECK(!pf__same_origin("https://127.0.0.1:5/a", "http://127.0.0.1:5"));
     CHECK(!pf__same_origin("ftp://127.0.0.1:5/a", "http://127.0.0.1:5"));
+    /* The host comes after the userinfo's last '@'. */
+    CHECK(pf__same_origin("http://u:p@x@127.0.0.1:5/a", "http://127.0.0.1:5"));
+    CHECK(!pf__same_origin("http://127.0.0.1:5@evil.example/", "http://127.0.0.1:5"));
+    CHECK(pf__blocked_location("https://u@consent.google.com/ml"));
 }
 
 TEST(captcha_and_consent_are_blocked_not_layout_or_network)
@@ -106,6 +110,24 @@ static long peer_requests(const test_server *s, const char *addr)
     if (at) n = atol(at + strlen(key));
     free(st);
     return n;
+}
+
+TEST(a_proxy_is_named_without_its_credentials)
+{
+    static const char *const proxies[] = {"http://user:pa@ss@127.0.0.1:9/",
+                                          "socks5://127.0.0.1:8"};
+    pf_client_options o;
+    pf_client_options_init(&o);
+    o.base_url = "http://127.0.0.1:1";
+    o.proxies = proxies;
+    o.n_proxies = 2;
+    pf_client *c = NULL;
+    CHECK_INT(pf_client_new(&o, &c, NULL), PF_OK);
+    pf_egress_stats e[2];
+    CHECK_INT(pf_client_egress_stats(c, e, 2), 2);
+    CHECK_STR(e[0].name, "http://127.0.0.1:9/");
+    CHECK_STR(e[1].name, "socks5://127.0.0.1:8");
+    pf_client_free(c);
 }
 
 TEST(each_local_address_is_an_egress_with_its_own_pace)

@@ -128,6 +128,12 @@ TEST(proxies_need_a_known_scheme_and_never_leak_credentials)
     CHECK_INT(pf_client_options_check(&o, &err), PF_EINVAL);
     CHECK(strstr(err.message, "hunter2") == NULL);
     CHECK(strstr(err.message, "htp://***@proxy:3128") != NULL);
+    /* A password holding an '@': the userinfo ends at the last one. */
+    const char *at[] = {"htp://user:hun@ter2@proxy:3128"};
+    o.proxies = at;
+    CHECK_INT(pf_client_options_check(&o, &err), PF_EINVAL);
+    CHECK(strstr(err.message, "ter2") == NULL);
+    CHECK(strstr(err.message, "htp://***@proxy:3128") != NULL);
     const char *bare[] = {"proxy.example:3128"};
     o.proxies = bare;
     refused(&o, 0, "proxies[0]: scheme must be");

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "url.h"
 #include "page.h"
 
 #define INVAL(err, ...) pf__error(err, PF_EINVAL, PF_NO_OFFSET, __VA_ARGS__)
@@ -54,13 +55,11 @@ static const char *control_problem(const char *s)
  * never copies its credentials into a log. */
 static void quote_url(const char *url, char *out, size_t cap)
 {
-    const char *at = NULL, *sep = strstr(url, "://");
-    const char *host = sep ? sep + 3 : url;
-    for (const char *p = host; *p && *p != '/'; p++)
-        if (*p == '@')
-            at = p;
-    if (at)
-        snprintf(out, cap, "%.*s***%.60s", (int)(host - url), url, at);
+    pf__url u;
+    pf__url_split(url, &u);
+    if (u.host != u.authority) /* scheme, "***", then "@host..." */
+        snprintf(out, cap, "%.*s***%.60s", (int)(u.authority - url), url,
+                 u.host - 1);
     else
         snprintf(out, cap, "%.80s", url);
     for (char *p = out; *p; p++)

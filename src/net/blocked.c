@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "blocked.h"
+#include "url.h"
 
 static const char *const markers[] = {
     "unusual traffic from your computer network",
@@ -30,16 +31,13 @@ int pf__blocked_page(const char *body, size_t len)
 static int split(const char *url, const char **host, size_t *hostlen,
                  const char **path, size_t *schemelen)
 {
-    const char *s = strstr(url, "://");
-    if (s == NULL) return 0;
-    *schemelen = (size_t)(s - url);
-    const char *h = s + 3;
-    const char *end = h + strcspn(h, "/?#");
-    const char *at = memchr(h, '@', (size_t)(end - h));
-    if (at) h = at + 1;
-    *host = h;
-    *hostlen = (size_t)(end - h);
-    *path = end;
+    pf__url u;
+    pf__url_split(url, &u);
+    if (!u.has_scheme) return 0;
+    *schemelen = (size_t)(u.authority - 3 - url);
+    *host = u.host;
+    *hostlen = (size_t)(u.end - u.host);
+    *path = u.end;
     return 1;
 }
 

@@ -3,12 +3,12 @@
  * addresses, each with its own pacing.
  */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "egress.h"
 #include "pace.h"
+#include "url.h"
 
 struct pf__egress {
     char *proxy;             /* CURLOPT_PROXY, NULL: none set */
@@ -32,16 +32,14 @@ struct pf__egresses {
 /* A proxy URL as it may be shown: without "user:password@". */
 static char *public_name(const char *url)
 {
-    const char *s = strstr(url, "://");
-    const char *host = s ? s + 3 : url;
-    const char *at = strchr(host, '@');
-    const char *slash = strchr(host, '/');
-    if (at == NULL || (slash && slash < at)) return strdup(url);
-    size_t pre = (size_t)(host - url);
-    char *out = malloc(pre + strlen(at + 1) + 1);
+    pf__url u;
+    pf__url_split(url, &u);
+    if (u.host == u.authority) return strdup(url);
+    size_t pre = (size_t)(u.authority - url), rest = strlen(u.host);
+    char *out = malloc(pre + rest + 1);
     if (out == NULL) return NULL;
     memcpy(out, url, pre);
-    strcpy(out + pre, at + 1);
+    memcpy(out + pre, u.host, rest + 1);
     return out;
 }
 
