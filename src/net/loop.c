@@ -59,14 +59,20 @@ struct pf__loop {
 /* Same-origin redirects followed for one page. */
 #define MAX_REDIRECTS 5
 
-static void push_waiting(pf__loop *L, pf__xfer *x)
+/* Append x to the FIFO head..tail linked through `next`. */
+static void fifo_push(pf__xfer **head, pf__xfer **tail, pf__xfer *x)
 {
     x->next = NULL;
-    if (L->waiting_tail)
-        L->waiting_tail->next = x;
+    if (*tail)
+        (*tail)->next = x;
     else
-        L->waiting = x;
-    L->waiting_tail = x;
+        *head = x;
+    *tail = x;
+}
+
+static void push_waiting(pf__loop *L, pf__xfer *x)
+{
+    fifo_push(&L->waiting, &L->waiting_tail, x);
 }
 
 /* ---- the body budget --------------------------------------------------- */
@@ -470,11 +476,7 @@ static void sweep_cancelled(pf__loop *L)
             to_pool(L, x);
             continue;
         }
-        if (tail)
-            tail->next = x;
-        else
-            keep = x;
-        tail = x;
+        fifo_push(&keep, &tail, x);
     }
     L->waiting = keep;
     L->waiting_tail = tail;
@@ -566,11 +568,7 @@ static double schedule(pf__loop *L)
             continue;
         }
         if (w < wake) wake = w;
-        if (tail)
-            tail->next = x;
-        else
-            keep = x;
-        tail = x;
+        fifo_push(&keep, &tail, x);
     }
     L->waiting = keep;
     L->waiting_tail = tail;
@@ -785,13 +783,8 @@ void pf__loop_cancelled(pf__loop *L)
 static void hand_over(pf__loop *L, pf__xfer **head, pf__xfer **tail,
                       pf__xfer *x)
 {
-    x->next = NULL;
     pthread_mutex_lock(&L->mu);
-    if (*tail)
-        (*tail)->next = x;
-    else
-        *head = x;
-    *tail = x;
+    fifo_push(head, tail, x);
     wake(L);
     pthread_mutex_unlock(&L->mu);
 }
