@@ -58,7 +58,7 @@ static void run(sim *s, int n, int k, double ceiling)
             if (state[i] != 1 || end[i] > now) continue;
             inflight--;
             if (ok[i]) {
-                pf__pace_ok(&p, started[i], now);
+                pf__pace_ok(&p, now);
                 state[i] = 2;
                 done++;
             } else {
@@ -202,7 +202,7 @@ TEST(blocks_quarantine_with_a_doubling_cooldown)
     for (int i = 0; i < 20; i++) pf__pace_pushback(&p, 6000, 6000, -1, 1);
     CHECK(pf__pace_cooldown(&p, 6000) <= PF__BLOCK_COOL_MAX);
     /* An answer after the cooldown lifts the quarantine. */
-    pf__pace_ok(&p, 7000, 7000);
+    pf__pace_ok(&p, 7000);
     CHECK_INT(p.quarantined, 0);
 }
 
@@ -231,7 +231,7 @@ TEST(successes_grow_a_used_rate_up_to_the_ceiling)
     double now = 1;
     for (int i = 0; i < 2000; i++) {
         while (pf__pace_take(&p, now) > 0) now += 0.001;
-        pf__pace_ok(&p, now, now);
+        pf__pace_ok(&p, now);
     }
     CHECK(pf__pace_rate(&p) > r);
     CHECK(pf__pace_rate(&p) <= 30);

@@ -374,7 +374,6 @@ void pf_batch_cancel(pf_batch *b)
         r->code = PF_ECANCELLED;
         pf__error(&r->error, PF_ECANCELLED, PF_NO_OFFSET,
                   "cancelled before it started");
-        r->error.offset = PF_NO_OFFSET;
         if (rcb) {
             /* Delivered below, outside the lock, like every result. */
             b->state[i] = 2;

@@ -176,7 +176,7 @@ double pf__egress_end(pf__egresses *g, pf__egress *e, pf__verdict v,
     e->active--;
     switch (v) {
     case PF__ANSWERED:
-        pf__pace_ok(&e->pace, started, now);
+        pf__pace_ok(&e->pace, now);
         break;
     case PF__FAILED:
         break;

@@ -89,9 +89,8 @@ void pf__pace_untake(pf__pace *p)
     if (p->rate == 0 && p->probe_starts > 0) p->probe_starts--;
 }
 
-void pf__pace_ok(pf__pace *p, double started, double now)
+void pf__pace_ok(pf__pace *p, double now)
 {
-    (void)started;
     p->blocks = 0;
     if (p->quarantined && now >= p->paused_until) p->quarantined = 0;
     if (p->rate == 0) return; /* probing: nothing limits it yet */

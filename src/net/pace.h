@@ -80,8 +80,8 @@ double pf__pace_take(pf__pace *p, double now);
 /* Give back a token taken by pf__pace_take() that was not used. */
 void pf__pace_untake(pf__pace *p);
 
-/* A request started at `started` was answered (not pushback). */
-void pf__pace_ok(pf__pace *p, double started, double now);
+/* A request was answered (not pushback). */
+void pf__pace_ok(pf__pace *p, double now);
 
 /* A request started at `started` met pushback: a 429 or 503 (blocked 0)
  * or a blocked page (blocked 1); retry_after in seconds, < 0 when absent.
