@@ -76,6 +76,18 @@ for t in "$@"; do
         done
         extra="-Isrc/net src/net/decode.c -ldeflate -lbrotlidec -lzstd -lz"
     fi
+    if [ "$t" = pack ]; then
+        # Seeds are the fixtures' parsed results, packed.
+        if [ ! -f "$corpus/.seeded" ]; then
+            tmp=$(mktemp -d)
+            for f in tests/fixtures/*.gz; do zcat "$f" > "$tmp/$(basename "$f" .gz)"; done
+            $CC $FLAGS $SAN fuzz/pack-seeds.c src/net/response.c $objs -o "$OUT/pack-seeds" -lm
+            "$OUT/pack-seeds" "$corpus" "$tmp"/*
+            rm -rf "$tmp"
+            touch "$corpus/.seeded"
+        fi
+        extra="src/net/response.c"
+    fi
     $CC $FLAGS $SAN -fsanitize=fuzzer "fuzz/fuzz-$t.c" $objs $extra -o "$OUT/fuzz-$t" -lm
     # The kept findings first, each once through its own target: a
     # regression shows here by name, before any random search.

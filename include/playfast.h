@@ -633,6 +633,26 @@ typedef struct pf_response {
 /* Free the result a response holds and zero it. NULL is a no-op. */
 PF_EXPORT void pf_response_cleanup(pf_response *res);
 
+/**
+ * A response as bytes and back, to hand results from one process to
+ * another (a cluster's workers to the process that stores them): every
+ * part (result, error, details) goes across. The form follows the schema
+ * and carries a hash of it; bytes written by a playfast with other result
+ * fields are refused (PF_EUNSUPPORTED naming both), never read wrong.
+ *
+ * pf_response_pack(): *out is malloc()ed (the caller frees it), *len its
+ * size. PF_OK or PF_ENOMEM; res is left as it was.
+ *
+ * pf_response_unpack(): fills *out (release it with pf_response_cleanup()).
+ * Every length and count is checked against the bytes given: truncated or
+ * corrupt input is PF_EMALFORMED with the offset and what was wrong, and
+ * *out is left empty. Pure functions; any thread.
+ */
+PF_EXPORT pf_code pf_response_pack(const pf_response *res, char **out,
+                                   size_t *len, pf_error *err);
+PF_EXPORT pf_code pf_response_unpack(const void *buf, size_t len,
+                                     pf_response *out, pf_error *err);
+
 typedef struct pf_batch pf_batch;
 
 /* Called on a worker thread each time a request completes. Keep it short. */

@@ -37,25 +37,6 @@ struct pf_batch {
     pf_batch_options opt;
 };
 
-/* pf_response_cleanup: free the typed result a response holds and zero
- * the whole struct (code and error included). NULL is a no-op. Any thread,
- * on a response the caller owns. */
-void pf_response_cleanup(pf_response *res)
-{
-    if (res == NULL) return;
-    pf_app_free(res->app);
-    pf_list_free(res->list);
-    pf_reviews_free(res->reviews);
-    for (size_t i = 0; res->details && i < res->n_details; i++)
-        pf_response_cleanup(&res->details[i]);
-    free(res->details);
-    pf_terms_free(res->terms);
-    pf_permissions_free(res->permissions);
-    pf_datasafety_free(res->datasafety);
-    pf_categories_free(res->categories);
-    memset(res, 0, sizeof *res);
-}
-
 /* ---- copying requests -------------------------------------------------- */
 
 static size_t slen(const char *s) { return s ? strlen(s) + 1 : 0; }
