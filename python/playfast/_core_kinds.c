@@ -186,7 +186,44 @@ static PyObject *py_parse_kind(PyObject *mod, PyObject *args)
     return out;
 }
 
+/* _schema(record) -> [(field, kind)]: the fields of a record type by its
+ * pf_record_name() ("app", "item", "review", "datasafety", ...), with
+ * pf_field_kind_name() of each; for code that types records (DataFrame
+ * dtypes) without a copy of the field lists. */
+static PyObject *py_schema(PyObject *mod, PyObject *arg)
+{
+    const char *name = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
+    if (name == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "_schema takes a record name (str)");
+        return NULL;
+    }
+    for (int r = 0; r < PF_RECORD_COUNT_; r++) {
+        if (strcmp(pf_record_name((pf_record)r), name) != 0)
+            continue;
+        size_t n;
+        const pf_field *f = pf_schema_fields((pf_record)r, &n);
+        PyObject *l = PyList_New((Py_ssize_t)n);
+        for (size_t i = 0; l && i < n; i++) {
+            PyObject *t = Py_BuildValue("(ss)", f[i].name,
+                                        pf_field_kind_name(f[i].kind));
+            if (t == NULL) {
+                Py_CLEAR(l);
+                break;
+            }
+            PyList_SET_ITEM(l, (Py_ssize_t)i, t);
+        }
+        return l;
+    }
+    PyErr_Format(PyExc_ValueError, "no record type named %R", arg);
+    return NULL;
+}
+
 PyMethodDef pf_py_kinds_methods[] = {
+    {"_schema", py_schema, METH_O,
+     "_schema($module, record, /)\n--\n\n"
+     "[(field, kind)] of a record type of the library's schema, e.g.\n"
+     "_schema('app'); kinds as pf_field_kind_name() spells them."},
     {"parse_kind", py_parse_kind, METH_VARARGS,
      "parse_kind($module, kind, text, /)\n--\n\n"
      "The parse of one recorded response of kind 'developer' or 'similar'\n"

@@ -36,9 +36,13 @@ result is taken once.
 
 Progress. ``progress=callable(done, total)`` is called on the driver's
 thread with requests done across the cluster, as workers finish them.
+
+Store. ``db=`` (the twins of the functions that take it locally) runs the
+store job on the driver as locally, with its fetching on the cluster: the
+workers send their responses packed and the driver's store commits each
+partition as it lands, so a rerun fetches only what is not in the file.
 """
 
-import ast
 import inspect
 import math
 import os
@@ -60,6 +64,8 @@ import playfast
 from playfast import _core
 
 __all__ = ["fetch_apps", "fetch_category_lists", "search_apps", "fetch_reviews",
+           "fetch_developer_apps", "fetch_similar_apps", "fetch_suggestions",
+           "fetch_permissions", "fetch_datasafety",
            "iter_records", "to_bag", "to_dataframe", "Egress"]
 
 # A partition is sized to take about this long, so a dead worker costs little
@@ -80,28 +86,34 @@ class _Spec:
     countries) and returns the records of each request together, in that
     order; so a rectangle (some outer values, some inner values) is one
     local call, and rectangles taken in order concatenate to the local
-    result. ``item`` is the result type whose fields start each record and
-    ``extras`` the (name, dtype) of the fields the function adds."""
+    result. ``record`` is the schema record (_core._schema) whose fields
+    start each record, or None, and ``extras`` the (name, dtype) of the
+    fields the function adds."""
 
-    def __init__(self, outer, inner, norm_outer, norm_inner, item, extras):
+    def __init__(self, outer, inner, record, extras):
         self.outer, self.inner = outer, inner
-        self.norm_outer, self.norm_inner = norm_outer, norm_inner
-        self.item, self.extras = item, extras
+        self.record, self.extras = record, extras
 
 
 _S, _I = "string", "Int64"
+_WHERE = (("country", _S), ("lang", _S))
 SPECS = {
-    # A lone str is one item, as the local functions read it (_items).
-    "fetch_apps": _Spec("app_ids", "countries", playfast._items, playfast._items, "AppInfo",
-                        (("country", _S), ("lang", _S))),
-    "fetch_category_lists": _Spec("countries", "categories", playfast._items, playfast._items,
-                                  "SearchResult", (("country", _S), ("category", _S),
-                                                   ("collection", _S), ("lang", _S),
-                                                   ("rank", _I))),
-    "search_apps": _Spec("queries", "countries", playfast._items, playfast._items, "SearchResult",
-                         (("query", _S), ("country", _S), ("lang", _S), ("rank", _I))),
-    "fetch_reviews": _Spec("app_ids", "countries", playfast._items, playfast._items, "Review",
-                           (("app_id", _S), ("country", _S), ("lang", _S))),
+    "fetch_apps": _Spec("app_ids", "countries", "app", _WHERE),
+    "fetch_category_lists": _Spec("countries", "categories", "item",
+                                  (("country", _S), ("category", _S), ("collection", _S),
+                                   ("lang", _S), ("rank", _I))),
+    "search_apps": _Spec("queries", "countries", "item",
+                         (("query", _S),) + _WHERE + (("rank", _I),)),
+    "fetch_reviews": _Spec("app_ids", "countries", "review", (("app_id", _S),) + _WHERE),
+    "fetch_developer_apps": _Spec("developer_ids", "countries", "item",
+                                  (("developer_query", _S),) + _WHERE + (("rank", _I),)),
+    "fetch_similar_apps": _Spec("app_ids", "countries", "item",
+                                (("similar_to", _S),) + _WHERE + (("rank", _I),)),
+    "fetch_suggestions": _Spec("terms", "countries", None,
+                               (("term", _S), ("suggestion", _S)) + _WHERE + (("rank", _I),)),
+    "fetch_permissions": _Spec("app_ids", "countries", None,
+                               (("app_id", _S), ("group", _S), ("permission", _S)) + _WHERE),
+    "fetch_datasafety": _Spec("app_ids", "countries", "datasafety", (("app_id", _S),) + _WHERE),
 }
 
 
@@ -194,8 +206,9 @@ class _Job:
         self.progress = call.pop("progress", None)
         if self.progress is not None and not callable(self.progress):
             raise TypeError("progress must be callable(done, total)")
-        self.outer = spec.norm_outer(call.pop(spec.outer))
-        self.inner = spec.norm_inner(call.pop(spec.inner))
+        # A lone str is one item, as the local functions read it.
+        self.outer = playfast._items(call.pop(spec.outer))
+        self.inner = playfast._items(call.pop(spec.inner))
         self.call = call
         self.client = _client_of(client)
         self.options = _driver_options(options)
@@ -403,13 +416,105 @@ def _partitions(job, window=None):
             client.unsubscribe_topic(topic)
 
 
+# --------------------------------------------------------------------------
+# db=: the store on the driver, the fetching on the cluster
+# --------------------------------------------------------------------------
+
+def _fetch_packed(requests, options):
+    """A partition of a store job, on a worker: its responses packed."""
+    _acquire_client(options)
+    try:
+        return _core._fetch_packed(requests)
+    finally:
+        _release_client()
+
+
+class _ClusterEngine:
+    """The engine a store job fetches through (playfast.store.engine): the
+    job runs on the driver as it does locally -- plan against the file,
+    review chains page by page, each response committed as it lands, a
+    rerun skipping what is done -- and every batch it starts (its
+    requests, then each round of review pages) is cut into partitions run
+    on the workers, whose packed responses come back as they complete."""
+
+    def __init__(self, client, options, partition_size):
+        self.client, self.options, self.partition_size = client, options, partition_size
+
+    def start(self, requests):
+        return _ClusterBatch(self, requests)
+
+
+class _ClusterBatch:
+    def __init__(self, engine, requests):
+        client, n = engine.client, len(requests)
+        threads = max(1, _threads(client))
+        size = engine.partition_size or partition_size_for(n, threads, engine.options)
+        self.client, self.options = client, engine.options
+        self.parts = [(i, requests[i:i + int(size)]) for i in range(0, n, int(size))]
+        # At most two partitions per worker thread submitted and not yet
+        # taken: the driver holds a bounded number of results.
+        self.window = 2 * threads
+        self.events = queue.Queue()
+        self.pending, self.submitted, self.left = {}, 0, len(self.parts)
+        self._fill()
+
+    def _fill(self):
+        while self.submitted < len(self.parts) and len(self.pending) < self.window:
+            k = self.submitted
+            f = self.client.submit(_fetch_packed, self.parts[k][1], self.options, pure=False)
+            f.add_done_callback(lambda f, k=k: self.events.put(k))
+            self.pending[k] = f
+            self.submitted += 1
+
+    def next(self, timeout):
+        if self.left == 0:
+            return None
+        try:
+            k = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return []
+        f = self.pending.pop(k, None)
+        if f is None:                      # cancelled
+            return []
+        try:
+            packed = f.result()            # raises what the task raised
+        finally:
+            f.release()
+        self.left -= 1
+        self._fill()
+        start = self.parts[k][0]
+        return [(start + j, p) for j, p in enumerate(packed)]
+
+    def cancel(self):
+        futures, self.pending, self.left = list(self.pending.values()), {}, 0
+        if futures:
+            self.client.cancel(futures)
+
+
+def _stored_on_cluster(name, args, kwargs, client, partition_size, options):
+    """playfast.<name>(*args, db=..., **kwargs) run on the driver, its
+    fetching on the cluster: the same store file, records and errors as the
+    local call."""
+    engine = _ClusterEngine(_client_of(client), _driver_options(options), partition_size)
+    with playfast.store.engine(engine):
+        return getattr(playfast, _name(name))(*args, **kwargs)
+
+
 def iter_records(name, *args, client=None, partition_size=None, options=None, **kwargs):
     """Yield the records of ``playfast.<name>(*args, **kwargs)`` run on the
     cluster, in the local order, holding a bounded number of partitions.
 
     With errors="raise", records of partitions without failures are yielded
     as they come and BatchError is raised at the end if any request failed.
+
+    With db= (the functions that take it locally), results are written into
+    that store on the driver as partitions complete, a rerun fetches only
+    what the file does not hold, and the records are read back from it once
+    the job is committed, as locally.
     """
+    if kwargs.get("db") is not None:
+        yield from _stored_on_cluster(name, args, kwargs, client, partition_size, options)
+        return
     job = _Job(name, args, kwargs, client, partition_size, options)
     failed = {}
     for k, (status, payload) in _partitions(job):
@@ -446,45 +551,17 @@ def to_bag(name, *args, client=None, partition_size=None, options=None, **kwargs
     import dask.bag
     if kwargs.get("progress") is not None:
         raise TypeError("to_bag does not take progress=")
+    if kwargs.get("db") is not None:
+        raise TypeError("to_bag does not take db=: the twins and iter_records do")
     _job, parts = _delayed_parts(name, args, kwargs, client, partition_size, options,
                                  _records_of)
     return dask.bag.from_delayed(parts)
 
 
-_PYI_DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean", "str": "string"}
-_dtype_cache = {}
-
-
-def _dtype_of(annotation):
-    """The dtype of ``T`` or ``T | None`` for a plain T, else object."""
-    leaves, todo = [], [annotation]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            todo += [node.left, node.right]
-        else:
-            leaves.append(node)
-    names = [n.id if isinstance(n, ast.Name) else None for n in leaves
-             if not (isinstance(n, ast.Constant) and n.value is None)]
-    return _PYI_DTYPES.get(names[0], "object") if len(names) == 1 else "object"
-
-
-def _item_dtypes(cls_name):
-    """(field, dtype) of a result type, read from the annotations in
-    _core.pyi, the one place the field types are written: int/float/bool/str
-    (or None) become pandas' nullable dtypes, anything else object."""
-    if cls_name not in _dtype_cache:
-        with open(os.path.join(os.path.dirname(_core.__file__), "_core.pyi")) as f:
-            tree = ast.parse(f.read())
-        ann = {}
-        for node in tree.body:
-            if isinstance(node, ast.ClassDef) and node.name == cls_name:
-                for st in node.body:
-                    if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name):
-                        ann[st.target.id] = _dtype_of(st.annotation)
-        fields = getattr(_core, cls_name)._fields
-        _dtype_cache[cls_name] = [(f, ann.get(f, "object")) for f in fields]
-    return _dtype_cache[cls_name]
+# pandas' nullable dtype of each schema kind (_core._schema); the arrays and
+# nested records stay Python objects.
+_KIND_DTYPES = {"str": "string", "text": "string", "int": "Int64", "double": "Float64",
+                "bool": "boolean", "stars": "Int64"}
 
 
 def dtypes(name, dates="datetime"):
@@ -492,7 +569,8 @@ def dtypes(name, dates="datetime"):
     timestamps (playfast._DATE_FIELDS) are UTC datetimes, as the records
     give them, or integers with ``dates="unix"``."""
     spec = SPECS[_name(name)]
-    types = dict(_item_dtypes(spec.item) + list(spec.extras))
+    fields = _core._schema(spec.record) if spec.record else []
+    types = dict([(f, _KIND_DTYPES.get(k, "object")) for f, k in fields] + list(spec.extras))
     if dates != "unix":
         for f in playfast._DATE_FIELDS:
             if f in types:
@@ -519,6 +597,8 @@ def to_dataframe(name, *args, client=None, partition_size=None, options=None, **
     import pandas
     if kwargs.get("progress") is not None:
         raise TypeError("to_dataframe does not take progress=")
+    if kwargs.get("db") is not None:
+        raise TypeError("to_dataframe does not take db=: the twins and iter_records do")
     types = dtypes(name, kwargs.get("dates", "datetime"))
     job = _Job(name, args, kwargs, client, partition_size, options)
     parts = [dask.delayed(_frame_of, pure=False)(types, *job.args(k, catch=False))
@@ -537,6 +617,8 @@ def _twin(name):
     local = getattr(playfast, name)
 
     def twin(*args, client=None, partition_size=None, options=None, **kwargs):
+        if kwargs.get("db") is not None:
+            return _stored_on_cluster(name, args, kwargs, client, partition_size, options)
         return list(iter_records(name, *args, client=client, partition_size=partition_size,
                                  options=options, **kwargs))
 
@@ -557,3 +639,8 @@ fetch_apps = _twin("fetch_apps")
 fetch_category_lists = _twin("fetch_category_lists")
 search_apps = _twin("search_apps")
 fetch_reviews = _twin("fetch_reviews")
+fetch_developer_apps = _twin("fetch_developer_apps")
+fetch_similar_apps = _twin("fetch_similar_apps")
+fetch_suggestions = _twin("fetch_suggestions")
+fetch_permissions = _twin("fetch_permissions")
+fetch_datasafety = _twin("fetch_datasafety")

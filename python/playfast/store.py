@@ -24,6 +24,8 @@ come back as Python values, BOOLEAN as bool and JSON_TEXT (arrays, the
 histogram) as parsed JSON, so a record equals ``to_dict()`` of the result.
 """
 
+import contextlib
+import contextvars
 import datetime
 import json
 import os
@@ -56,6 +58,27 @@ def _since(since):
     raise TypeError("since must be unix seconds, a date or a datetime, not %r" % (since,))
 
 
+# What fetches a job's requests: None is this process's playfast client;
+# playfast.dask sets its cluster here (see engine()).
+_engine = contextvars.ContextVar("playfast_store_engine", default=None)
+
+
+@contextlib.contextmanager
+def engine(eng):
+    """Jobs run in this context fetch through ``eng`` instead of this
+    process's client, and the store writes what it gives as if fetched
+    here. ``eng.start(requests)`` takes requests as ``request()`` makes
+    them and returns a batch whose ``next(timeout)`` gives a list of
+    (index, bytes of ``_core._fetch_packed``) as responses arrive ([] when
+    none came within timeout seconds, None once all were given) and whose
+    ``cancel()`` stops it. playfast.dask's twins use it for ``db=``."""
+    token = _engine.set(eng)
+    try:
+        yield eng
+    finally:
+        _engine.reset(token)
+
+
 def run(db, requests, *, refresh=False, retry_failed=True, since=None, progress=None):
     """Fetch what the store at ``db`` does not hold yet; return each
     request's row id, once every result is committed. ``since`` (reviews):
@@ -67,7 +90,7 @@ def run(db, requests, *, refresh=False, retry_failed=True, since=None, progress=
     called about every 100 ms with the counts of this run's fetches."""
     return _core._store_run(os.fspath(db), list(requests), refresh=refresh,
                             retry_failed=retry_failed, since=_since(since),
-                            progress=progress)
+                            progress=progress, engine=_engine.get())
 
 
 class _Reader:

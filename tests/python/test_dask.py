@@ -103,15 +103,32 @@ def test_every_twin_matches_local(workers, size):
     assert pfd.search_apps("maps", partition_size=size) == playfast.search_apps("maps")
     assert pfd.fetch_reviews(["a.b", "c.d"], ["us", "de"], count=300, partition_size=size) == \
         playfast.fetch_reviews(["a.b", "c.d"], ["us", "de"], count=300)
+    for name, args in KIND_ARGS.items():
+        assert getattr(pfd, name)(*args, partition_size=size) == \
+            getattr(playfast, name)(*args), name
+
+
+# The functions of the store-surface kinds, each on a small cross product.
+KIND_ARGS = {
+    "fetch_developer_apps": (["5700313618786177705", "Mojang"], ["us", "de"]),
+    "fetch_similar_apps": (["com.google.android.apps.translate"], ["us", "de"]),
+    "fetch_suggestions": (["pand", "chat", "maps"], ["us", "fr"]),
+    "fetch_permissions": (["com.example.app001", "com.example.app002"], ["us", "de"]),
+    "fetch_datasafety": (["com.google.android.apps.translate"], ["us", "de", "fr"]),
+}
 
 
 def test_dtypes_name_every_field_of_the_local_records(settings):
     one = {"fetch_apps": (["a.b"],), "fetch_category_lists": (["us"], ["GAME"]),
-           "search_apps": (["maps"],), "fetch_reviews": (["a.b"],)}
-    assert set(one) == set(pfd.SPECS)
+           "search_apps": (["maps"],), "fetch_reviews": (["a.b"],), **KIND_ARGS}
+    assert set(one) == set(pfd.SPECS) == {n for n in pfd.__all__ if n.startswith("fetch_")
+                                          or n == "search_apps"}
     for name, args in one.items():
-        rec = getattr(playfast, name)(*args)[0]
-        assert list(rec) == list(pfd.dtypes(name)), name
+        records = getattr(playfast, name)(*args)
+        assert records, name
+        assert list(records[0]) == list(pfd.dtypes(name)), name
+        frame = pfd._frame(records, pfd.dtypes(name))
+        assert len(frame) == len(records), name
 
 
 def test_empty_input_gives_no_records(workers):
@@ -319,3 +336,104 @@ def test_dask_scheduler_and_worker_commands(settings, tmp_path):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+def _stored_snapshots(db):
+    import sqlite3
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+    except sqlite3.OperationalError:    # not created yet
+        return 0
+    finally:
+        con.close()
+
+
+def test_db_writes_as_partitions_complete_and_a_rerun_skips_what_is_done(
+        workers, server, tmp_path):
+    ids = IDS[:160]                     # holds MISSING[0]
+    local = playfast.fetch_apps(ids, ["us", "de"], errors="skip", db=tmp_path / "local.db")
+    db = tmp_path / "cluster.db"
+    mid_job = []
+
+    def progress(done, failed, total):
+        if 0 < done < total:
+            mid_job.append(_stored_snapshots(db))
+
+    server.configure(latency="0.05")
+    try:
+        before = server.stats()["requests"]
+        with distributed.get_task_stream(client=workers) as tasks:
+            remote = pfd.fetch_apps(ids, ["us", "de"], errors="skip", db=db,
+                                    partition_size=20, options={"concurrency": 8},
+                                    progress=progress)
+        sent = server.stats()["requests"] - before
+    finally:
+        server.configure(latency="0")
+    assert remote == local
+    assert sent == 2 * len(ids)
+    # Fetched on the workers, 20 requests a task.
+    assert sum(t["key"].startswith("_fetch_packed") for t in tasks.data) == 2 * len(ids) // 20
+    # Committed while the job ran, not at its end.
+    assert mid_job and max(mid_job) > 0
+    # Everything is on disk: a rerun sends nothing (the failed requests are
+    # kept failed) and gives the same records; retrying the failures sends
+    # only those.
+    before = server.stats()["requests"]
+    again = pfd.fetch_apps(ids, ["us", "de"], errors="skip", db=db, retry_failed=False)
+    assert server.stats()["requests"] == before
+    assert again == remote
+    pfd.fetch_apps(ids, ["us", "de"], errors="skip", db=db)
+    assert server.stats()["requests"] - before == 2
+    assert playfast.store.export(db, "app") == playfast.store.export(tmp_path / "local.db", "app")
+
+
+def test_db_review_chains_and_lists_on_the_cluster(workers, server, tmp_path):
+    args = (["a.b", "c.d", "e.f"], ["us", "de"])
+    remote = pfd.fetch_reviews(*args, count=400, db=tmp_path / "c.db", partition_size=2)
+    assert remote == playfast.fetch_reviews(*args, count=400, db=tmp_path / "l.db")
+    assert len(remote) == 6 * 400
+    cats = (["us", "fr"], ["GAME", "COMMUNICATION"])
+    assert pfd.fetch_category_lists(*cats, num_results=30, db=tmp_path / "c.db") == \
+        playfast.fetch_category_lists(*cats, num_results=30, db=tmp_path / "l.db")
+    with pytest.raises(playfast.BatchError) as remote_err:
+        pfd.fetch_apps(IDS[50:60], db=tmp_path / "c.db")
+    with pytest.raises(playfast.BatchError) as local_err:
+        playfast.fetch_apps(IDS[50:60], db=tmp_path / "l.db")
+    assert str(remote_err.value) == str(local_err.value)
+    assert list(remote_err.value.errors) == list(local_err.value.errors) == [MISSING_AT[0] - 50]
+
+
+def test_db_killed_worker_stores_each_request_once(workers, server, tmp_path):
+    ids = IDS[:240]
+    local = playfast.fetch_apps(ids, errors="skip", db=tmp_path / "local.db")
+    server.configure(latency="0.3")
+    try:
+        victim = next(iter(workers.run(os.getpid).values()))
+        killer = threading.Timer(1.0, os.kill, (victim, 9))
+        killer.start()
+        t0 = time.monotonic()
+        remote = pfd.fetch_apps(ids, errors="skip", db=tmp_path / "c.db", partition_size=30,
+                                options={"concurrency": 16})
+        elapsed = time.monotonic() - t0
+        killer.join()
+    finally:
+        server.configure(latency="0")
+    assert elapsed > 1.0, "the job ended before the worker was killed"
+    assert remote == local
+    import sqlite3
+    con = sqlite3.connect(str(tmp_path / "c.db"))
+    # One snapshot per app found (MISSING[0] is stored as failed instead).
+    assert con.execute("SELECT count(*), count(DISTINCT request_id) FROM snapshots"
+                       ).fetchone() == (len(ids) - 1, len(ids) - 1)
+    con.close()
+
+
+def test_db_engine_failure_is_raised_and_keeps_what_was_committed(workers, tmp_path):
+    db = tmp_path / "c.db"
+    with pytest.raises(TypeError, match="integer"):
+        # A setting the workers' configure() refuses fails every partition.
+        pfd.fetch_apps(IDS[:20], db=db, options={"concurrency": "many"})
+    assert playfast.fetch_apps(IDS[:3], db=db) == playfast.fetch_apps(IDS[:3])
+    with pytest.raises(TypeError, match="db="):
+        pfd.to_bag("fetch_apps", IDS[:3], db=db)
