@@ -400,10 +400,8 @@ def fetch_reviews(app_ids, countries=("us",), lang="en", sort="newest", num=None
     reqs = [(a, lang, country, sort, None, num, score) for a, country in keys]
     records = []
     if db is not None:
-        if score is not None:
-            raise ValueError("score= cannot be combined with db= yet")
         results = _stored("reviews", [dict(app_id=a, lang=lang, country=country,
-                                           sort=_code(sort, _SORTS),
+                                           sort=_code(sort, _SORTS), score=score,
                                            num=REVIEWS_ALL if num == "all" else num)
                                       for a, country in keys],
                           errors, db, refresh, retry_failed, progress, since)

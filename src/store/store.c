@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "page.h"
+#include "options.h"
 #include "store_int.h"
 
 static const char core_ddl[] =
@@ -515,6 +516,14 @@ pf_code pf_store_plan(pf_store *st, const pf_request *reqs, size_t n,
     if (st->flags & PF_STORE_READONLY)
         return pf__error(err, PF_EINVAL, PF_NO_OFFSET,
                          "%s: opened read-only", st->path);
+    /* A request the engine would refuse is refused before the file
+     * records it (as a request that failed, it would stay there). */
+    for (size_t i = 0; i < n; i++) {
+        pf_error e;
+        if (pf__request_check(&reqs[i], &e) != PF_OK)
+            return pf__error(err, PF_EINVAL, PF_NO_OFFSET, "%s (request %zu)",
+                             e.message, i);
+    }
     /* Whatever is queued lands first, so the plan sees it. */
     pf_code code = pf_store_wait(st, 0, -1, err);
     if (code != PF_OK)

@@ -111,6 +111,24 @@ def test_review_score_filter_reaches_the_request(pf, replay_factory):
         pf.fetch_and_parse_reviews(TRANSLATE, score=6)
 
 
+def test_review_score_filter_with_db(pf, replay_factory, tmp_path):
+    rp = replay_factory("--fill")
+    pf.configure(base_url=rp.base_url)
+    db = tmp_path / "r.db"
+    stored = playfast.fetch_reviews([TRANSLATE], score=3, count=200, db=db)
+    assert stored == playfast.fetch_reviews([TRANSLATE], score=3, count=200)
+    assert len(stored) == 200
+    scores = [e.get("score") for e in rp.log() if e.get("rpc") in ("UsvDTd", "oCPfdb")]
+    assert scores and set(scores) == {3}
+    # Another score is another request in the file; the same one is done.
+    playfast.fetch_reviews([TRANSLATE], score=3, count=200, db=db)
+    playfast.fetch_reviews([TRANSLATE], count=200, db=db)
+    keys = [r["request"]["score"] for r in playfast.store.export(db, "reviews")]
+    assert sorted(keys) == [0, 3]
+    with pytest.raises(pf.InvalidArgumentError):
+        playfast.fetch_reviews([TRANSLATE], score=6, db=db)
+
+
 def test_high_level_records(pf):
     recs = playfast.fetch_developer_apps(["Mojang", GOOGLE], num=12)
     assert [r["developer_query"] for r in recs].count("Mojang") == 3 and len(recs) == 15
