@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 #include "playfast.h"
+#include "schema.h"
 
 /* A response holding what the parser of `kind` made of fixture `name`. */
 static pf_response parsed(pf_kind kind, const char *name, const char *app_id)
@@ -244,6 +245,45 @@ TEST(unpack_refuses_other_schema_and_lies)
     CHECK(strstr(e.message, "not a packed response") != NULL);
     free(p);
     pf_response_cleanup(&r);
+}
+
+/* pf__record_copy (merge.c's copier) carries every field of a record with
+ * arrays of strings and of nested records: the copy packs to the same
+ * bytes as the original. */
+TEST(record_copy_is_deep_and_whole)
+{
+    pf_response r = parsed(PF_KIND_APP,
+        "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz",
+        "com.google.android.apps.translate");
+    CHECK(r.app->n_permissions > 0 && r.app->n_categories > 0);
+    pf_response d = parsed(PF_KIND_DATASAFETY,
+        "datasafety_com.google.android.apps.translate_en_2026-07.html.gz", NULL);
+    pf_response c;
+    memset(&c, 0, sizeof c);
+    c.kind = PF_KIND_APP;
+    c.elapsed = 0.25;
+    pf__arena a;
+    pf__arena_init(&a, 64);
+    pf__record_copy(&a, pf__arena_alloc(&a, sizeof(pf_app)), PF_RECORD_APP, r.app);
+    c.app = pf__arena_finish(&a);
+    pf__arena_init(&a, 64);
+    pf__record_copy(&a, pf__arena_alloc(&a, sizeof(pf_datasafety)),
+                    PF_RECORD_DATASAFETY, d.datasafety);
+    c.datasafety = pf__arena_finish(&a);
+    CHECK(c.app != NULL && c.datasafety != NULL);
+    CHECK(c.app->title != r.app->title);           /* copied, not shared */
+    r.datasafety = d.datasafety;
+    d.datasafety = NULL;
+    char *p1, *p2;
+    size_t n1, n2;
+    pf_error e;
+    CHECK_INT(pf_response_pack(&r, &p1, &n1, &e), PF_OK);
+    CHECK_INT(pf_response_pack(&c, &p2, &n2, &e), PF_OK);
+    CHECK(n1 == n2 && memcmp(p1, p2, n1) == 0);
+    free(p1);
+    free(p2);
+    pf_response_cleanup(&r);
+    pf_response_cleanup(&c);
 }
 
 TEST_MAIN()

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "schema.h"
 
@@ -118,3 +119,76 @@ const pf_app pf__app_absent = {PF_APP_FIELDS(ABSENT)};
 const pf_item pf__item_absent = {PF_ITEM_FIELDS(ABSENT)};
 const pf_review pf__review_absent = {PF_REVIEW_FIELDS(ABSENT)};
 const pf_data_entry pf__data_entry_absent = {PF_DATA_ENTRY_FIELDS(ABSENT)};
+
+/* ---- sizes and copies -------------------------------------------------- */
+
+size_t pf__record_size(pf_record rec)
+{
+    static const size_t size[PF_RECORD_COUNT_] = {
+        [PF_RECORD_APP] = sizeof(pf_app),
+        [PF_RECORD_ITEM] = sizeof(pf_item),
+        [PF_RECORD_REVIEW] = sizeof(pf_review),
+        [PF_RECORD_CATEGORY] = sizeof(pf_category),
+        [PF_RECORD_PERMISSION] = sizeof(pf_permission),
+        [PF_RECORD_DATA_ENTRY] = sizeof(pf_data_entry),
+        [PF_RECORD_PRACTICE] = sizeof(pf_practice),
+        [PF_RECORD_DATASAFETY] = sizeof(pf_datasafety),
+    };
+    return (unsigned)rec < PF_RECORD_COUNT_ ? size[rec] : 0;
+}
+
+int pf__field_record(pf_field_kind kind)
+{
+    switch (kind) {
+    case PF_FIELD_CATS: return PF_RECORD_CATEGORY;
+    case PF_FIELD_PERMS: return PF_RECORD_PERMISSION;
+    case PF_FIELD_DATA: return PF_RECORD_DATA_ENTRY;
+    case PF_FIELD_PRACTICES: return PF_RECORD_PRACTICE;
+    default: return -1;
+    }
+}
+
+/* Point the field at dst + off to a copy of string s (NULL stays NULL). */
+static void copy_str(pf__arena *a, size_t field, const char *s)
+{
+    static const char *const none = NULL;
+    memcpy(pf__arena_at(a, field), &none, sizeof none);
+    if (s)
+        pf__arena_ptr(a, field, pf__arena_strn(a, s, strlen(s)));
+}
+
+void pf__record_copy(pf__arena *a, size_t dst, pf_record rec, const void *src)
+{
+    size_t n;
+    const pf_field *f = pf_schema_fields(rec, &n);
+    if (a->failed || f == NULL)
+        return;
+    memcpy(pf__arena_at(a, dst), src, pf__record_size(rec));
+    for (size_t i = 0; i < n && !a->failed; i++) {
+        const void *at = (const char *)src + f[i].offset;
+        if (f[i].kind == PF_FIELD_STR || f[i].kind == PF_FIELD_TEXT) {
+            copy_str(a, dst + f[i].offset, *(const char *const *)at);
+            continue;
+        }
+        if (f[i].kind < PF_FIELD_STRS)
+            continue;                   /* scalars: copied with the struct */
+        const char *items = *(const char *const *)at;
+        size_t count = *(const size_t *)(const void *)((const char *)src +
+                                                       f[i].count_offset);
+        copy_str(a, dst + f[i].offset, NULL);
+        if (items == NULL || count == 0)
+            continue;
+        int er = pf__field_record(f[i].kind);
+        size_t esize = er < 0 ? sizeof(char *) : pf__record_size((pf_record)er);
+        size_t arr = pf__arena_alloc(a, count * esize);
+        if (arr == PF__NOFF)
+            return;
+        pf__arena_ptr(a, dst + f[i].offset, arr);
+        for (size_t k = 0; k < count && !a->failed; k++) {
+            if (er < 0)
+                copy_str(a, arr + k * esize, ((const char *const *)(const void *)items)[k]);
+            else
+                pf__record_copy(a, arr + k * esize, (pf_record)er, items + k * esize);
+        }
+    }
+}

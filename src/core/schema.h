@@ -9,6 +9,7 @@
 #ifndef PF_SCHEMA_H
 #define PF_SCHEMA_H
 
+#include "arena.h"
 #include "playfast.h"
 
 /* Every field absent: NULL strings and arrays, NAN, PF_NULL_INT,
@@ -17,5 +18,19 @@ extern const pf_app pf__app_absent;
 extern const pf_item pf__item_absent;
 extern const pf_review pf__review_absent;
 extern const pf_data_entry pf__data_entry_absent;
+
+/* sizeof the struct of a record type (0 for an unknown one). */
+size_t pf__record_size(pf_record rec);
+
+/* The record type of the elements of an array kind: CATS -> category,
+ * PERMS -> permission, DATA -> data_entry, PRACTICES -> practice; -1 for
+ * STRS (strings) and the kinds that are not arrays. */
+int pf__field_record(pf_field_kind kind);
+
+/* Copy the record of type rec at src into the arena at offset dst (room
+ * for pf__record_size(rec) bytes, reserved by the caller), with every
+ * string and array it points to, found from the schema. A failed
+ * allocation is sticky in the arena (pf__arena_finish() gives NULL). */
+void pf__record_copy(pf__arena *a, size_t dst, pf_record rec, const void *src);
 
 #endif

@@ -73,68 +73,6 @@ pf_code pf__xfer_build_list(pf__xfer *x)
                           x->more ? x->token : NULL, &x->http);
 }
 
-/* ---- merging ------------------------------------------------------------ */
-
-static int same_id(const pf_item *a, const pf_item *b)
-{
-    return a->app_id && b->app_id && strcmp(a->app_id, b->app_id) == 0;
-}
-
-/* One block holding the items of every page in order, each app once, at
- * most `want` of them (want <= 0: all). NULL when out of memory. */
-static pf_list *merge(pf_list *const *pages, size_t n, long want,
-                      const char *next_token)
-{
-    size_t nf;
-    const pf_field *f = pf_schema_fields(PF_RECORD_ITEM, &nf);
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) total += pages[i]->count;
-    const pf_item **keep = malloc((total ? total : 1) * sizeof *keep);
-    if (keep == NULL) return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < pages[i]->count; j++) {
-            if (want > 0 && k == (size_t)want) break;
-            const pf_item *it = &pages[i]->items[j];
-            size_t d = 0;
-            /* Quadratic, but bounded: MAX_NUM apps, or MAX_PAGES pages. */
-            while (d < k && !same_id(keep[d], it)) d++;
-            if (d == k) keep[k++] = it;
-        }
-
-    pf__arena a;
-    pf__arena_init(&a, 4096 + k * 1024);
-    size_t head = pf__arena_alloc(&a, sizeof(pf_list));
-    size_t arr = k ? pf__arena_alloc(&a, k * sizeof(pf_item)) : PF__NOFF;
-    for (size_t i = 0; i < k && !a.failed; i++) {
-        size_t base = arr + i * sizeof(pf_item);
-        memcpy(pf__arena_at(&a, base), keep[i], sizeof(pf_item));
-        /* The strings, found generically from the schema: a field added
-         * to PF_ITEM_FIELDS is carried over without a change here. */
-        for (size_t c = 0; c < nf; c++) {
-            if (f[c].kind != PF_FIELD_STR && f[c].kind != PF_FIELD_TEXT)
-                continue;
-            const char *s = *(const char *const *)(const void *)(
-                (const char *)keep[i] + f[c].offset);
-            static const char *const none = NULL;
-            memcpy((char *)pf__arena_at(&a, base) + f[c].offset, &none,
-                   sizeof none);
-            if (s)
-                pf__arena_ptr(&a, base + f[c].offset,
-                              pf__arena_strn(&a, s, strlen(s)));
-        }
-    }
-    if (next_token)
-        pf__arena_ptr(&a, head + offsetof(pf_list, next_token),
-                      pf__arena_strn(&a, next_token, strlen(next_token)));
-    if (!a.failed) {
-        ((pf_list *)pf__arena_at(&a, head))->count = k;
-        if (k) pf__arena_ptr(&a, head + offsetof(pf_list, items), arr);
-    }
-    free(keep);
-    return pf__arena_finish(&a);
-}
-
 /* ---- one page ----------------------------------------------------------- */
 
 static int keep_page(pf__xfer *x, pf_list *page, pf_response *res)
@@ -221,7 +159,8 @@ int pf__xfer_list_page(pf__xfer *x, pf_response *res)
             res->list->count > (size_t)req->num)
             res->list->count = (size_t)req->num;
     } else {
-        res->list = merge(x->lists, x->nlists, x->want, x->token);
+        res->list = pf__list_merge(x->lists, x->nlists, x->want > 0 ? x->want : -1,
+                                   x->token);
         if (res->list == NULL) {
             res->code = pf__error(&res->error, PF_ENOMEM, PF_NO_OFFSET,
                                   "out of memory merging list pages");

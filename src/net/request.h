@@ -34,11 +34,13 @@ pf_code pf__http_build_path(const char *base, const pf_request *req,
 /* Fill *err (may be NULL) for a pf__http_build failure; returns code. */
 pf_code pf__build_error(pf_error *err, pf_code code);
 
-/* Merge review pages (in order) into one block, dropping repeated review
- * ids and keeping at most `want` reviews (want < 0: all). next_token is
- * copied. Returns NULL on out of memory. The pages are not freed.
+/* Merge pages (in order) into one block, dropping repeated review ids
+ * (app ids) and keeping at most `want` entries (want < 0: all). next_token
+ * is copied. Returns NULL on out of memory. The pages are not freed.
  * (merge.c) */
 pf_reviews *pf__reviews_merge(pf_reviews *const *pages, size_t npages,
                               long want, const char *next_token);
+pf_list *pf__list_merge(pf_list *const *pages, size_t npages, long want,
+                        const char *next_token);
 
 #endif

@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "page.h"
 #include "playfast.h"
+#include "schema.h"
 
 #define VERSION 1
 #define NONE 0xFFFFFFFFu
@@ -85,29 +86,6 @@ static const part parts[] = {
     ARRAY(categories, pf_categories, PF_RECORD_CATEGORY, 0),
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
-
-/* The size of each record's struct, and the record an array kind holds. */
-static const size_t rec_size[PF_RECORD_COUNT_] = {
-    [PF_RECORD_APP] = sizeof(pf_app),
-    [PF_RECORD_ITEM] = sizeof(pf_item),
-    [PF_RECORD_REVIEW] = sizeof(pf_review),
-    [PF_RECORD_CATEGORY] = sizeof(pf_category),
-    [PF_RECORD_PERMISSION] = sizeof(pf_permission),
-    [PF_RECORD_DATA_ENTRY] = sizeof(pf_data_entry),
-    [PF_RECORD_PRACTICE] = sizeof(pf_practice),
-    [PF_RECORD_DATASAFETY] = sizeof(pf_datasafety),
-};
-
-static int elem_rec(pf_field_kind k)
-{
-    switch (k) {
-    case PF_FIELD_CATS: return PF_RECORD_CATEGORY;
-    case PF_FIELD_PERMS: return PF_RECORD_PERMISSION;
-    case PF_FIELD_DATA: return PF_RECORD_DATA_ENTRY;
-    case PF_FIELD_PRACTICES: return PF_RECORD_PRACTICE;
-    default: return -1;   /* STRS: strings */
-    }
-}
 
 /* FNV-1a over every record's field names and kinds. */
 static uint32_t schema_hash(void)
@@ -170,7 +148,7 @@ static void put_array(pf__buf *b, int rec, const void *items, size_t n)
         if (rec < 0)
             put_str(b, ((const char *const *)items)[i]);
         else
-            put_record(b, rec, at(items, i * rec_size[rec]));
+            put_record(b, rec, at(items, i * pf__record_size((pf_record)rec)));
     }
 }
 
@@ -202,7 +180,7 @@ static void put_record(pf__buf *b, int rec, const void *p)
                 put_u(b, (uint64_t)((const int64_t *)v)[k], 8);
             break;
         default:
-            put_array(b, elem_rec(f[i].kind), *(const void *const *)v,
+            put_array(b, pf__field_record(f[i].kind), *(const void *const *)v,
                       *(const size_t *)at(p, f[i].count_offset));
             break;
         }
@@ -356,7 +334,7 @@ static void get_array(rd *r, pf__arena *a, int rec, size_t ptr, size_t count,
     size_t n = get_count(r, rec, what);
     if (r->rc != PF_OK || n == 0)
         return;
-    size_t esize = rec < 0 ? sizeof(char *) : rec_size[rec];
+    size_t esize = rec < 0 ? sizeof(char *) : pf__record_size((pf_record)rec);
     size_t arr = pf__arena_alloc(a, n * esize);
     if (arr == PF__NOFF)
         return;
@@ -413,7 +391,7 @@ static void get_record(rd *r, pf__arena *a, int rec, size_t base)
             }
             break;
         default:
-            get_array(r, a, elem_rec(f[i].kind), off,
+            get_array(r, a, pf__field_record(f[i].kind), off,
                       base + f[i].count_offset, what);
             break;
         }
