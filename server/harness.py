@@ -48,6 +48,23 @@ def stop_child(proc):
         proc.stdout.close()
 
 
+def parent_gone(pid, first_ppid):
+    """True once process pid has exited (first_ppid: os.getppid() when we
+    started; the servers' --parent-pid watch). When it is our parent, being
+    reparented says so even while it is an unreaped zombie, which kill(0)
+    still finds: a parent that waits for our stderr to close before it
+    reaps its child would otherwise wait for us forever."""
+    if pid == first_ppid and os.getppid() != first_ppid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass
+    return False
+
+
 class ChildProcess:
     """Owns one helper child process in self.proc: stop() ends it, and
     `with` calls the subclass's start() and then stop()."""

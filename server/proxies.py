@@ -47,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(HERE))
 
-from server.harness import ChildProcess, stop_child  # noqa: E402
+from server.harness import ChildProcess, parent_gone, stop_child  # noqa: E402
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 START_TIMEOUT = 10      # seconds for one tinyproxy to accept connections
@@ -182,7 +182,7 @@ def serve(binds, parent_pid=None, binary=None):
         print("READY", flush=True)
         while not stop:
             time.sleep(0.25)
-            if parent_pid and _gone(parent_pid, first_ppid):
+            if parent_pid and parent_gone(parent_pid, first_ppid):
                 break
             gone = served.dead()
             if gone:
@@ -192,22 +192,6 @@ def serve(binds, parent_pid=None, binary=None):
     finally:
         served.close()
     return status
-
-
-def _gone(pid, first_ppid):
-    """True once process pid has exited. When it is our parent, being
-    reparented says so even while it is an unreaped zombie, which kill(0)
-    still finds: a parent that waits for our stderr to close before it
-    reaps its child would otherwise wait for us forever."""
-    if pid == first_ppid and os.getppid() != first_ppid:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass
-    return False
 
 
 class TinyProxies(ChildProcess):

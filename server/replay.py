@@ -29,6 +29,7 @@ from server import blocked, http1  # noqa: E402
 from server.policy import (BLOCK_MODES, FAULTS, FaultPlan, Latency, LimiterPool,  # noqa: E402
                            make_rng)
 from server.continuations import find_more  # noqa: E402
+from server.harness import parent_gone  # noqa: E402
 from server.recordings import (ENCODINGS, HTML, JSON, Body, Recordings, find_app_id,  # noqa: E402
                                find_chart_text, find_review_token, inner_json, parse_freq,
                                wrb_null)
@@ -708,16 +709,14 @@ async def _main(args):
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, done.set)
 
+    first_ppid = os.getppid()
+
     async def watch_parent():
         while args.parent_pid:
             await asyncio.sleep(1)
-            try:
-                os.kill(args.parent_pid, 0)
-            except ProcessLookupError:
+            if parent_gone(args.parent_pid, first_ppid):
                 done.set()
                 return
-            except PermissionError:
-                pass
     watcher = asyncio.ensure_future(watch_parent())
     await done.wait()
     watcher.cancel()

@@ -21,6 +21,9 @@ import gzip
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from server.harness import parent_gone  # noqa: E402
+
 CHUNK = b"<p>" + b"x" * 65530 + b"\n"
 
 
@@ -87,8 +90,9 @@ async def main():
     print("LISTENING %d" % srv.sockets[0].getsockname()[1], flush=True)
     loop = asyncio.get_running_loop()
     end = loop.time() + args.limit
+    first_ppid = os.getppid()
     while loop.time() < end:
-        if args.parent_pid and not os.path.exists("/proc/%d" % args.parent_pid):
+        if args.parent_pid and parent_gone(args.parent_pid, first_ppid):
             break
         await asyncio.sleep(0.5)
     sys.exit(0)

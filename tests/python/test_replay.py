@@ -942,3 +942,38 @@ def test_h2_peer_and_sorry_local_authority():
         assert "location: https://127.0.0.1:%d/sorry/index?" % rp.port in head
         assert rp.stats()["by_peer"] == {"127.0.0.2": {"requests": 1,
                                                        "by_status": {"302": 1}}}
+
+
+def _running(pid):
+    """pid exists and has not exited (a zombie has exited)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_server_exits_when_its_parent_is_an_unreaped_zombie():
+    # The parent starts the server with --parent-pid, waits for its banner
+    # and exits; we do not reap it, so kill(parent, 0) still finds it.
+    code = ("import os, subprocess, sys\n"
+            "p = subprocess.Popen([sys.executable, %r, '--port', '0', '--parent-pid',\n"
+            "                      str(os.getpid())], stdout=subprocess.PIPE)\n"
+            "print(p.pid, flush=True)\n"
+            "print(p.stdout.readline().decode().strip(), flush=True)\n"
+            % os.path.join(ROOT, "server", "replay.py"))
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        server = int(parent.stdout.readline())
+        assert parent.stdout.readline().startswith("LISTENING ")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and _running(parent.pid):   # no poll(): it reaps
+            time.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _running(server):
+            time.sleep(0.1)
+        assert not _running(server), "the server outlived its parent"
+    finally:
+        if _running(server):
+            os.kill(server, 9)
+        parent.wait()
