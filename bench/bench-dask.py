@@ -16,7 +16,13 @@ Scenarios and the bars they are held to:
      configure(local_addresses=) and the replay server's --per-address; the
      line says so when either is missing.
 
-Options: --quick (scenario 1 with 500 apps), --only N (one scenario).
+  4. db=: 2000 apps at 300 ms latency into a store, locally and on 2
+     workers (the driver's store commits each partition as it lands), in
+     the same run; then the same call again, which must send nothing.
+     Records equal; prints both walls and their ratio (held to scenario
+     1's 1.3), the rerun's wall and the requests it sent.
+
+Options: --quick (scenarios 1 and 4 with 500 apps), --only N (one scenario).
 """
 
 import argparse
@@ -154,13 +160,38 @@ def egress_scaling():
     return ok
 
 
+def stored(n):
+    import tempfile
+    with ReplayProcess("--fill", "--latency", "0.3") as rp, \
+            tempfile.TemporaryDirectory() as tmp:
+        reset_settings(base_url=rp.base_url, retries=0, timeout=30)
+        c, client = cluster(2)
+        try:
+            local, t_local = timed(playfast.fetch_apps, ids(n), db=os.path.join(tmp, "l.db"))
+            remote, t_dask = timed(pfd.fetch_apps, ids(n), client=client,
+                                   db=os.path.join(tmp, "c.db"))
+            before = rp.stats()["requests"]
+            again, t_again = timed(pfd.fetch_apps, ids(n), client=client,
+                                   db=os.path.join(tmp, "c.db"))
+            resent = rp.stats()["requests"] - before
+        finally:
+            close(c, client)
+    same = remote == local == again and len(local) == n
+    ratio = t_dask / t_local
+    ok = same and ratio <= 1.3 and resent == 0
+    print("4. db=           %5d apps @300ms  local %6.2f s  2 workers %6.2f s  ratio %.2f"
+          "  (bar <= 1.3)  rerun %5.2f s, %d requests  records equal: %s  %s"
+          % (n, t_local, t_dask, ratio, t_again, resent, same, "PASS" if ok else "FAIL"))
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="scenario 1 with 500 apps")
-    ap.add_argument("--only", type=int, choices=(1, 2, 3), help="run one scenario")
+    ap.add_argument("--quick", action="store_true", help="scenarios 1 and 4 with 500 apps")
+    ap.add_argument("--only", type=int, choices=(1, 2, 3, 4), help="run one scenario")
     args = ap.parse_args()
     runs = {1: lambda: overhead(500 if args.quick else 2000), 2: killed_worker,
-            3: egress_scaling}
+            3: egress_scaling, 4: lambda: stored(500 if args.quick else 2000)}
     ok = True
     for k in ([args.only] if args.only else sorted(runs)):
         ok = runs[k]() and ok
