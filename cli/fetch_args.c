@@ -708,12 +708,6 @@ int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
         usage_error(kind, "%s", "--count and --all exclude each other", status);
         goto out;
     }
-    if (details && plan->db) {
-        /* The store keeps a list and its apps as separate requests. */
-        usage_error(kind, "%s", "--details cannot be combined with --db yet",
-                    status);
-        goto out;
-    }
     if ((plan->refresh || plan->skip_failed || plan->has_since) &&
         !plan->db) {
         usage_error(kind, "%s", "--refresh, --no-retry-failed and --since "

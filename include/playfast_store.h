@@ -35,7 +35,7 @@ extern "C" {
 /* The version of the file's layout this library writes. A file with a
  * higher version is refused (PF_EINVAL naming the file and both numbers);
  * an older one is migrated on open. */
-#define PF_STORE_SCHEMA_VERSION 1
+#define PF_STORE_SCHEMA_VERSION 2
 
 typedef struct pf_store pf_store;
 
