@@ -58,7 +58,8 @@ static const opt_def opts[] = {
      "number of results wanted (search, developer,\n"
      "similar: up to 250, following further pages)"},
     {"details", 0, NULL, K_LIST | K_SEARCH, O_DETAILS,
-     "every entry as its full app record, fetched in the same batch"},
+     "every entry as its full app record, fetched in the same batch\n"
+     "(with --db, each app is stored as its own app request)"},
     {"price", 0, "all|free|paid", K_SEARCH, O_PRICE, "price filter (default all)"},
     {"sort", 0, "newest|relevant|rating", K_REVIEWS, O_SORT,
      "review order (default newest)"},
