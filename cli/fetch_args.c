@@ -58,7 +58,8 @@ static const opt_def opts[] = {
      "number of results wanted (search, developer,\n"
      "similar: up to 250, following further pages)"},
     {"details", 0, NULL, K_LIST | K_SEARCH, O_DETAILS,
-     "every entry as its full app record, fetched in the same batch"},
+     "every entry as its full app record, fetched in the same batch\n"
+     "(with --db, each app is stored as its own app request)"},
     {"price", 0, "all|free|paid", K_SEARCH, O_PRICE, "price filter (default all)"},
     {"sort", 0, "newest|relevant|rating", K_REVIEWS, O_SORT,
      "review order (default newest)"},
@@ -706,12 +707,6 @@ int cli_fetch_plan_build(cli_fetch_plan *plan, pf_kind kind, int argc,
     }
     if (all && count) {
         usage_error(kind, "%s", "--count and --all exclude each other", status);
-        goto out;
-    }
-    if (details && plan->db) {
-        /* The store keeps a list and its apps as separate requests. */
-        usage_error(kind, "%s", "--details cannot be combined with --db yet",
-                    status);
         goto out;
     }
     if ((plan->refresh || plan->skip_failed || plan->has_since) &&

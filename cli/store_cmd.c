@@ -86,8 +86,15 @@ sqlite3 *cli_store_reader(const char *path)
 
 static int is_json_text(pf_field_kind k)
 {
-    return k == PF_FIELD_HIST || k == PF_FIELD_STRS || k == PF_FIELD_CATS ||
-           k == PF_FIELD_PERMS;
+    return k >= PF_FIELD_HIST;
+}
+
+/* The CSV rows of these kinds carry a rank column (emit_csv.c's). */
+static int ranked_kind(pf_kind k)
+{
+    return k == PF_KIND_LIST || k == PF_KIND_SEARCH ||
+           k == PF_KIND_DEVELOPER || k == PF_KIND_SIMILAR ||
+           k == PF_KIND_SUGGEST;
 }
 
 /* The JSON value of column col, stored from a field of kind k. */
@@ -140,6 +147,19 @@ static sqlite3_stmt *rows_stmt(sqlite3 *db, pf_kind kind)
     return s;
 }
 
+/* The members of the row s holds (columns 1..), "key": value, ... */
+static void row_members(pf__buf *out, sqlite3_stmt *s, pf_kind kind)
+{
+    size_t nf;
+    const pf_field *f = cli_fields_of(kind, &nf);
+    for (size_t i = 0; i < nf; i++) {
+        pf__buf_str(out, i ? ", " : "");
+        cli_json_str(out, f[i].name);
+        pf__buf_str(out, ": ");
+        json_value(out, s, (int)i + 1, f[i].kind);
+    }
+}
+
 static void csv_row_head(pf__buf *b, const pf_request *req, const char *ekind,
                          int status, const char *msg)
 {
@@ -164,6 +184,66 @@ static pf_code code_of(const char *name)
     return PF_EHTTP;
 }
 
+/* The error object of a failed request row: columns ek, ek+1 (message),
+ * ek+2 (HTTP status) of s. */
+static void stored_error(pf__buf *out, sqlite3_stmt *s, int ek)
+{
+    pf_error e;
+    memset(&e, 0, sizeof e);
+    const char *msg = (const char *)sqlite3_column_text(s, ek + 1);
+    e.http_status = sqlite3_column_int(s, ek + 2);
+    snprintf(e.message, sizeof e.message, "%s", msg ? msg : "");
+    cli_json_error(out, code_of((const char *)sqlite3_column_text(s, ek)),
+                   &e);
+}
+
+/* One entry of a list fetched with details, as the fetch prints it
+ * (cli_json_details): {"rank": n, <the app>} from the entry's own app
+ * request, or the entry's list fields and that request's "error". rows
+ * holds the entry's list_items row. 0 on a read error. */
+static int detail_entry(sqlite3 *db, sqlite3_stmt *rows, const pf_request *req,
+                        pf__buf *out)
+{
+    sqlite3_stmt *a = NULL, *app = NULL;
+    int ok = sqlite3_prepare_v2(db,
+                                "SELECT snapshot_id, error_kind, "
+                                "error_message, http_status FROM requests "
+                                "WHERE kind = 'app' AND app_id = ?1 AND "
+                                "lang = ?2 AND country = ?3 ORDER BY "
+                                "snapshot_id IS NULL, id LIMIT 1",
+                                -1, &a, NULL) == SQLITE_OK;
+    pf__buf_fmt(out, "{\"rank\": %lld, ",
+                (long long)sqlite3_column_int64(rows, 0));
+    int rc = SQLITE_DONE;
+    if (ok) {
+        sqlite3_bind_value(a, 1, sqlite3_column_value(rows, 1));
+        sqlite3_bind_text(a, 2, req->lang ? req->lang : "en", -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(a, 3, req->country ? req->country : "us", -1,
+                          SQLITE_STATIC);
+        rc = sqlite3_step(a);
+        ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    }
+    if (ok && rc == SQLITE_ROW && sqlite3_column_type(a, 0) != SQLITE_NULL &&
+        (app = rows_stmt(db, PF_KIND_APP))) {
+        sqlite3_bind_int64(app, 1, sqlite3_column_int64(a, 0));
+        ok = sqlite3_step(app) == SQLITE_ROW;
+        if (ok)
+            row_members(out, app, PF_KIND_APP);
+    } else if (ok) {
+        row_members(out, rows, req->kind);
+        pf__buf_str(out, ", \"error\": ");
+        if (rc == SQLITE_ROW)
+            stored_error(out, a, 1);
+        else
+            cli_json_error(out, PF_ECANCELLED, NULL);
+    }
+    pf__buf_putc(out, '}');
+    sqlite3_finalize(app);
+    sqlite3_finalize(a);
+    return ok;
+}
+
 /* The stored outcome of request `id` (req is the request as the line shows
  * it) as one output text: an ndjson/json line without its separator, or
  * CSV rows. Returns 1 with text appended, 0 when nothing is stored yet
@@ -172,11 +252,14 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
                       const pf_request *req, pf__buf *out)
 {
     sqlite3_stmt *s = NULL;
+    char *next_token = NULL;
     int ret = -1;
     if (sqlite3_prepare_v2(db,
-                           "SELECT status, error_kind, error_message, "
-                           "http_status, snapshot_id FROM requests WHERE "
-                           "id = ?", -1, &s, NULL) != SQLITE_OK)
+                           "SELECT r.status, r.error_kind, r.error_message, "
+                           "r.http_status, r.snapshot_id, s.next_token "
+                           "FROM requests r LEFT JOIN snapshots s ON "
+                           "s.id = r.snapshot_id WHERE r.id = ?", -1, &s,
+                           NULL) != SQLITE_OK)
         goto err;
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);
@@ -193,22 +276,18 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
         ret = 0;
         goto out;
     }
+    size_t nf;
+    const pf_field *f = cli_fields_of(req->kind, &nf);
     pf__buf rq;
     pf__buf_init(&rq, SIZE_MAX);
     cli_json_request(&rq, req);
     if (!has_snap) {
-        pf_error e;
-        memset(&e, 0, sizeof e);
-        const char *ek = (const char *)sqlite3_column_text(s, 1);
-        const char *msg = (const char *)sqlite3_column_text(s, 2);
-        e.http_status = sqlite3_column_int(s, 3);
-        snprintf(e.message, sizeof e.message, "%s", msg ? msg : "");
         if (fmt == CLI_FMT_CSV) {
-            size_t nf;
-            cli_fields_of(req->kind, &nf);
-            csv_row_head(out, req, ek ? ek : "http_error", e.http_status,
-                         e.message);
-            if (req->kind == PF_KIND_LIST || req->kind == PF_KIND_SEARCH)
+            const char *ek = (const char *)sqlite3_column_text(s, 1);
+            const char *msg = (const char *)sqlite3_column_text(s, 2);
+            csv_row_head(out, req, ek ? ek : "http_error",
+                         sqlite3_column_int(s, 3), msg ? msg : "");
+            if (ranked_kind(req->kind))
                 pf__buf_putc(out, ',');
             for (size_t i = 0; i < nf; i++)
                 pf__buf_putc(out, ',');
@@ -217,12 +296,17 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
             pf__buf_str(out, "{\"request\": ");
             pf__buf_add(out, rq.p, rq.len);
             pf__buf_str(out, ", \"error\": ");
-            cli_json_error(out, code_of(ek), &e);
+            stored_error(out, s, 1);
             pf__buf_putc(out, '}');
         }
         pf__buf_cleanup(&rq);
         ret = 1;
         goto out;
+    }
+    if (sqlite3_column_type(s, 5) != SQLITE_NULL &&
+        !(next_token = strdup((const char *)sqlite3_column_text(s, 5)))) {
+        pf__buf_cleanup(&rq);
+        goto err;
     }
     sqlite3_finalize(s);
     s = rows_stmt(db, req->kind);
@@ -231,10 +315,9 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
         goto err;
     }
     sqlite3_bind_int64(s, 1, snap);
-    size_t nf;
-    const pf_field *f = cli_fields_of(req->kind, &nf);
-    int one = req->kind == PF_KIND_APP;
-    int ranked = req->kind == PF_KIND_LIST || req->kind == PF_KIND_SEARCH;
+    int one = req->kind == PF_KIND_APP || req->kind == PF_KIND_DATASAFETY;
+    int details = req->details && (req->kind == PF_KIND_LIST ||
+                                   req->kind == PF_KIND_SEARCH);
     if (fmt != CLI_FMT_CSV) {
         pf__buf_str(out, "{\"request\": ");
         pf__buf_add(out, rq.p, rq.len);
@@ -244,7 +327,7 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (fmt == CLI_FMT_CSV) {
             csv_row_head(out, req, NULL, 0, NULL);
-            if (ranked)
+            if (ranked_kind(req->kind))
                 pf__buf_fmt(out, ",%lld",
                             (long long)sqlite3_column_int64(s, 0));
             for (size_t i = 0; i < nf; i++) {
@@ -269,15 +352,20 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
         }
         if (nrow)
             pf__buf_str(out, ", ");
-        pf__buf_putc(out, '{');
-        for (size_t i = 0; i < nf; i++) {
-            pf__buf_str(out, i ? ", " : "");
-            cli_json_str(out, f[i].name);
-            pf__buf_str(out, ": ");
-            json_value(out, s, (int)i + 1, f[i].kind);
-        }
-        pf__buf_putc(out, '}');
         nrow++;
+        if (details) {
+            if (!detail_entry(db, s, req, out)) {
+                pf__buf_cleanup(&rq);
+                goto err;
+            }
+        } else if (req->kind == PF_KIND_SUGGEST) {
+            /* Suggestions print as bare strings. */
+            json_value(out, s, 1, PF_FIELD_STR);
+        } else {
+            pf__buf_putc(out, '{');
+            row_members(out, s, req->kind);
+            pf__buf_putc(out, '}');
+        }
     }
     if (fmt != CLI_FMT_CSV) {
         if (one && !nrow)
@@ -286,6 +374,10 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
             pf__buf_putc(out, ']');
         if (req->kind == PF_KIND_REVIEWS)
             pf__buf_str(out, ", \"next_token\": null");
+        if (req->kind == PF_KIND_DEVELOPER || req->kind == PF_KIND_SIMILAR) {
+            pf__buf_str(out, ", \"next_token\": ");
+            cli_json_str(out, next_token);
+        }
         pf__buf_putc(out, '}');
     }
     pf__buf_cleanup(&rq);
@@ -297,6 +389,7 @@ err:
     cli_die_msg("cannot read the store: %s", sqlite3_errmsg(db));
     ret = -1;
 out:
+    free(next_token);
     sqlite3_finalize(s);
     return ret;
 }
@@ -415,8 +508,9 @@ static int write_all(const char *p, size_t n)
 /* ------------------------------------------------------------------------ */
 
 static const char export_usage[] =
-    "usage: playfast export --db FILE [--kind app|list|search|reviews]\n"
-    "                       [--format ndjson|json|csv]\n"
+    "usage: playfast export --db FILE [--kind KIND] [--format ndjson|json|csv]\n"
+    "KIND: app, list, search, reviews, developer, similar, suggest,\n"
+    "      permissions, datasafety, categories\n"
     "The latest stored result of every request in the store, in the fetch\n"
     "commands' output format (failed requests as their error line).\n";
 
@@ -429,9 +523,10 @@ static void request_of(sqlite3_stmt *s, pf_request *r, char **strs)
         if (!strcmp(kind, pf_kind_name((pf_kind)k)))
             r->kind = (pf_kind)k;
     const char **dst[] = {&r->app_id, &r->lang, &r->country, &r->category,
-                          &r->collection, &r->query, &r->token};
-    int cols[] = {2, 3, 4, 5, 6, 7, 12};
-    for (int i = 0; i < 7; i++) {
+                          &r->collection, &r->query, &r->token,
+                          &r->developer_id};
+    int cols[] = {2, 3, 4, 5, 6, 7, 12, 13};
+    for (int i = 0; i < 8; i++) {
         const unsigned char *t = sqlite3_column_text(s, cols[i]);
         strs[i] = t ? strdup((const char *)t) : NULL;
         *dst[i] = strs[i];
@@ -452,7 +547,7 @@ int cli_cmd_export(int argc, char **argv)
     sqlite3_stmt *s = open_query(
         &o,
         "SELECT id, kind, app_id, lang, country, category, collection, "
-        "query, num, price, sort, score, token FROM requests "
+        "query, num, price, sort, score, token, developer_id FROM requests "
         "WHERE ?1 IS NULL OR kind = ?1 ORDER BY id", &db);
     if (!s)
         return CLI_EXIT_FAIL;
@@ -464,7 +559,7 @@ int cli_cmd_export(int argc, char **argv)
         ok = write_all("[", 1);
     while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         pf_request req;
-        char *strs[7];
+        char *strs[8];
         request_of(s, &req, strs);
         if (o.format == CLI_FMT_CSV && header_kind != (int)req.kind) {
             /* One header per kind: a mixed export is several tables. */
@@ -476,7 +571,7 @@ int cli_cmd_export(int argc, char **argv)
         size_t before = b.len;
         int r = cli_stored_render(db, o.format, sqlite3_column_int64(s, 0),
                                   &req, &b);
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 8; i++)
             free(strs[i]);
         if (r < 0) {
             ok = 0;
@@ -521,11 +616,12 @@ int cli_cmd_export(int argc, char **argv)
 /* ------------------------------------------------------------------------ */
 
 static const char changes_usage[] =
-    "usage: playfast changes --db FILE [--kind app|list|search] [--since TIME]\n"
+    "usage: playfast changes --db FILE [--kind KIND] [--since TIME]\n"
     "One line per change between consecutive snapshots of a request:\n"
-    "  app:          each field whose value changed, old and new\n"
-    "  list, search: each app whose rank moved, entered (old null) or left\n"
-    "                (new null)\n"
+    "  app, datasafety:     each field whose value changed, old and new\n"
+    "  list, search, developer, similar, suggest: each app (term) whose rank\n"
+    "                       moved, entered (old null) or left (new null)\n"
+    "  permissions, categories: the whole set, old and new, when it changed\n"
     "TIME: unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z (UTC); only\n"
     "pairs whose newer snapshot was fetched at or after it.\n";
 
@@ -533,13 +629,16 @@ static const char changes_usage[] =
 typedef struct pair {
     pf_kind kind;
     const char *app_id, *country, *lang, *category, *collection, *query;
+    const char *developer_id;
     int64_t old_id, new_id;
     const char *old_at, *new_at;
 } pair;
 
+/* The line's first members: what changed its rank ("app_id", or "term"
+ * for suggestions), then the request's parameters. */
 static void change_head(pf__buf *b, const pair *p, const char *app_id)
 {
-    pf__buf_str(b, "{\"app_id\": ");
+    pf__buf_str(b, p->kind == PF_KIND_SUGGEST ? "{\"term\": " : "{\"app_id\": ");
     cli_json_str(b, app_id);
     pf__buf_str(b, ", \"country\": ");
     cli_json_str(b, p->country);
@@ -550,9 +649,15 @@ static void change_head(pf__buf *b, const pair *p, const char *app_id)
         cli_json_str(b, p->category);
         pf__buf_str(b, ", \"collection\": ");
         cli_json_str(b, p->collection);
-    } else if (p->kind == PF_KIND_SEARCH) {
+    } else if (p->kind == PF_KIND_SEARCH || p->kind == PF_KIND_SUGGEST) {
         pf__buf_str(b, ", \"query\": ");
         cli_json_str(b, p->query);
+    } else if (p->kind == PF_KIND_DEVELOPER) {
+        pf__buf_str(b, ", \"developer_id\": ");
+        cli_json_str(b, p->developer_id);
+    } else if (p->kind == PF_KIND_SIMILAR) {
+        pf__buf_str(b, ", \"similar_to\": ");
+        cli_json_str(b, p->app_id);
     }
 }
 
@@ -585,10 +690,11 @@ static int same_value(sqlite3_stmt *a, sqlite3_stmt *b, int col)
     }
 }
 
-/* Every field of an app that differs between the two snapshots. */
-static int app_changes(sqlite3 *db, const pair *p, pf__buf *out)
+/* Every field of a one-record result (an app, a data safety page) that
+ * differs between the two snapshots. */
+static int record_changes(sqlite3 *db, const pair *p, pf__buf *out)
 {
-    sqlite3_stmt *o = rows_stmt(db, PF_KIND_APP), *n = rows_stmt(db, PF_KIND_APP);
+    sqlite3_stmt *o = rows_stmt(db, p->kind), *n = rows_stmt(db, p->kind);
     int ok = o && n;
     if (ok) {
         sqlite3_bind_int64(o, 1, p->old_id);
@@ -596,7 +702,7 @@ static int app_changes(sqlite3 *db, const pair *p, pf__buf *out)
         ok = sqlite3_step(o) == SQLITE_ROW && sqlite3_step(n) == SQLITE_ROW;
     }
     size_t nf;
-    const pf_field *f = cli_fields_of(PF_KIND_APP, &nf);
+    const pf_field *f = cli_fields_of(p->kind, &nf);
     for (size_t i = 0; ok && i < nf; i++) {
         int col = (int)i + 1;
         if (same_value(o, n, col))
@@ -621,15 +727,16 @@ typedef struct ranked_app {
     int seen;
 } ranked_app;
 
-static ranked_app *load_ranks(sqlite3 *db, int64_t snap, size_t *n)
+/* The entries of a ranked snapshot: the apps of a list, the terms of
+ * suggestions (their first column). */
+static ranked_app *load_ranks(sqlite3 *db, pf_kind kind, int64_t snap,
+                              size_t *n)
 {
     sqlite3_stmt *s = NULL;
     ranked_app *v = NULL;
     size_t cap = 0;
     *n = 0;
-    if (sqlite3_prepare_v2(db, "SELECT app_id, rank FROM list_items WHERE "
-                               "snapshot_id = ? ORDER BY rank", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (!(s = rows_stmt(db, kind)))
         return NULL;
     sqlite3_bind_int64(s, 1, snap);
     while (sqlite3_step(s) == SQLITE_ROW) {
@@ -640,9 +747,9 @@ static ranked_app *load_ranks(sqlite3 *db, int64_t snap, size_t *n)
                 break;
             v = g;
         }
-        const unsigned char *id = sqlite3_column_text(s, 0);
+        const unsigned char *id = sqlite3_column_text(s, 1);
         v[*n].app_id = strdup(id ? (const char *)id : "");
-        v[*n].rank = sqlite3_column_int64(s, 1);
+        v[*n].rank = sqlite3_column_int64(s, 0);
         v[*n].seen = 0;
         (*n)++;
     }
@@ -665,8 +772,8 @@ static void rank_line(pf__buf *out, const pair *p, const char *app_id,
 static int rank_changes(sqlite3 *db, const pair *p, pf__buf *out)
 {
     size_t no, nn;
-    ranked_app *o = load_ranks(db, p->old_id, &no);
-    ranked_app *n = load_ranks(db, p->new_id, &nn);
+    ranked_app *o = load_ranks(db, p->kind, p->old_id, &no);
+    ranked_app *n = load_ranks(db, p->kind, p->new_id, &nn);
     for (size_t i = 0; i < nn; i++) {
         int64_t was = 0;
         for (size_t j = 0; j < no && !was; j++)
@@ -687,6 +794,48 @@ static int rank_changes(sqlite3 *db, const pair *p, pf__buf *out)
         free(n[i].app_id);
     free(o);
     free(n);
+    return 1;
+}
+
+/* The rows of a snapshot as the fetch prints its results: [{...}, ...]. */
+static void rows_json(sqlite3 *db, pf_kind kind, int64_t snap, pf__buf *out)
+{
+    sqlite3_stmt *s = rows_stmt(db, kind);
+    pf__buf_putc(out, '[');
+    if (s)
+        sqlite3_bind_int64(s, 1, snap);
+    for (int i = 0; s && sqlite3_step(s) == SQLITE_ROW; i++) {
+        pf__buf_str(out, i ? ", {" : "{");
+        row_members(out, s, kind);
+        pf__buf_putc(out, '}');
+    }
+    pf__buf_putc(out, ']');
+    sqlite3_finalize(s);
+}
+
+/* Results that are a set of records (permission groups, categories): one
+ * line, the whole set old and new, when it differs. */
+static int set_changes(sqlite3 *db, const pair *p, pf__buf *out)
+{
+    pf__buf o, n;
+    pf__buf_init(&o, SIZE_MAX);
+    pf__buf_init(&n, SIZE_MAX);
+    rows_json(db, p->kind, p->old_id, &o);
+    rows_json(db, p->kind, p->new_id, &n);
+    if (o.len != n.len || memcmp(o.p, n.p, o.len) != 0) {
+        change_head(out, p, p->app_id);
+        pf__buf_str(out, ", \"field\": ");
+        cli_json_str(out, pf_kind_name(p->kind));
+        pf__buf_str(out, ", \"old\": ");
+        pf__buf_add(out, o.p, o.len);
+        pf__buf_str(out, ", \"new\": ");
+        pf__buf_add(out, n.p, n.len);
+        change_tail(out, p);
+    }
+    if (o.failed || n.failed)
+        out->failed = 1;
+    pf__buf_cleanup(&o);
+    pf__buf_cleanup(&n);
     return 1;
 }
 
@@ -714,7 +863,8 @@ int cli_cmd_changes(int argc, char **argv)
     sqlite3_stmt *s = open_query(
         &o,
         "SELECT r.id, r.kind, r.app_id, r.country, r.lang, r.category, "
-        "r.collection, r.query, s.id, s.fetched_at FROM requests r "
+        "r.collection, r.query, s.id, s.fetched_at, r.developer_id "
+        "FROM requests r "
         "JOIN snapshots s ON s.request_id = r.id "
         "WHERE s.completed_at IS NOT NULL AND r.kind <> 'reviews' "
         "AND (?1 IS NULL OR r.kind = ?1) ORDER BY r.id, s.id", &db);
@@ -734,12 +884,14 @@ int cli_cmd_changes(int argc, char **argv)
             pair p;
             memset(&p, 0, sizeof p);
             const char *kind = (const char *)sqlite3_column_text(s, 1);
-            p.kind = !strcmp(kind, "app")    ? PF_KIND_APP
-                     : !strcmp(kind, "list") ? PF_KIND_LIST
-                                             : PF_KIND_SEARCH;
-            char *strs[6];
+            for (int k = 0; k < PF_KIND_COUNT_; k++)
+                if (!strcmp(kind, pf_kind_name((pf_kind)k)))
+                    p.kind = (pf_kind)k;
+            char *strs[7];
             for (int i = 0; i < 6; i++)
                 strs[i] = dup_col(s, 2 + i);
+            strs[6] = dup_col(s, 10);
+            p.developer_id = strs[6];
             p.app_id = strs[0];
             p.country = strs[1];
             p.lang = strs[2];
@@ -750,11 +902,14 @@ int cli_cmd_changes(int argc, char **argv)
             p.new_id = snap;
             p.old_at = prev_at;
             p.new_at = at;
-            if (p.kind == PF_KIND_APP)
-                app_changes(db, &p, &b);
+            if (p.kind == PF_KIND_APP || p.kind == PF_KIND_DATASAFETY)
+                record_changes(db, &p, &b);
+            else if (p.kind == PF_KIND_PERMISSIONS ||
+                     p.kind == PF_KIND_CATEGORIES)
+                set_changes(db, &p, &b);
             else
                 rank_changes(db, &p, &b);
-            for (int i = 0; i < 6; i++)
+            for (int i = 0; i < 7; i++)
                 free(strs[i]);
             ok = !b.failed && write_all(b.p ? b.p : "", b.len);
             b.len = 0;

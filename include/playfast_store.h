@@ -35,7 +35,7 @@ extern "C" {
 /* The version of the file's layout this library writes. A file with a
  * higher version is refused (PF_EINVAL naming the file and both numbers);
  * an older one is migrated on open. */
-#define PF_STORE_SCHEMA_VERSION 1
+#define PF_STORE_SCHEMA_VERSION 2
 
 typedef struct pf_store pf_store;
 
@@ -92,6 +92,9 @@ typedef struct pf_store_entry {
  * are the same request) and fill out[0..n) with what to do for each.
  * Duplicate requests in reqs map to the same row. Runs one transaction on
  * the caller's thread, after the writer has committed what was queued.
+ * A list or search request with details is PF_STORE_DONE only when every
+ * entry's app is stored too (done, or failed with PF_STORE_SKIP_FAILED);
+ * else it is fetched again with its details.
  * @return PF_OK, PF_EINVAL (a request the store cannot key, e.g. an unknown
  *         kind), PF_ENOMEM, or the write error met.
  */
@@ -104,8 +107,11 @@ PF_EXPORT pf_code pf_store_plan(pf_store *st, const pf_request *reqs,
  * writer thread to commit. The store takes *res (it is zeroed) and frees it
  * with pf_response_cleanup() once written, whatever happens.
  *
- * An app, list or search response makes a snapshot with its rows, or marks
- * the request failed (kind, message, HTTP status, attempts kept). A reviews
+ * A response of any kind but reviews makes a snapshot with its rows, or
+ * marks the request failed (kind, message, HTTP status, attempts kept). A
+ * list or search response with details also stores each entry's app as
+ * that app's own request (kind app, the list's lang and country), in the
+ * same transaction. A reviews
  * response is one page of a chain: the first page of a fetch opens a
  * snapshot, each page adds its rows to it and stores its next token in one
  * transaction, and the page without a token (or `last` set) completes it;
@@ -193,16 +199,18 @@ PF_EXPORT pf_code pf_store_run(pf_store *st, const pf_store_engine *eng,
                                pf_error *err);
 
 /* The name of the table that holds the rows of a kind's results ("apps",
- * "list_items", "reviews"), or NULL for a kind the store does not know.
- * Every such table has the columns snapshot_id and rank (1-based position
- * in the result) followed by the record's fields (pf_schema_fields), typed:
- * STR/TEXT -> TEXT, INT/STARS -> INTEGER, DOUBLE -> REAL, BOOL -> BOOLEAN
- * (0/1/NULL), HIST/STRS/CATS/PERMS -> JSON_TEXT (the fetch output's JSON).
- * Constant; any thread. */
+ * "list_items" for list, search, developer and similar, "reviews",
+ * "suggestions", "permissions", "datasafety", "categories"), or NULL for a
+ * kind the store does not know. Every such table has the columns
+ * snapshot_id and rank (1-based position in the result) followed by the
+ * record's fields (pf_schema_fields; suggestions, bare strings, have one
+ * column `term`), typed: STR/TEXT -> TEXT, INT/STARS -> INTEGER, DOUBLE ->
+ * REAL, BOOL -> BOOLEAN (0/1/NULL), HIST and the array kinds -> JSON_TEXT
+ * (the fetch output's JSON). Constant; any thread. */
 PF_EXPORT const char *pf_store_table(pf_kind kind);
 
 /* The canonical key of a request: a JSON array of its kind and parameters
- * with defaults filled in. Writes at most cap bytes (NUL included);
+ * with defaults filled in (developer_id last, only when set). Writes at most cap bytes (NUL included);
  * returns the length it needs, excluding the NUL, or 0 for a kind the store
  * does not know. Pure; any thread. */
 PF_EXPORT size_t pf_store_key(const pf_request *req, char *out, size_t cap);

@@ -20,6 +20,11 @@
 #define APP_PAGE "app_details_com.google.android.apps.translate_en_us_2026-07.html.gz"
 #define APP_PAGE2 "app_details_com.adex77.WhereAmI_en_us_2026-07.html.gz"
 #define LIST_PAGE "list_vyAe2_topselling_free_GAME_num100_en_us_2026-07.txt.gz"
+#define DATASAFETY_PAGE "datasafety_com.google.android.apps.translate_en_2026-07.html.gz"
+#define PERMISSIONS_PAGE \
+    "permissions_xdSrCf_com.google.android.apps.translate_en_us_2026-07.txt.gz"
+#define SUGGEST_PAGE "suggest_IJ4APc_pand_en_us_2026-07.txt.gz"
+#define DEVELOPER_PAGE "developer_developer_Mojang_en_us_2026-07.html.gz"
 #define REVIEWS_PAGE \
     "reviews_UsvDTd_com.google.android.apps.translate_newest_count150_page1_en_us_2026-07.txt.gz"
 
@@ -528,6 +533,284 @@ TEST(disk_full_stops_the_store_and_keeps_what_was_committed)
               scalar(path, "SELECT count(*) FROM requests WHERE status = 'done'"));
     char ok[64];
     CHECK_STR(text_of(path, "PRAGMA integrity_check", ok, sizeof ok), "ok");
+}
+
+/* ---- the kinds of issue 10, lists with details, version 1 files --------- */
+
+/* A response of kind parsed from a recorded page. */
+static pf_response kind_response(pf_kind kind, const char *page)
+{
+    size_t len;
+    char *buf = test_fixture(page, &len);
+    pf_response res;
+    memset(&res, 0, sizeof res);
+    res.kind = kind;
+    switch (kind) {
+    case PF_KIND_DATASAFETY:
+        res.code = pf_parse_datasafety(buf, len, &res.datasafety, NULL);
+        break;
+    case PF_KIND_PERMISSIONS:
+        res.code = pf_parse_permissions(buf, len, &res.permissions, NULL);
+        break;
+    case PF_KIND_SUGGEST:
+        res.code = pf_parse_suggest(buf, len, &res.terms, NULL);
+        break;
+    case PF_KIND_LIST:
+        res.code = pf_parse_list(buf, len, &res.list, NULL);
+        break;
+    default:
+        res.code = pf_parse_developer(buf, len, &res.list, NULL);
+        break;
+    }
+    free(buf);
+    if (res.code != PF_OK)
+        exit(2);
+    return res;
+}
+
+/* Put res for req and wait until it is on disk. */
+static int64_t put_one(pf_store *st, const pf_request *req, pf_response *res)
+{
+    pf_store_entry e;
+    CHECK(pf_store_plan(st, req, 1, 0, &e, NULL) == PF_OK);
+    uint64_t ticket = 0;
+    CHECK(pf_store_put(st, e.id, res, 1, &ticket, NULL) == PF_OK);
+    CHECK(pf_store_wait(st, ticket, 10000, NULL) == PF_OK);
+    return e.id;
+}
+
+TEST(every_kind_has_a_table_whose_columns_are_its_fields)
+{
+    const char *path = db_path();
+    pf_store_close(open_ok(path), NULL);
+    static const struct {
+        pf_kind kind;
+        pf_record rec;
+        const char *table;
+    } want[] = {
+        {PF_KIND_DEVELOPER, PF_RECORD_ITEM, "list_items"},
+        {PF_KIND_SIMILAR, PF_RECORD_ITEM, "list_items"},
+        {PF_KIND_PERMISSIONS, PF_RECORD_PERMISSION, "permissions"},
+        {PF_KIND_DATASAFETY, PF_RECORD_DATASAFETY, "datasafety"},
+        {PF_KIND_CATEGORIES, PF_RECORD_CATEGORY, "categories"},
+    };
+    char sql[256], got[64];
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        CHECK_STR(pf_store_table(want[k].kind), want[k].table);
+        size_t n;
+        const pf_field *f = pf_schema_fields(want[k].rec, &n);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s')",
+                 want[k].table);
+        CHECK_INT(scalar(path, sql), (int64_t)n + 2);
+        for (size_t i = 0; i < n; i++) {
+            snprintf(sql, sizeof sql, "SELECT name FROM pragma_table_info('%s') "
+                     "WHERE cid = %zu", want[k].table, i + 2);
+            CHECK_STR(text_of(path, sql, got, sizeof got), f[i].name);
+        }
+    }
+    CHECK_STR(pf_store_table(PF_KIND_SUGGEST), "suggestions");
+    CHECK_STR(text_of(path, "SELECT group_concat(name || ' ' || type, ', ') "
+                            "FROM pragma_table_info('suggestions')", got,
+                      sizeof got),
+              "snapshot_id INTEGER, rank INTEGER, term TEXT");
+    CHECK_STR(text_of(path, "SELECT type FROM pragma_table_info('datasafety') "
+                            "WHERE name = 'collected_data'", got, sizeof got),
+              "JSON_TEXT");
+}
+
+TEST(developer_key_carries_its_id_and_older_keys_are_unchanged)
+{
+    pf_request d, d2;
+    pf_request_init(&d, PF_KIND_DEVELOPER);
+    d.developer_id = "Mojang";
+    d2 = d;
+    d2.developer_id = "Google LLC";
+    char k1[256], k2[256];
+    CHECK(pf_store_key(&d, k1, sizeof k1) > 0);
+    pf_store_key(&d2, k2, sizeof k2);
+    CHECK_STR(k1, "[\"developer\",null,\"en\",\"us\",null,null,null,0,0,0,0,"
+                  "null,\"Mojang\"]");
+    CHECK(strcmp(k1, k2) != 0);
+    /* Every kind has a key; an app's is what version 1 wrote. */
+    for (int k = 0; k < PF_KIND_COUNT_; k++) {
+        pf_request r;
+        pf_request_init(&r, (pf_kind)k);
+        CHECK(pf_store_key(&r, NULL, 0) > 0);
+    }
+    pf_request a = app_req("com.x");
+    pf_store_key(&a, k1, sizeof k1);
+    CHECK_STR(k1, "[\"app\",\"com.x\",\"en\",\"us\",null,null,null,0,0,0,0,null]");
+}
+
+TEST(each_new_kind_round_trips_its_rows)
+{
+    const char *path = db_path();
+    pf_store *st = open_ok(path);
+    pf_request r;
+    pf_request_init(&r, PF_KIND_DATASAFETY);
+    r.app_id = "com.google.android.apps.translate";
+    pf_response res = kind_response(PF_KIND_DATASAFETY, DATASAFETY_PAGE);
+    size_t collected = res.datasafety->n_collected_data;
+    CHECK(collected > 0);
+    put_one(st, &r, &res);
+
+    pf_request_init(&r, PF_KIND_PERMISSIONS);
+    r.app_id = "com.google.android.apps.translate";
+    res = kind_response(PF_KIND_PERMISSIONS, PERMISSIONS_PAGE);
+    size_t groups = res.permissions->count;
+    char first_group[128];
+    snprintf(first_group, sizeof first_group, "%s",
+             res.permissions->items[0].group ? res.permissions->items[0].group
+                                             : "(null)");
+    put_one(st, &r, &res);
+
+    pf_request_init(&r, PF_KIND_SUGGEST);
+    r.query = "pand";
+    res = kind_response(PF_KIND_SUGGEST, SUGGEST_PAGE);
+    size_t terms = res.terms->count;
+    char first_term[128];
+    snprintf(first_term, sizeof first_term, "%s", res.terms->items[0]);
+    put_one(st, &r, &res);
+
+    pf_request_init(&r, PF_KIND_DEVELOPER);
+    r.developer_id = "Mojang";
+    res = kind_response(PF_KIND_DEVELOPER, DEVELOPER_PAGE);
+    size_t apps = res.list->count;
+    res.list->next_token = "tok-developer";
+    put_one(st, &r, &res);
+    CHECK(pf_store_close(st, NULL) == PF_OK);
+
+    char got[256];
+    /* One row per app, its nested records' booleans as JSON booleans. */
+    CHECK_INT(scalar(path, "SELECT count(*) FROM datasafety"), 1);
+    CHECK_INT(scalar(path, "SELECT json_array_length(collected_data) FROM datasafety"),
+              (int64_t)collected);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM datasafety, "
+                           "json_each(datasafety.collected_data) WHERE "
+                           "json_type(json_each.value, '$.optional') NOT IN "
+                           "('true', 'false', 'null')"), 0);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM permissions"), (int64_t)groups);
+    CHECK_STR(text_of(path, "SELECT coalesce(\"group\", '(null)') FROM "
+                            "permissions WHERE rank = 1", got, sizeof got),
+              first_group);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM suggestions"), (int64_t)terms);
+    CHECK_STR(text_of(path, "SELECT term FROM suggestions WHERE rank = 1", got,
+                      sizeof got), first_term);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM list_items"), (int64_t)apps);
+    CHECK_STR(text_of(path, "SELECT developer_id FROM requests WHERE kind = "
+                            "'developer'", got, sizeof got), "Mojang");
+    CHECK_STR(text_of(path, "SELECT s.next_token FROM snapshots s JOIN "
+                            "requests r ON s.id = r.snapshot_id WHERE r.kind "
+                            "= 'developer'", got, sizeof got), "tok-developer");
+}
+
+/* A list response with details: entry i's app is APP_PAGE parsed as that
+ * entry's id; entry `failed` (if < n) failed. */
+static pf_response list_with_details(size_t n, size_t failed)
+{
+    pf_response res = kind_response(PF_KIND_LIST, LIST_PAGE);
+    CHECK(res.list->count >= n);
+    res.list->count = n;
+    res.details = calloc(n, sizeof *res.details);
+    res.n_details = n;
+    for (size_t i = 0; i < n; i++) {
+        if (i == failed) {
+            res.details[i].kind = PF_KIND_APP;
+            res.details[i].code = PF_ENETWORK;
+            snprintf(res.details[i].error.message,
+                     sizeof res.details[i].error.message, "reset");
+        } else {
+            res.details[i] = app_response(APP_PAGE, res.list->items[i].app_id);
+        }
+    }
+    return res;
+}
+
+TEST(list_with_details_stores_each_entry_as_its_own_app_request)
+{
+    const char *path = db_path();
+    pf_store *st = open_ok(path);
+    pf_request r;
+    pf_request_init(&r, PF_KIND_LIST);
+    r.category = "GAME";
+    r.country = "de";
+    r.details = 1;
+    pf_response res = list_with_details(4, 2);
+    char second[256];
+    snprintf(second, sizeof second, "%s", res.list->items[1].app_id);
+    put_one(st, &r, &res);
+
+    /* Entry 3 failed: the rerun fetches the list again, unless failures
+     * are kept. */
+    pf_store_entry e;
+    CHECK(pf_store_plan(st, &r, 1, 0, &e, NULL) == PF_OK);
+    CHECK(e.state == PF_STORE_FETCH);
+    CHECK(pf_store_plan(st, &r, 1, PF_STORE_SKIP_FAILED, &e, NULL) == PF_OK);
+    CHECK(e.state == PF_STORE_DONE);
+    /* The list alone, without details, is done either way. */
+    r.details = 0;
+    CHECK(pf_store_plan(st, &r, 1, 0, &e, NULL) == PF_OK);
+    CHECK(e.state == PF_STORE_DONE);
+    r.details = 1;
+
+    res = list_with_details(4, SIZE_MAX);
+    put_one(st, &r, &res);
+    CHECK(pf_store_plan(st, &r, 1, 0, &e, NULL) == PF_OK);
+    CHECK(e.state == PF_STORE_DONE);
+    /* An entry asked for on its own is the same request. */
+    pf_request a = app_req(second);
+    a.country = "de";
+    CHECK(pf_store_plan(st, &a, 1, 0, &e, NULL) == PF_OK);
+    CHECK(e.state == PF_STORE_DONE);
+    CHECK(pf_store_close(st, NULL) == PF_OK);
+
+    CHECK_INT(scalar(path, "SELECT count(*) FROM requests WHERE kind = 'app' "
+                           "AND country = 'de' AND lang = 'en'"), 4);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM requests WHERE kind = 'app' "
+                           "AND status = 'done'"), 4);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM snapshots s JOIN requests r "
+                           "ON s.request_id = r.id WHERE r.kind = 'list'"), 2);
+}
+
+TEST(version_1_file_is_migrated_on_open_and_keeps_its_rows)
+{
+    const char *path = db_path();
+    pf_store *st = open_ok(path);
+    pf_request r = app_req("com.google.android.apps.translate");
+    pf_response res = app_response(APP_PAGE, r.app_id);
+    put_one(st, &r, &res);
+    CHECK(pf_store_close(st, NULL) == PF_OK);
+    /* Back to the layout version 1 wrote: without what version 2 added. */
+    exec_sql(path, "ALTER TABLE requests DROP COLUMN developer_id;"
+                   "ALTER TABLE snapshots DROP COLUMN next_token;"
+                   "DROP TABLE suggestions; DROP TABLE permissions;"
+                   "DROP TABLE datasafety; DROP TABLE categories;"
+                   "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    /* Read-only opening refuses it with the advice to migrate. */
+    pf_store *ro = NULL;
+    pf_error err;
+    memset(&err, 0, sizeof err);
+    CHECK(pf_store_open(path, PF_STORE_READONLY, &ro, &err) == PF_EINVAL);
+    CHECK(strstr(err.message, "run a fetch command with --db") != NULL);
+
+    st = open_ok(path);
+    pf_store_entry e;
+    CHECK(pf_store_plan(st, &r, 1, 0, &e, NULL) == PF_OK);
+    CHECK(e.state == PF_STORE_DONE);          /* the old row, same key */
+    pf_request d;
+    pf_request_init(&d, PF_KIND_DEVELOPER);
+    d.developer_id = "Mojang";
+    res = kind_response(PF_KIND_DEVELOPER, DEVELOPER_PAGE);
+    put_one(st, &d, &res);
+    CHECK(pf_store_close(st, NULL) == PF_OK);
+    CHECK_INT(scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              PF_STORE_SCHEMA_VERSION);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM apps"), 1);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                           "('suggestions', 'permissions', 'datasafety', "
+                           "'categories')"), 4);
+    CHECK_INT(scalar(path, "SELECT count(*) FROM requests WHERE developer_id "
+                           "= 'Mojang' AND status = 'done'"), 1);
 }
 
 TEST_MAIN()

@@ -185,25 +185,36 @@ def _run_batch(batch_fn, requests, errors, progress, **kw):
     raise ValueError('errors must be "raise", "skip" or "record", not %r' % (errors,))
 
 
-def _stored(kind, reqs, errors, db, refresh, retry_failed, progress, since=None):
+def _stored_error(e, request):
+    exc = PlayfastError(e["message"])
+    exc.code, exc.status, exc.request = e["kind"], e["status"], request
+    return exc
+
+
+def _stored(kind, reqs, errors, db, refresh, retry_failed, progress, since=None,
+            details=False):
     """The db= path of the record functions: run the job against the store
     (playfast.store), then read each request's outcome back from the file,
     so every record returned is on disk. Returns, per request, its list of
     result dicts, or in place of a failed one None (errors="skip") or the
-    error (errors="record"); raises BatchError with errors="raise"."""
+    error (errors="record"); raises BatchError with errors="raise".
+    details (list, search): each entry is its app's record, or the error
+    of that app's request, as the batch functions give them."""
     if errors not in ("raise", "skip", "record"):
         raise ValueError('errors must be "raise", "skip" or "record", not %r' % (errors,))
-    ids = store.run(db, [store.request(kind, **r) for r in reqs], refresh=refresh,
-                    retry_failed=retry_failed, since=since, progress=progress)
+    ids = store.run(db, [store.request(kind, details=details, **r) for r in reqs],
+                    refresh=refresh, retry_failed=retry_failed, since=since,
+                    progress=progress)
     results, failures = [], {}
-    for i, o in enumerate(store.outcomes(db, ids)):
+    for i, o in enumerate(store.outcomes(db, ids, details=details)):
         if o is None or "error" in o:
             e = (o or {}).get("error") or {"kind": "cancelled", "status": None,
                                              "message": "not fetched"}
-            exc = PlayfastError(e["message"])
-            exc.code, exc.status, exc.request = e["kind"], e["status"], reqs[i]
-            failures[i] = exc
+            failures[i] = exc = _stored_error(e, reqs[i])
             results.append(exc if errors == "record" else None)
+        elif details:
+            results.append([_stored_error(x["error"], (x["app_id"],)) if "error" in x else x
+                            for x in o["results"]])
         else:
             results.append(o["results"])
     if failures and errors == "raise":
@@ -221,12 +232,6 @@ _PRICES = {"all": PRICE_ALL, "free": PRICE_FREE, "paid": PRICE_PAID}
 def _code(value, names):
     """A sort or price as the store takes it: Google's code for a name."""
     return names.get(value, value) if isinstance(value, str) else value
-
-
-def _no_details_with_db(details, db):
-    if details and db is not None:
-        raise ValueError("details=True cannot be combined with db= yet: the store "
-                         "keeps lists and apps as separate requests")
 
 
 def _failed(res, keys, errors, records):
@@ -321,11 +326,10 @@ def fetch_category_lists(countries, categories, collection="topselling_free", la
     keys = [(country, cat) for country in _items(countries) for cat in _items(categories)]
     reqs = [(cat, collection, lang, country, num) for country, cat in keys]
     records = []
-    _no_details_with_db(details, db)
     if db is not None:
         results = _stored("list", [dict(category=cat, collection=collection, lang=lang,
                                         country=country, num=num) for country, cat in keys],
-                          errors, db, refresh, retry_failed, progress)
+                          errors, db, refresh, retry_failed, progress, details=details)
     else:
         results = _run(fetch_and_parse_list_batch, reqs, errors, progress, details=details)
     for (country, cat), items in zip(keys, results):
@@ -350,12 +354,11 @@ def search_apps(queries, countries=("us",), lang="en", *, num=None, price=None,
     keys = [(q, country) for q in _items(queries) for country in _items(countries)]
     reqs = [(q, lang, country, num, price) for q, country in keys]
     records = []
-    _no_details_with_db(details, db)
     if db is not None:
         results = _stored("search", [dict(query=q, lang=lang, country=country, num=num,
                                           price=_code(price, _PRICES))
                                      for q, country in keys],
-                          errors, db, refresh, retry_failed, progress)
+                          errors, db, refresh, retry_failed, progress, details=details)
     else:
         results = _run(fetch_and_parse_search_batch, reqs, errors, progress, details=details)
     for (q, country), items in zip(keys, results):
@@ -441,62 +444,106 @@ def _keys(ids, countries):
     return [(i, c) for i in ids for c in _items(countries)]
 
 
-def _ranked(batch_fn, keys, reqs, key_name, lang, errors, progress):
+def _ranked(batch_fn, keys, reqs, key_name, lang, errors, progress, stored=None):
+    results = stored if stored is not None else _run(batch_fn, reqs, errors, progress)
     records = []
-    for (key, country), items in zip(keys, _run(batch_fn, reqs, errors, progress)):
+    for (key, country), items in zip(keys, results):
+        if isinstance(items, BaseException):
+            continue
         for rank, item in enumerate(items or (), 1):
-            rec = item.to_dict()
+            rec = dict(item) if isinstance(item, dict) else item.to_dict()
             rec.update({key_name: key, "country": country, "lang": lang, "rank": rank})
             records.append(rec)
     return records
 
 
+def _by_request(kind, key_name, keys, lang, errors, progress, db, refresh, retry_failed,
+                **extra):
+    """The db= path of the functions below: each (key, country)'s stored
+    results, as their batch functions give them."""
+    return _stored(kind, [dict({key_name: k, "lang": lang, "country": c}, **extra)
+                          for k, c in keys],
+                   errors, db, refresh, retry_failed, progress)
+
+
+_DB_DOC = """
+
+    db="jobs.db" (with refresh= and retry_failed=): results go into that
+    SQLite file as they arrive, and a rerun fetches only what it does not
+    hold yet (see fetch_apps()); the records are those of the call without
+    db=, read back from the file."""
+
+
 def fetch_developer_apps(developer_ids, countries=("us",), lang="en", *, num=None,
-                         errors="raise", progress=None):
+                         errors="raise", progress=None, db=None, refresh=False,
+                         retry_failed=True):
     """The apps of every developer (numeric id or name) in every country, as
     one batch, following continuation pages up to num (default 60, at most
     250). One dict per app -- the SearchResult fields plus "developer_query",
     "country", "lang" and "rank"."""
     keys = _keys(developer_ids, countries)
     reqs = [(d, lang, c, num) for d, c in keys]
+    stored = None
+    if db is not None:
+        stored = _by_request("developer", "developer_id", keys, lang, errors, progress, db,
+                             refresh, retry_failed, num=num)
     return _ranked(fetch_and_parse_developer_batch, keys, reqs, "developer_query", lang,
-                   errors, progress)
+                   errors, progress, stored)
 
 
 def fetch_similar_apps(app_ids, countries=("us",), lang="en", *, num=None,
-                       errors="raise", progress=None):
+                       errors="raise", progress=None, db=None, refresh=False,
+                       retry_failed=True):
     """The similar apps of every app in every country, as one batch (default
     all, at most 250). One dict per app -- the SearchResult fields plus
     "similar_to", "country", "lang" and "rank"."""
     keys = _keys(app_ids, countries)
     reqs = [(a, lang, c, num) for a, c in keys]
+    stored = None
+    if db is not None:
+        stored = _by_request("similar", "app_id", keys, lang, errors, progress, db,
+                             refresh, retry_failed, num=num)
     return _ranked(fetch_and_parse_similar_batch, keys, reqs, "similar_to", lang,
-                   errors, progress)
+                   errors, progress, stored)
 
 
-def fetch_suggestions(terms, countries=("us",), lang="en", *, errors="raise", progress=None):
+def fetch_suggestions(terms, countries=("us",), lang="en", *, errors="raise", progress=None,
+                      db=None, refresh=False, retry_failed=True):
     """Search suggestions for every term in every country, as one batch. One
     dict per suggestion: "term", "suggestion", "country", "lang", "rank"."""
     keys = _keys(terms, countries)
     records = []
-    results = _run(fetch_and_parse_suggest_batch, [(t, lang, c) for t, c in keys], errors,
-                   progress)
+    if db is not None:
+        results = _by_request("suggest", "query", keys, lang, errors, progress, db, refresh,
+                              retry_failed)
+    else:
+        results = _run(fetch_and_parse_suggest_batch, [(t, lang, c) for t, c in keys],
+                       errors, progress)
     for (term, country), sugg in zip(keys, results):
+        if isinstance(sugg, BaseException):
+            continue
         for rank, s in enumerate(sugg or (), 1):
             records.append({"term": term, "suggestion": s, "country": country, "lang": lang,
                             "rank": rank})
     return records
 
 
-def fetch_permissions(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None):
+def fetch_permissions(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None,
+                      db=None, refresh=False, retry_failed=True):
     """The permissions of every app in every country, as one batch. One dict
     per permission: "app_id", "group" (None for the ungrouped), "permission",
     "country", "lang"."""
     keys = _keys(app_ids, countries)
     records = []
-    results = _run(fetch_and_parse_permissions_batch, [(a, lang, c) for a, c in keys], errors,
-                   progress)
+    if db is not None:
+        results = _by_request("permissions", "app_id", keys, lang, errors, progress, db,
+                              refresh, retry_failed)
+    else:
+        results = _run(fetch_and_parse_permissions_batch, [(a, lang, c) for a, c in keys],
+                       errors, progress)
     for (app_id, country), groups in zip(keys, results):
+        if isinstance(groups, BaseException):
+            continue
         for g in groups or ():
             for p in g["permissions"]:
                 records.append({"app_id": app_id, "group": g["group"], "permission": p,
@@ -504,15 +551,28 @@ def fetch_permissions(app_ids, countries=("us",), lang="en", *, errors="raise", 
     return records
 
 
-def fetch_datasafety(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None):
+def fetch_datasafety(app_ids, countries=("us",), lang="en", *, errors="raise", progress=None,
+                     db=None, refresh=False, retry_failed=True):
     """The data safety section of every app in every country, as one batch.
     One dict per app: "app_id", "country", "lang" and the datasafety fields
     (shared_data, collected_data, security_practices, privacy_policy_url)."""
     keys = _keys(app_ids, countries)
     records = []
-    results = _run(fetch_and_parse_datasafety_batch, [(a, lang, c) for a, c in keys], errors,
-                   progress)
+    if db is not None:
+        results = _by_request("datasafety", "app_id", keys, lang, errors, progress, db,
+                              refresh, retry_failed)
+        results = [r[0] if isinstance(r, list) and r else r for r in results]
+    else:
+        results = _run(fetch_and_parse_datasafety_batch, [(a, lang, c) for a, c in keys],
+                       errors, progress)
     for (app_id, country), ds in zip(keys, results):
-        if ds is not None:
+        if ds is not None and not isinstance(ds, BaseException):
             records.append(dict(ds, app_id=app_id, country=country, lang=lang))
     return records
+
+
+for _f in (fetch_developer_apps, fetch_similar_apps, fetch_suggestions, fetch_permissions,
+           fetch_datasafety):
+    if _f.__doc__:                      # None under python -OO
+        _f.__doc__ += _DB_DOC
+del _f

@@ -88,10 +88,10 @@ typedef struct remote {
 
 static PyObject *request_tuple(const pf_request *r)
 {
-    return Py_BuildValue("(izzzzzziiiiz)", (int)r->kind, r->app_id, r->lang,
-                         r->country, r->category, r->collection, r->query,
-                         r->num, (int)r->price, (int)r->sort, r->score,
-                         r->token);
+    return Py_BuildValue("(izzzzzziiiizzi)", (int)r->kind, r->app_id,
+                         r->lang, r->country, r->category, r->collection,
+                         r->query, r->num, (int)r->price, (int)r->sort,
+                         r->score, r->token, r->developer_id, r->details);
 }
 
 /* The engine raised: the job stops, the exception is raised on return. */
@@ -241,22 +241,24 @@ static void remote_free(pf_batch *b)
 }
 
 /* One request from its tuple (kind, app_id, lang, country, category,
- * collection, query, num, price, sort, score, token); the strings point
- * into the tuple's str objects, which the caller's list keeps alive. */
+ * collection, query, num, price, sort, score, token[, developer_id[,
+ * details]]); the strings point into the tuple's str objects, which the
+ * caller's list keeps alive. */
 static int request_from(PyObject *t, size_t i, pf_request *r)
 {
-    const char *s[7] = {NULL};
-    int kind, num, price, sort, score;
-    PyObject *o[7];
+    const char *s[8] = {NULL};
+    int kind, num, price, sort, score, details = 0;
+    PyObject *o[8];
+    o[7] = Py_None;
     if (!PyTuple_Check(t) ||
-        !PyArg_ParseTuple(t, "iOOOOOOiiiiO", &kind, &o[0], &o[1], &o[2],
+        !PyArg_ParseTuple(t, "iOOOOOOiiiiO|Oi", &kind, &o[0], &o[1], &o[2],
                           &o[3], &o[4], &o[5], &num, &price, &sort, &score,
-                          &o[6]))
+                          &o[6], &o[7], &details))
         return -1;
-    static const char *const names[7] = {"app_id", "lang", "country",
+    static const char *const names[8] = {"app_id", "lang", "country",
                                          "category", "collection", "query",
-                                         "token"};
-    for (int k = 0; k < 7; k++)
+                                         "token", "developer_id"};
+    for (int k = 0; k < 8; k++)
         if (o[k] != Py_None && !(s[k] = pf_py_utf8(o[k], names[k], i)))
             return -1;
     if (kind < 0 || kind >= PF_KIND_COUNT_) {
@@ -271,6 +273,8 @@ static int request_from(PyObject *t, size_t i, pf_request *r)
     r->collection = s[4];
     r->query = s[5];
     r->token = s[6];
+    r->developer_id = s[7];
+    r->details = details;
     r->num = num;
     r->price = (pf_price)price;
     r->sort = (pf_sort)sort;

@@ -33,16 +33,27 @@ import sqlite3
 
 from playfast import _core
 
-# pf_kind (include/playfast.h): the kind's number and its table.
-KINDS = {"app": 0, "list": 1, "search": 2, "reviews": 3}
-TABLES = {"app": "apps", "list": "list_items", "search": "list_items", "reviews": "reviews"}
+# pf_kind (include/playfast.h): the kind's number and its table
+# (pf_store_table()).
+KINDS = {"app": 0, "list": 1, "search": 2, "reviews": 3, "developer": 4, "similar": 5,
+         "suggest": 6, "permissions": 7, "datasafety": 8, "categories": 9}
+TABLES = {"app": "apps", "list": "list_items", "search": "list_items", "reviews": "reviews",
+          "developer": "list_items", "similar": "list_items", "suggest": "suggestions",
+          "permissions": "permissions", "datasafety": "datasafety",
+          "categories": "categories"}
+# Kinds whose result is one record ("result" in export), not a list.
+_ONE = ("app", "datasafety")
 
 
 def request(kind, app_id=None, lang="en", country="us", category=None, collection=None,
-            query=None, num=0, price=0, sort=0, score=0, token=None):
-    """One request as ``run`` takes it (the fields of pf_request)."""
+            query=None, num=0, price=0, sort=0, score=0, token=None, developer_id=None,
+            details=False):
+    """One request as ``run`` takes it (the fields of pf_request). details
+    (list, search): each entry's app is stored too, as its own app
+    request."""
     return (KINDS[kind], app_id, lang, country, category, collection, query,
-            int(num or 0), int(price or 0), int(sort or 0), int(score or 0), token)
+            int(num or 0), int(price or 0), int(sort or 0), int(score or 0), token,
+            developer_id, int(bool(details)))
 
 
 def _since(since):
@@ -129,40 +140,68 @@ class _Reader:
             out.append(rec)
         return out
 
-    def outcome(self, row_id):
+    def outcome(self, row_id, details=False):
         row = self.con.execute(
-            "SELECT kind, status, error_kind, error_message, http_status, snapshot_id "
-            "FROM requests WHERE id = ?", (row_id,)).fetchone()
+            "SELECT r.kind, r.status, r.error_kind, r.error_message, r.http_status, "
+            "r.snapshot_id, s.next_token, r.lang, r.country FROM requests r "
+            "LEFT JOIN snapshots s ON s.id = r.snapshot_id WHERE r.id = ?",
+            (row_id,)).fetchone()
         if row is None:
             return None
-        kind, status, ekind, emsg, http, snap = row
+        kind, status, ekind, emsg, http, snap, next_token, lang, country = row
         if snap is not None:
-            return {"results": self.rows(TABLES[kind], snap)}
+            rows = self.rows(TABLES[kind], snap)
+            if kind == "suggest":
+                rows = [r["term"] for r in rows]
+            elif details and kind in ("list", "search"):
+                rows = [self.entry(r, lang, country) for r in rows]
+            out = {"results": rows}
+            if kind in ("developer", "similar"):
+                out["next_token"] = next_token
+            return out
         if status == "failed":
             return {"error": {"kind": ekind, "status": http, "message": emsg}}
         return None
 
+    def entry(self, item, lang, country):
+        """A list entry fetched with details: its app's record, from the
+        app's own request, or {"app_id", "error"} when that failed."""
+        row = self.con.execute(
+            "SELECT id FROM requests WHERE kind = 'app' AND app_id = ? AND lang = ? "
+            "AND country = ? ORDER BY snapshot_id IS NULL, id LIMIT 1",
+            (item["app_id"], lang, country)).fetchone()
+        o = self.outcome(row[0]) if row else None
+        if o is not None and "results" in o and o["results"]:
+            return o["results"][0]
+        err = (o or {}).get("error") or {"kind": "cancelled", "status": None,
+                                         "message": "not fetched"}
+        return {"app_id": item["app_id"], "error": err}
 
-def outcomes(db, ids):
+
+def outcomes(db, ids, details=False):
     """For each row id: {"results": [record, ...]} (the latest complete
-    snapshot), {"error": {"kind", "status", "message"}}, or None when
-    nothing is stored for it (never fetched, or cut short)."""
+    snapshot; suggestions as strings; developer and similar lists also
+    give "next_token"), {"error": {"kind", "status", "message"}}, or None
+    when nothing is stored for it (never fetched, or cut short). details:
+    a list's entries are their apps' records, or {"app_id", "error"} for
+    an entry whose app failed."""
     r = _Reader(db)
     try:
-        return [r.outcome(i) for i in ids]
+        return [r.outcome(i, details) for i in ids]
     finally:
         r.close()
 
 
 _REQUEST_COLUMNS = ("kind", "app_id", "lang", "country", "category", "collection", "query",
-                    "num", "price", "sort", "score", "token")
+                    "num", "price", "sort", "score", "token", "developer_id")
 
 
 def export(db, kind=None):
     """The latest stored result of every request (of ``kind`` when given),
     in the order they were first recorded: one dict per request, with the
     keys of the fetch commands' lines -- "request" (its stored parameters)
-    and "result" (app), "results" (list, search, reviews) or "error"."""
+    and "result" (app, datasafety), "results" (the other kinds; developer
+    and similar also "next_token") or "error"."""
     r = _Reader(db)
     try:
         q = "SELECT id, %s FROM requests" % ", ".join(_REQUEST_COLUMNS)
@@ -176,7 +215,7 @@ def export(db, kind=None):
             if o is None:
                 continue
             rec = {"request": dict(zip(_REQUEST_COLUMNS, row[1:]))}
-            if "results" in o and row[1] == "app":
+            if "results" in o and row[1] in _ONE:
                 rec["result"] = o["results"][0] if o["results"] else None
             else:
                 rec.update(o)

@@ -51,9 +51,16 @@ static const char core_ddl[] =
     "  elapsed REAL);\n"
     "CREATE INDEX snapshots_by_request ON snapshots(request_id, id);\n";
 
-/* migrations[v] takes a file from version v to v + 1. Version 1 is the
- * first, so there is none yet; the loop in check_schema runs them. */
-static const char *const migrations[PF_STORE_SCHEMA_VERSION] = {NULL};
+/* migrations[v] takes a file from version v to v + 1; the loop in
+ * check_schema runs them. core_ddl makes version 1, so a new file runs
+ * them all too. Version 2 (the kinds of issue 10): the developer kind's
+ * parameter, and the next-page token of a developer or similar list,
+ * which the fetch output prints. */
+static const char *const migrations[PF_STORE_SCHEMA_VERSION] = {
+    NULL,
+    "ALTER TABLE requests ADD COLUMN developer_id TEXT;\n"
+    "ALTER TABLE snapshots ADD COLUMN next_token TEXT;\n",
+};
 
 static const char sqlite_magic[16] = "SQLite format 3";
 
@@ -86,12 +93,12 @@ pf_code pf__store_fail(pf_store *st, pf_error *err, int rc, const char *what)
 }
 
 static const char *const stmt_sql[ST_COUNT_] = {
-    [ST_GET_REQ] = "SELECT open_snapshot_id, stored, kind FROM requests "
-                   "WHERE id = ?",
+    [ST_GET_REQ] = "SELECT open_snapshot_id, stored, kind, lang, country "
+                   "FROM requests WHERE id = ?",
     [ST_ADD_SNAPSHOT] = "INSERT INTO snapshots(request_id, fetched_at, "
-                        "completed_at, pages, elapsed) VALUES(?1, "
+                        "completed_at, pages, elapsed, next_token) VALUES(?1, "
                         PF__STORE_NOW ", CASE WHEN ?2 THEN " PF__STORE_NOW
-                        " END, 1, ?3)",
+                        " END, 1, ?3, ?4)",
     [ST_DONE] = "UPDATE requests SET status = 'done', error_kind = NULL, "
                 "error_message = NULL, http_status = NULL, "
                 "attempts = attempts + ?2, snapshot_id = ?3, "
@@ -113,6 +120,12 @@ static const char *const stmt_sql[ST_COUNT_] = {
                      "completed_at = CASE WHEN ?2 THEN " PF__STORE_NOW
                      " ELSE NULL END, elapsed = coalesce(elapsed, 0) + ?3 "
                      "WHERE id = ?1",
+    [ST_ADD_REQ] = "INSERT INTO requests(key, kind, app_id, lang, country, "
+                   "category, collection, query, num, price, sort, score, "
+                   "token, developer_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                   "?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                   "ON CONFLICT(key) DO NOTHING",
+    [ST_FIND_REQ] = "SELECT id FROM requests WHERE key = ?1",
 };
 
 sqlite3_stmt *pf__store_stmt(pf_store *st, int which)
@@ -220,7 +233,7 @@ static int ensure_tables(pf_store *st)
             return SQLITE_NOMEM;
         rc = exec(st, b.p);
         size_t n;
-        const pf_field *f = pf_schema_fields(t->rec, &n);
+        const pf_field *f = pf__store_fields(t, &n);
         for (size_t k = 0; rc == SQLITE_OK && k < n; k++) {
             sqlite3_stmt *s = NULL;
             pf__buf_cleanup(&b);
@@ -419,13 +432,18 @@ pf_code pf_store_close(pf_store *st, pf_error *err)
 
 /* ---- planning a job ---------------------------------------------------- */
 
-static const char plan_insert[] =
-    "INSERT INTO requests(key, kind, app_id, lang, country, category, "
-    "collection, query, num, price, sort, score, token) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-    "ON CONFLICT(key) DO NOTHING";
 static const char plan_select[] =
     "SELECT id, status, next_token, stored FROM requests WHERE key = ?";
+/* Entries of a stored list whose app is not stored as its own request:
+ * done, or with ?2 (failures kept) failed. A list fetched with details is
+ * done only when this is 0. */
+static const char plan_entries[] =
+    "SELECT count(*) FROM requests l JOIN list_items li "
+    "ON li.snapshot_id = l.snapshot_id WHERE l.id = ?1 "
+    "AND li.app_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM requests a "
+    "WHERE a.kind = 'app' AND a.app_id = li.app_id AND a.lang = l.lang "
+    "AND a.country = l.country AND (a.status = 'done' OR "
+    "(?2 AND a.status = 'failed')))";
 static const char plan_reset[] =
     "UPDATE requests SET open_snapshot_id = NULL, next_token = NULL, "
     "stored = 0 WHERE id = ? AND status <> 'done'";
@@ -443,7 +461,39 @@ static int bind_request(sqlite3_stmt *s, const pf_request *r, const char *key)
     sqlite3_bind_int(s, 10, (int)r->price);
     sqlite3_bind_int(s, 11, (int)r->sort);
     sqlite3_bind_int(s, 12, r->score);
+    sqlite3_bind_text(s, 14, r->developer_id, -1, SQLITE_STATIC);
     return sqlite3_bind_text(s, 13, r->token, -1, SQLITE_STATIC);
+}
+
+int64_t pf__store_request_row(pf_store *st, const pf_request *r, pf__buf *key,
+                              int *rc)
+{
+    pf__buf_cleanup(key);
+    size_t need = pf_store_key(r, NULL, 0);
+    if (!need || !pf__buf_reserve(key, need + 1)) {
+        *rc = SQLITE_NOMEM;
+        return 0;
+    }
+    pf_store_key(r, key->p, need + 1);
+    sqlite3_stmt *s = pf__store_stmt(st, ST_ADD_REQ);
+    if (!s) {
+        *rc = sqlite3_errcode(st->db);
+        return 0;
+    }
+    bind_request(s, r, key->p);
+    *rc = sqlite3_step(s);
+    if (*rc != SQLITE_DONE)
+        return 0;
+    if (!(s = pf__store_stmt(st, ST_FIND_REQ))) {
+        *rc = sqlite3_errcode(st->db);
+        return 0;
+    }
+    sqlite3_bind_text(s, 1, key->p, -1, SQLITE_STATIC);
+    *rc = sqlite3_step(s);
+    int64_t id = *rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    *rc = id ? SQLITE_OK : *rc == SQLITE_DONE ? SQLITE_NOTFOUND : *rc;
+    sqlite3_reset(s);
+    return id;
 }
 
 static pf_code plan_one(pf_store *st, sqlite3_stmt *const *s,
@@ -479,6 +529,19 @@ static pf_code plan_one(pf_store *st, sqlite3_stmt *const *s,
         e->state = PF_STORE_FETCH;
     } else if (!strcmp(status, "done")) {
         e->state = PF_STORE_DONE;
+        if (r->details) {
+            /* An entry whose app is missing or failed fetches the list
+             * again with its details: a new snapshot of the list and of
+             * every entry's app. */
+            sqlite3_reset(s[3]);
+            sqlite3_bind_int64(s[3], 1, e->id);
+            sqlite3_bind_int(s[3], 2, (flags & PF_STORE_SKIP_FAILED) != 0);
+            rc = sqlite3_step(s[3]);
+            if (rc != SQLITE_ROW)
+                return pf__store_fail(st, err, rc, "cannot read the list");
+            if (sqlite3_column_int64(s[3], 0) > 0)
+                e->state = PF_STORE_FETCH;
+        }
     } else if (!strcmp(status, "failed") && (flags & PF_STORE_SKIP_FAILED)) {
         e->state = PF_STORE_FAILED;
     } else if (tok) {
@@ -532,8 +595,9 @@ pf_code pf_store_plan(pf_store *st, const pf_request *reqs, size_t n,
     for (size_t i = 0; i < st->n_tokens; i++)
         free(st->tokens[i]);
     st->n_tokens = 0;
-    sqlite3_stmt *s[3] = {NULL, NULL, NULL};
-    const char *sql[3] = {plan_insert, plan_select, plan_reset};
+    sqlite3_stmt *s[4] = {NULL, NULL, NULL, NULL};
+    const char *sql[4] = {stmt_sql[ST_ADD_REQ], plan_select, plan_reset,
+                          plan_entries};
     pf__buf key;
     pf__buf_init(&key, SIZE_MAX);
     int rc = exec(st, "BEGIN IMMEDIATE");
@@ -541,13 +605,13 @@ pf_code pf_store_plan(pf_store *st, const pf_request *reqs, size_t n,
         code = pf__store_fail(st, err, rc, "cannot lock the file");
         goto out;
     }
-    for (int i = 0; i < 3 && rc == SQLITE_OK; i++)
+    for (int i = 0; i < 4 && rc == SQLITE_OK; i++)
         rc = sqlite3_prepare_v2(st->db, sql[i], -1, &s[i], NULL);
     if (rc != SQLITE_OK)
         code = pf__store_fail(st, err, rc, "cannot prepare the plan");
     for (size_t i = 0; code == PF_OK && i < n; i++)
         code = plan_one(st, s, &reqs[i], flags, &out[i], &key, err);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         sqlite3_finalize(s[i]);
     if (code == PF_OK && (rc = exec(st, "COMMIT")) != SQLITE_OK)
         code = pf__store_fail(st, err, rc, "cannot commit the plan");

@@ -21,7 +21,8 @@
 /* How a kind's result sits in a pf_response. */
 typedef enum pf__shape {
     PF__SHAPE_ONE,       /* one record: the member points to it */
-    PF__SHAPE_LIST,      /* a pf_list: items[count] */
+    PF__SHAPE_ARRAY,     /* an array result: items[count] (pf_list,
+                            pf_permissions, pf_terms, pf_categories) */
     PF__SHAPE_REVIEWS    /* a pf_reviews page: items[count], next_token */
 } pf__shape;
 
@@ -34,7 +35,18 @@ typedef struct pf__store_table {
     const char *name;
     pf__shape shape;
     size_t member;       /* offsetof(pf_response, ...) of the result */
+    /* The array shapes: where items and count sit in the result, and the
+     * size of one element. */
+    size_t items, count, stride;
+    /* The columns when the elements are not schema records (suggestions
+     * are bare strings), else NULL: pf_schema_fields(rec). */
+    const pf_field *fields;
+    size_t n_fields;
 } pf__store_table;
+
+/* The columns of a table: its record's fields (pf_schema_fields), or the
+ * table's own for elements that are no schema record. */
+const pf_field *pf__store_fields(const pf__store_table *t, size_t *n);
 
 const pf__store_table *pf__store_table_of(pf_kind kind);
 /* Entry i of the table list, or NULL past its end; *first is 1 when no
@@ -56,8 +68,8 @@ const char *pf__store_sql_type(pf_field_kind kind);
 void pf__store_insert_sql(pf__buf *b, const pf__store_table *t);
 /* Bind the fields of the record at base to parameters 3.. of stmt; tmp is
  * scratch for the JSON cells. SQLITE_OK or an SQLite error code. */
-int pf__store_bind_row(sqlite3_stmt *stmt, pf_record rec, const void *base,
-                       pf__buf *tmp);
+int pf__store_bind_row(sqlite3_stmt *stmt, const pf__store_table *t,
+                       const void *base, pf__buf *tmp);
 
 /* A JSON string literal (NULL -> null): control characters escaped as
  * Python's json.dumps escapes them, everything else copied. */
@@ -77,7 +89,7 @@ typedef struct pf__store_item {
 /* Prepared statements of the write connection, made on first use. */
 enum {
     ST_GET_REQ, ST_ADD_SNAPSHOT, ST_DONE, ST_FAILED, ST_PAGE, ST_SNAP_DONE,
-    ST_COUNT_
+    ST_ADD_REQ, ST_FIND_REQ, ST_COUNT_
 };
 
 struct pf_store {
@@ -108,6 +120,12 @@ struct pf_store {
 pf_code pf__store_fail(pf_store *st, pf_error *err, int rc, const char *what);
 /* sqlite3_prepare_v3 of st->st[which] on first use. */
 sqlite3_stmt *pf__store_stmt(pf_store *st, int which);
+
+/* The row of request r, recorded (status pending) when the file has none
+ * yet; key is scratch. The caller holds db_mu inside a transaction.
+ * Returns the row id, or 0 with *rc set to the SQLite error. */
+int64_t pf__store_request_row(pf_store *st, const pf_request *r, pf__buf *key,
+                              int *rc);
 
 int pf__store_writer_start(pf_store *st, pf_error *err);
 /* Stop after the queue is drained; returns the failure, if any. */

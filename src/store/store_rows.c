@@ -9,19 +9,45 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
 
+/* Suggestions are bare strings (pf_terms), no schema record: one column,
+ * `term`, read from each element (a const char *) at offset 0 -- the name
+ * and form of the CSV column `playfast suggest` prints. */
+static const pf_field term_fields[] = {
+    {"term", PF_FIELD_STR, 0, 0, "a suggested search term"},
+};
+
+#define ONE(k, rec, name, m) \
+    {k, rec, name, PF__SHAPE_ONE, offsetof(pf_response, m), 0, 0, 0, NULL, 0}
+#define ARRAY(k, rec, name, m, T, E) \
+    {k, rec, name, PF__SHAPE_ARRAY, offsetof(pf_response, m), \
+     offsetof(T, items), offsetof(T, count), sizeof(E), NULL, 0}
+
 static const pf__store_table tables[] = {
-    {PF_KIND_APP, PF_RECORD_APP, "apps", PF__SHAPE_ONE,
-     offsetof(pf_response, app)},
-    {PF_KIND_LIST, PF_RECORD_ITEM, "list_items", PF__SHAPE_LIST,
-     offsetof(pf_response, list)},
-    {PF_KIND_SEARCH, PF_RECORD_ITEM, "list_items", PF__SHAPE_LIST,
-     offsetof(pf_response, list)},
+    ONE(PF_KIND_APP, PF_RECORD_APP, "apps", app),
+    ARRAY(PF_KIND_LIST, PF_RECORD_ITEM, "list_items", list, pf_list, pf_item),
+    ARRAY(PF_KIND_SEARCH, PF_RECORD_ITEM, "list_items", list, pf_list,
+          pf_item),
     {PF_KIND_REVIEWS, PF_RECORD_REVIEW, "reviews", PF__SHAPE_REVIEWS,
-     offsetof(pf_response, reviews)},
+     offsetof(pf_response, reviews), offsetof(pf_reviews, items),
+     offsetof(pf_reviews, count), sizeof(pf_review), NULL, 0},
+    ARRAY(PF_KIND_DEVELOPER, PF_RECORD_ITEM, "list_items", list, pf_list,
+          pf_item),
+    ARRAY(PF_KIND_SIMILAR, PF_RECORD_ITEM, "list_items", list, pf_list,
+          pf_item),
+    {PF_KIND_SUGGEST, PF_RECORD_COUNT_, "suggestions", PF__SHAPE_ARRAY,
+     offsetof(pf_response, terms), offsetof(pf_terms, items),
+     offsetof(pf_terms, count), sizeof(const char *), term_fields,
+     sizeof term_fields / sizeof term_fields[0]},
+    ARRAY(PF_KIND_PERMISSIONS, PF_RECORD_PERMISSION, "permissions",
+          permissions, pf_permissions, pf_permission),
+    ONE(PF_KIND_DATASAFETY, PF_RECORD_DATASAFETY, "datasafety", datasafety),
+    ARRAY(PF_KIND_CATEGORIES, PF_RECORD_CATEGORY, "categories", categories,
+          pf_categories, pf_category),
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
@@ -50,27 +76,30 @@ const char *pf_store_table(pf_kind kind)
     return t ? t->name : NULL;
 }
 
+const pf_field *pf__store_fields(const pf__store_table *t, size_t *n)
+{
+    if (t->fields) {
+        *n = t->n_fields;
+        return t->fields;
+    }
+    return pf_schema_fields(t->rec, n);
+}
+
 size_t pf__store_rows(const pf__store_table *t, const pf_response *res,
                       const char **base, size_t *stride)
 {
-    const void *p = *(const void *const *)((const char *)res + t->member);
+    const char *p = *(const char *const *)((const char *)res + t->member);
     *base = NULL;
     *stride = 0;
     if (!p || res->code != PF_OK)
         return 0;
-    switch (t->shape) {
-    case PF__SHAPE_ONE:
+    if (t->shape == PF__SHAPE_ONE) {
         *base = p;
         return 1;
-    case PF__SHAPE_LIST:
-        *base = (const char *)((const pf_list *)p)->items;
-        *stride = sizeof(pf_item);
-        return ((const pf_list *)p)->count;
-    default:
-        *base = (const char *)((const pf_reviews *)p)->items;
-        *stride = sizeof(pf_review);
-        return ((const pf_reviews *)p)->count;
     }
+    *base = *(const char *const *)(p + t->items);
+    *stride = t->stride;
+    return *base ? *(const size_t *)(p + t->count) : 0;
 }
 
 /* pf_response_cleanup() lives with the engine (src/net/batch.c); the store
@@ -81,6 +110,13 @@ void pf__store_release(pf_response *res)
     pf_app_free(res->app);
     pf_list_free(res->list);
     pf_reviews_free(res->reviews);
+    pf_terms_free(res->terms);
+    pf_permissions_free(res->permissions);
+    pf_datasafety_free(res->datasafety);
+    pf_categories_free(res->categories);
+    for (size_t i = 0; res->details && i < res->n_details; i++)
+        pf__store_release(&res->details[i]);
+    free(res->details);
     memset(res, 0, sizeof *res);
 }
 
@@ -105,7 +141,7 @@ const char *pf__store_sql_type(pf_field_kind kind)
 void pf__store_table_ddl(pf__buf *b, const pf__store_table *t)
 {
     size_t n;
-    const pf_field *f = pf_schema_fields(t->rec, &n);
+    const pf_field *f = pf__store_fields(t, &n);
     pf__buf_fmt(b,
                 "CREATE TABLE IF NOT EXISTS %s(\n"
                 "  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),\n"
@@ -120,7 +156,7 @@ void pf__store_table_ddl(pf__buf *b, const pf__store_table *t)
 void pf__store_insert_sql(pf__buf *b, const pf__store_table *t)
 {
     size_t n;
-    const pf_field *f = pf_schema_fields(t->rec, &n);
+    const pf_field *f = pf__store_fields(t, &n);
     pf__buf_fmt(b, "INSERT INTO %s(snapshot_id, rank", t->name);
     for (size_t i = 0; i < n; i++)
         pf__buf_fmt(b, ", \"%s\"", f[i].name);
@@ -176,6 +212,28 @@ void pf__store_json_str(pf__buf *b, const char *s)
 
 static void json_object(pf__buf *b, pf_record rec, const char *base);
 
+/* The record and element size of an array field's elements. */
+static pf_record element_of(pf_field_kind kind, size_t *size)
+{
+    switch (kind) {
+    case PF_FIELD_CATS:
+        *size = sizeof(pf_category);
+        return PF_RECORD_CATEGORY;
+    case PF_FIELD_PERMS:
+        *size = sizeof(pf_permission);
+        return PF_RECORD_PERMISSION;
+    case PF_FIELD_DATA:
+        *size = sizeof(pf_data_entry);
+        return PF_RECORD_DATA_ENTRY;
+    case PF_FIELD_PRACTICES:
+        *size = sizeof(pf_practice);
+        return PF_RECORD_PRACTICE;
+    default:
+        *size = sizeof(const char *);
+        return PF_RECORD_COUNT_;
+    }
+}
+
 /* The fetch output's JSON of an array or histogram field. */
 static void json_cell(pf__buf *b, const pf_field *f, const char *base)
 {
@@ -193,10 +251,8 @@ static void json_cell(pf__buf *b, const pf_field *f, const char *base)
     }
     const char *v = AT(base, f->offset, const char *);
     size_t n = AT(base, f->count_offset, size_t);
-    pf_record rec = f->kind == PF_FIELD_CATS ? PF_RECORD_CATEGORY
-                                             : PF_RECORD_PERMISSION;
-    size_t size = f->kind == PF_FIELD_CATS ? sizeof(pf_category)
-                                           : sizeof(pf_permission);
+    size_t size;
+    pf_record rec = element_of(f->kind, &size);
     pf__buf_putc(b, '[');
     for (size_t i = 0; v && i < n; i++) {
         if (i)
@@ -209,8 +265,10 @@ static void json_cell(pf__buf *b, const pf_field *f, const char *base)
     pf__buf_putc(b, ']');
 }
 
-/* Nested records (categories, permission groups) hold strings and arrays
- * of strings only. */
+/* Nested records (categories, permission groups, data safety entries and
+ * practices) hold strings, booleans and arrays, written as the CLI's
+ * writer writes them (emit_json.c), so that a cell is the fetch output's
+ * JSON of the field. */
 static void json_object(pf__buf *b, pf_record rec, const char *base)
 {
     size_t n;
@@ -218,10 +276,20 @@ static void json_object(pf__buf *b, pf_record rec, const char *base)
     pf__buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
         pf__buf_fmt(b, "%s\"%s\": ", i ? ", " : "", f[i].name);
-        if (f[i].kind == PF_FIELD_STR || f[i].kind == PF_FIELD_TEXT)
+        if (f[i].kind == PF_FIELD_STR || f[i].kind == PF_FIELD_TEXT) {
             pf__store_json_str(b, AT(base, f[i].offset, const char *));
-        else
+        } else if (f[i].kind == PF_FIELD_BOOL) {
+            signed char v = AT(base, f[i].offset, signed char);
+            pf__buf_str(b, v == PF_NULL_BOOL ? "null" : v ? "true" : "false");
+        } else if (f[i].kind == PF_FIELD_INT) {
+            int64_t v = AT(base, f[i].offset, int64_t);
+            if (v == PF_NULL_INT)
+                pf__buf_str(b, "null");
+            else
+                pf__buf_fmt(b, "%" PRId64, v);
+        } else {
             json_cell(b, &f[i], base);
+        }
     }
     pf__buf_putc(b, '}');
 }
@@ -234,11 +302,11 @@ static int hist_absent(const int64_t *h)
     return 1;
 }
 
-int pf__store_bind_row(sqlite3_stmt *stmt, pf_record rec, const void *row,
-                       pf__buf *tmp)
+int pf__store_bind_row(sqlite3_stmt *stmt, const pf__store_table *t,
+                       const void *row, pf__buf *tmp)
 {
     size_t n;
-    const pf_field *f = pf_schema_fields(rec, &n);
+    const pf_field *f = pf__store_fields(t, &n);
     const char *base = row;
     int rc = SQLITE_OK;
     for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
@@ -323,6 +391,13 @@ size_t pf_store_key(const pf_request *r, char *out, size_t cap)
     }
     pf__buf_fmt(&b, ",%d,%d,%d,%d,", r->num, (int)r->price, sort, r->score);
     pf__store_json_str(&b, r->token);
+    /* developer_id came with the developer kind: appended only when set,
+     * so the keys of the other kinds, and of files written before it,
+     * stay what they were. */
+    if (r->developer_id) {
+        pf__buf_putc(&b, ',');
+        pf__store_json_str(&b, r->developer_id);
+    }
     pf__buf_putc(&b, ']');
     size_t len = b.failed ? 0 : b.len;
     if (out && cap) {

@@ -17,6 +17,7 @@
  * so everything committed before stays a consistent, readable file.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -67,7 +68,7 @@ static int write_rows(pf_store *st, const pf__store_table *t, int64_t snap,
             return sqlite3_errcode(st->db);
         sqlite3_bind_int64(s, 1, snap);
         sqlite3_bind_int64(s, 2, rank0 + (int64_t)i + 1);
-        int rc = pf__store_bind_row(s, t->rec, base + i * stride, &st->tmp);
+        int rc = pf__store_bind_row(s, t, base + i * stride, &st->tmp);
         if (rc == SQLITE_OK)
             rc = step_done(s);
         if (rc != SQLITE_OK)
@@ -92,6 +93,55 @@ static int write_failure(pf_store *st, const pf__store_item *it)
         sqlite3_bind_int(s, 4, res->error.http_status);
     sqlite3_bind_int(s, 5, res->error.attempts);
     return step_done(s);
+}
+
+static int write_item(pf_store *st, const pf__store_item *it);
+
+/* A list fetched with details: each entry's app is stored as that app's
+ * own request (kind app, the list's lang and country), in the list's
+ * transaction, so that the apps are exported, resumed and compared like
+ * any other app request. */
+static int write_details(pf_store *st, const pf__store_item *it)
+{
+    const pf_response *res = &it->res;
+    sqlite3_stmt *g = pf__store_stmt(st, ST_GET_REQ);
+    if (!g)
+        return sqlite3_errcode(st->db);
+    sqlite3_bind_int64(g, 1, it->id);
+    int rc = sqlite3_step(g);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? SQLITE_NOTFOUND : rc;
+    char *lang = strdup((const char *)sqlite3_column_text(g, 3));
+    char *country = strdup((const char *)sqlite3_column_text(g, 4));
+    sqlite3_reset(g);
+    rc = lang && country ? SQLITE_OK : SQLITE_NOMEM;
+    pf__buf key;
+    pf__buf_init(&key, SIZE_MAX);
+    for (size_t i = 0; rc == SQLITE_OK && i < res->n_details; i++) {
+        const char *app_id = i < res->list->count ? res->list->items[i].app_id
+                                                  : NULL;
+        /* An entry without an id has no request to be stored as. */
+        if (!app_id)
+            continue;
+        pf_request r;
+        pf_request_init(&r, PF_KIND_APP);
+        r.app_id = app_id;
+        r.lang = lang;
+        r.country = country;
+        pf__store_item d;
+        memset(&d, 0, sizeof d);
+        d.id = pf__store_request_row(st, &r, &key, &rc);
+        if (rc != SQLITE_OK)
+            break;
+        d.res = res->details[i];
+        d.res.kind = PF_KIND_APP;
+        d.last = 1;
+        rc = write_item(st, &d);
+    }
+    pf__buf_cleanup(&key);
+    free(lang);
+    free(country);
+    return rc;
 }
 
 static int write_item(pf_store *st, const pf__store_item *it)
@@ -131,6 +181,10 @@ static int write_item(pf_store *st, const pf__store_item *it)
         sqlite3_bind_int64(s, 1, it->id);
         sqlite3_bind_int(s, 2, final);
         sqlite3_bind_double(s, 3, res->elapsed);
+        /* Developer and similar lists print where they go on. */
+        if (t->member == offsetof(pf_response, list) && res->list)
+            sqlite3_bind_text(s, 4, res->list->next_token, -1,
+                              SQLITE_STATIC);
         if ((rc = step_done(s)) != SQLITE_OK)
             return rc;
         snap = sqlite3_last_insert_rowid(st->db);
@@ -160,7 +214,9 @@ static int write_item(pf_store *st, const pf__store_item *it)
         sqlite3_bind_text(s, 4, next, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 5, stored + (int64_t)count);
     }
-    return step_done(s);
+    if ((rc = step_done(s)) != SQLITE_OK)
+        return rc;
+    return res->details && res->list ? write_details(st, it) : SQLITE_OK;
 }
 
 /* ---- the thread -------------------------------------------------------- */
