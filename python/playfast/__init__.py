@@ -448,12 +448,11 @@ def _ranked(batch_fn, keys, reqs, key_name, lang, errors, progress, stored=None)
     results = stored if stored is not None else _run(batch_fn, reqs, errors, progress)
     records = []
     for (key, country), items in zip(keys, results):
-        if isinstance(items, BaseException):
+        k = {key_name: key, "country": country, "lang": lang}
+        if _failed(items, k, errors, records):
             continue
-        for rank, item in enumerate(items or (), 1):
-            rec = dict(item) if isinstance(item, dict) else item.to_dict()
-            rec.update({key_name: key, "country": country, "lang": lang, "rank": rank})
-            records.append(rec)
+        for rank, item in enumerate(items, 1):
+            records.append(_tag(_record(item, "datetime"), dict(k, rank=rank), errors))
     return records
 
 
@@ -520,11 +519,11 @@ def fetch_suggestions(terms, countries=("us",), lang="en", *, errors="raise", pr
         results = _run(fetch_and_parse_suggest_batch, [(t, lang, c) for t, c in keys],
                        errors, progress)
     for (term, country), sugg in zip(keys, results):
-        if isinstance(sugg, BaseException):
+        k = {"term": term, "country": country, "lang": lang}
+        if _failed(sugg, k, errors, records):
             continue
-        for rank, s in enumerate(sugg or (), 1):
-            records.append({"term": term, "suggestion": s, "country": country, "lang": lang,
-                            "rank": rank})
+        for rank, s in enumerate(sugg, 1):
+            records.append(_tag({"term": term, "suggestion": s}, dict(k, rank=rank), errors))
     return records
 
 
@@ -542,12 +541,13 @@ def fetch_permissions(app_ids, countries=("us",), lang="en", *, errors="raise", 
         results = _run(fetch_and_parse_permissions_batch, [(a, lang, c) for a, c in keys],
                        errors, progress)
     for (app_id, country), groups in zip(keys, results):
-        if isinstance(groups, BaseException):
+        k = {"app_id": app_id, "country": country, "lang": lang}
+        if _failed(groups, k, errors, records):
             continue
-        for g in groups or ():
+        for g in groups:
             for p in g["permissions"]:
-                records.append({"app_id": app_id, "group": g["group"], "permission": p,
-                                "country": country, "lang": lang})
+                records.append(_tag({"app_id": app_id, "group": g["group"], "permission": p},
+                                    {"country": country, "lang": lang}, errors))
     return records
 
 
@@ -566,8 +566,9 @@ def fetch_datasafety(app_ids, countries=("us",), lang="en", *, errors="raise", p
         results = _run(fetch_and_parse_datasafety_batch, [(a, lang, c) for a, c in keys],
                        errors, progress)
     for (app_id, country), ds in zip(keys, results):
-        if ds is not None and not isinstance(ds, BaseException):
-            records.append(dict(ds, app_id=app_id, country=country, lang=lang))
+        k = {"app_id": app_id, "country": country, "lang": lang}
+        if not _failed(ds, k, errors, records):
+            records.append(_tag(dict(ds), k, errors))
     return records
 
 

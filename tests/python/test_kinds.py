@@ -77,6 +77,29 @@ def test_batches_iterators_and_errors(pf, replay_strict):
         pf.fetch_and_parse_developer("")
 
 
+def test_record_functions_errors_modes(pf, replay_strict, tmp_path):
+    """errors="record" gives the failed request's error record and tags the
+    others with "error": None, as fetch_apps does; "skip" leaves it out."""
+    pf.configure(base_url=replay_strict.base_url)
+    gone = "com.example.gone"
+    for name, key in (("fetch_similar_apps", "similar_to"), ("fetch_datasafety", "app_id")):
+        fn = getattr(playfast, name)
+        recs = fn([TRANSLATE, gone], errors="record")
+        failed = [r for r in recs if r["error"] is not None]
+        assert len(failed) == 1 and failed[0][key] == gone, name
+        assert failed[0]["error"]["kind"] == "not_found" and failed[0]["country"] == "us"
+        ok = [r for r in recs if r["error"] is None]
+        assert ok and all(r[key] == TRANSLATE for r in ok), name
+        skipped = fn([TRANSLATE, gone], errors="skip")
+        assert skipped == [{k: v for k, v in r.items() if k != "error"} for r in ok], name
+        assert fn([TRANSLATE, gone], errors="record", db=tmp_path / "k.db") == recs, name
+        with pytest.raises(playfast.BatchError):
+            fn([TRANSLATE, gone])
+    # No NaN in records: an absent number is None, with or without db=.
+    sim = playfast.fetch_similar_apps(TRANSLATE)
+    assert all(not isinstance(v, float) or v == v for r in sim for v in r.values())
+
+
 def test_offline_parse_kind(fixture_bytes):
     dev = _core.parse_kind("developer", fixture_bytes(
         "developer_dev_5700313618786177705_google_en_us_2026-07.html.gz"))
