@@ -202,9 +202,12 @@ def _stored(kind, reqs, errors, db, refresh, retry_failed, progress, since=None,
     of that app's request, as the batch functions give them."""
     if errors not in ("raise", "skip", "record"):
         raise ValueError('errors must be "raise", "skip" or "record", not %r' % (errors,))
+    # progress(done, total) as without db=, counting this run's fetches
+    # (the store's own callback also passes the failed count).
+    report = None if progress is None else (lambda done, failed, total: progress(done, total))
     ids = store.run(db, [store.request(kind, details=details, **r) for r in reqs],
                     refresh=refresh, retry_failed=retry_failed, since=since,
-                    progress=progress)
+                    progress=report)
     results, failures = [], {}
     for i, o in enumerate(store.outcomes(db, ids, details=details)):
         if o is None or "error" in o:
@@ -288,6 +291,9 @@ def fetch_apps(app_ids, countries=("us",), lang="en", *, errors="raise", dates="
     read back from it (playfast.store); run the same call again to fetch
     only what is missing. refresh=True fetches everything again as new
     snapshots; retry_failed=False keeps failed requests failed.
+
+    progress(done, total) is called as requests complete (with db=, the
+    requests this run fetches).
     """
     keys = [(app_id, country) for app_id in _items(app_ids) for country in _items(countries)]
     if db is not None:

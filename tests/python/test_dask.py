@@ -356,7 +356,7 @@ def test_db_writes_as_partitions_complete_and_a_rerun_skips_what_is_done(
     db = tmp_path / "cluster.db"
     mid_job = []
 
-    def progress(done, failed, total):
+    def progress(done, total):
         if 0 < done < total:
             mid_job.append(_stored_snapshots(db))
 
