@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schema.h"
 #include "store_int.h"
 
 /* Suggestions are bare strings (pf_terms), no schema record: one column,
@@ -212,28 +213,6 @@ void pf__store_json_str(pf__buf *b, const char *s)
 
 static void json_object(pf__buf *b, pf_record rec, const char *base);
 
-/* The record and element size of an array field's elements. */
-static pf_record element_of(pf_field_kind kind, size_t *size)
-{
-    switch (kind) {
-    case PF_FIELD_CATS:
-        *size = sizeof(pf_category);
-        return PF_RECORD_CATEGORY;
-    case PF_FIELD_PERMS:
-        *size = sizeof(pf_permission);
-        return PF_RECORD_PERMISSION;
-    case PF_FIELD_DATA:
-        *size = sizeof(pf_data_entry);
-        return PF_RECORD_DATA_ENTRY;
-    case PF_FIELD_PRACTICES:
-        *size = sizeof(pf_practice);
-        return PF_RECORD_PRACTICE;
-    default:
-        *size = sizeof(const char *);
-        return PF_RECORD_COUNT_;
-    }
-}
-
 /* The fetch output's JSON of an array or histogram field. */
 static void json_cell(pf__buf *b, const pf_field *f, const char *base)
 {
@@ -251,8 +230,8 @@ static void json_cell(pf__buf *b, const pf_field *f, const char *base)
     }
     const char *v = AT(base, f->offset, const char *);
     size_t n = AT(base, f->count_offset, size_t);
-    size_t size;
-    pf_record rec = element_of(f->kind, &size);
+    int rec = pf__field_record(f->kind);     /* < 0: strings */
+    size_t size = rec < 0 ? 0 : pf__record_size((pf_record)rec);
     pf__buf_putc(b, '[');
     for (size_t i = 0; v && i < n; i++) {
         if (i)
@@ -260,7 +239,7 @@ static void json_cell(pf__buf *b, const pf_field *f, const char *base)
         if (f->kind == PF_FIELD_STRS)
             pf__store_json_str(b, ((const char *const *)(const void *)v)[i]);
         else
-            json_object(b, rec, v + i * size);
+            json_object(b, (pf_record)rec, v + i * size);
     }
     pf__buf_putc(b, ']');
 }
