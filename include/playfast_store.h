@@ -40,7 +40,9 @@ extern "C" {
 typedef struct pf_store pf_store;
 
 /* pf_store_open() flags. */
-#define PF_STORE_READONLY 1u   /* export, changes: never writes, no thread */
+#define PF_STORE_READONLY 1u   /* export, changes: no writer thread, no data
+                                  written (a file of an older version is
+                                  migrated first, which needs write access) */
 #define PF_STORE_SYNC_FULL 2u  /* synchronous=FULL: survives power loss */
 
 /**

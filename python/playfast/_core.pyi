@@ -380,6 +380,10 @@ def _store_run(path: str | bytes, requests: list[tuple[Any, ...]], refresh: bool
                progress: Callable[[int, int, int], Any] | None = ...,
                engine: Any = ...) -> list[int]: ...
 
+# The checks pf_store_open makes for a reader (an older file is migrated);
+# raises the store's error (InvalidArgumentError naming the file).
+def _store_check(path: str | bytes, /) -> None: ...
+
 # The other half of an engine= (playfast.dask): the requests as one batch
 # here, each response packed (pf_response_pack), in request order.
 def _fetch_packed(requests: list[tuple[Any, ...]],

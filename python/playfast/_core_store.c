@@ -486,7 +486,37 @@ out:
     return out;
 }
 
+/* _store_check(path): the checks pf_store_open makes for a reader (an
+ * SQLite file, a playfast store, not newer than this playfast; an older
+ * one is migrated), raised as the store's error; nothing else is done. */
+static PyObject *py_store_check(PyObject *mod, PyObject *arg)
+{
+    pf_state *st = pf_state_of_module(mod);
+    PyObject *path_obj;
+    if (!PyUnicode_FSConverter(arg, &path_obj))
+        return NULL;
+    pf_store *store = NULL;
+    pf_error err;
+    pf_code rc;
+    memset(&err, 0, sizeof err);
+    Py_BEGIN_ALLOW_THREADS
+    rc = pf_store_open(PyBytes_AS_STRING(path_obj), PF_STORE_READONLY, &store,
+                       &err);
+    if (rc == PF_OK)
+        rc = pf_store_close(store, &err);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_obj);
+    if (rc != PF_OK) {
+        raise_store_error(st, &err, rc);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 PyMethodDef pf_py_store_methods[] = {
+    {"_store_check", py_store_check, METH_O,
+     "_store_check(path)\n\nCheck (and migrate, when older) the store file at "
+     "path as the readers need it; raises the store's error."},
     {"_store_run", (PyCFunction)(void (*)(void))py_store_run,
      METH_VARARGS | METH_KEYWORDS,
      "_store_run(path, requests, refresh=False, retry_failed=True, since=None,"

@@ -111,6 +111,9 @@ class _Reader:
         path = os.fspath(db)
         if not os.path.exists(path):
             raise FileNotFoundError(path)
+        # The C store's checks first: one message for a bad file, and a
+        # file of an older version is migrated before it is read.
+        _core._store_check(path)
         self.con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
         self.types = {}
 

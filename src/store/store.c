@@ -280,13 +280,12 @@ static pf_code check_schema(pf_store *st, pf_error *err)
                          "%s: schema version %d is newer than this playfast "
                          "reads (%d); use a newer playfast for this file",
                          st->path, v, PF_STORE_SCHEMA_VERSION);
-    } else if (ro && v < PF_STORE_SCHEMA_VERSION) {
+    } else if (ro && v == 0) {
         code = pf__error(err, PF_EINVAL, PF_NO_OFFSET,
-                         "%s: %s; run a fetch command with --db on it first",
-                         st->path,
-                         v == 0 ? "an empty file, not a playfast store yet"
-                                : "an older schema version that opening it "
-                                  "for writing migrates");
+                         "%s: an empty file, not a playfast store yet; run a "
+                         "fetch command with --db on it first", st->path);
+    } else if (ro && v < PF_STORE_SCHEMA_VERSION) {
+        code = PF_EAGAIN;       /* pf_store_open migrates it, then reads */
     } else if (!ro) {
         if (v == 0) {
             rc = exec(st, core_ddl);
@@ -381,6 +380,19 @@ pf_code pf_store_open(const char *path, unsigned flags, pf_store **out,
         }
     }
     code = check_schema(st, err);
+    if (code == PF_EAGAIN) {
+        /* A file of an older version is read once migrated, which takes
+         * one short write: a file written by an older playfast exports
+         * without a fetch first. */
+        pf_store *w = NULL;
+        pf_store_close(st, NULL);
+        if ((code = pf_store_open(path, flags & ~PF_STORE_READONLY, &w,
+                                  err)) != PF_OK)
+            return code;
+        if ((code = pf_store_close(w, err)) != PF_OK)
+            return code;
+        return pf_store_open(path, flags, out, err);
+    }
     if (code != PF_OK)
         goto fail;
     if (!ro && pf__store_writer_start(st, err) != 0) {

@@ -249,3 +249,29 @@ def test_python_details_with_db(pyf, tmp_path):
     apps = playfast.store.export(db, kind="app")
     chart = playfast.store.export(db, kind="list")[0]["results"]
     assert [a["request"]["app_id"] for a in apps][:5] == [e["app_id"] for e in chart]
+
+
+def test_a_version_1_file_exports_without_a_fetch(replay_factory, tmp_path):
+    """A file written by the playfast before version 2 (no developer_id,
+    no next_token, no tables of the new kinds) is migrated by export and by
+    playfast.store, never refused."""
+    import playfast
+    rp = replay_factory("--fill")
+    db = tmp_path / "v1.db"
+    ids = ["com.v.one", "com.v.two"]
+    p = run("app", *ids, "--db", db, base=rp.base_url)
+    assert p.returncode == 0, p.stderr
+    before = export(db)
+    con = sqlite3.connect(db)
+    con.executescript("ALTER TABLE requests DROP COLUMN developer_id;"
+                      "ALTER TABLE snapshots DROP COLUMN next_token;"
+                      "DROP TABLE suggestions; DROP TABLE permissions;"
+                      "DROP TABLE datasafety; DROP TABLE categories;"
+                      "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    assert [r["request"]["app_id"] for r in playfast.store.export(db)] == ids
+    assert export(db) == before
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                       ).fetchone()[0] == "2"
+    con.close()
