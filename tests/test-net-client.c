@@ -448,6 +448,32 @@ TEST(declared_length_sizes_a_body_buffer_exactly)
     pf__bodies_free(bs);
 }
 
+TEST(appended_pieces_arrive_whole_at_any_size_and_alignment)
+{
+    /* Pieces from 1 byte to past the streaming threshold, so that both
+     * copies run, at every destination alignment mod 16. */
+    pf__bodies *bs = pf__bodies_new((size_t)32 << 20);
+    enum { TOTAL = 600000 };
+    char *src = malloc(TOTAL);
+    for (size_t i = 0; i < TOTAL; i++) src[i] = (char)(i * 131 + (i >> 9));
+    pf__body b = {0};
+    CHECK(pf__body_reserve(bs, &b, TOTAL + 1, TOTAL + 1));
+    size_t at = 0, piece = 1;
+    while (at < TOTAL) {
+        size_t n = piece < TOTAL - at ? piece : TOTAL - at;
+        pf__body_append(&b, src + at, n);
+        at += n;
+        CHECK_INT(b.len, at);
+        CHECK(b.buf[b.len] == '\0');
+        piece = piece * 3 + 7; /* 1, 10, 37, ... 8K, 24K, 73K, ... */
+        if (piece > 70000) piece = piece % 70000 + 8191;
+    }
+    CHECK(memcmp(b.buf, src, TOTAL) == 0);
+    pf__body_release(bs, &b);
+    pf__bodies_free(bs);
+    free(src);
+}
+
 TEST(prefault_waits_for_an_observed_size_and_uses_it)
 {
     pf__bodies *bs = pf__bodies_new((size_t)32 << 20);

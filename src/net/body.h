@@ -31,6 +31,10 @@ void pf__bodies_free(pf__bodies *bs);
  * exactly that, not a doubling. Loop thread. */
 int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need,
                      size_t expect);
+/* Append p[0..n) to b and keep it NUL-terminated; b must have room for
+ * len + n + 1 bytes (pf__body_reserve). Large pieces bypass the caches
+ * (body.c). Loop thread. */
+void pf__body_append(pf__body *b, const char *p, size_t n);
 /* Release b's buffer (kept for reuse while the budget allows); any
  * thread. b is left empty. */
 void pf__body_release(pf__bodies *bs, pf__body *b);

@@ -170,9 +170,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *u)
         x->nomem = 1;
         return 0;
     }
-    memcpy(x->body.buf + x->body.len, p, n);
-    x->body.len += n;
-    x->body.buf[x->body.len] = '\0';
+    pf__body_append(&x->body, p, n);
     atomic_fetch_add((atomic_uint_least64_t *)&env->n_bytes, n);
     return n;
 }
