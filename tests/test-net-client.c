@@ -349,6 +349,20 @@ TEST(body_budget_bounds_memory)
     server_stop(&s);
 }
 
+/* A batch of n (at most 16) requests for the Translate page. */
+static pf_batch *start_apps(pf_client *c, int n)
+{
+    pf_request r[16];
+    for (int i = 0; i < n && i < 16; i++) {
+        pf_request_init(&r[i], PF_KIND_APP);
+        r[i].app_id = TRANSLATE;
+    }
+    pf_batch *b = NULL;
+    CHECK_INT(pf_batch_start(c, r, (size_t)(n < 16 ? n : 16), NULL, &b, NULL),
+              PF_OK);
+    return b;
+}
+
 TEST(spares_are_paged_in_during_the_wait)
 {
     /* While the server thinks, the loop maps spare buffers for the bodies
@@ -361,13 +375,7 @@ TEST(spares_are_paged_in_during_the_wait)
     size_t live, nspare, spare_bytes, nspare0;
     pf__bodies_stats(pf__client_bodies(c), NULL, &nspare0, NULL);
     enum { N = 8 };
-    pf_request r[N];
-    for (int i = 0; i < N; i++) {
-        pf_request_init(&r[i], PF_KIND_APP);
-        r[i].app_id = TRANSLATE;
-    }
-    pf_batch *b;
-    CHECK_INT(pf_batch_start(c, r, N, NULL, &b, NULL), PF_OK);
+    pf_batch *b = start_apps(c, N);
     usleep(300 * 1000);   /* requests sent, no byte back yet */
     pf__bodies_stats(pf__client_bodies(c), &live, &nspare, &spare_bytes);
     CHECK(nspare > nspare0 && nspare <= N);
@@ -396,13 +404,7 @@ TEST(no_spares_are_paged_in_before_a_body_has_arrived)
     server_start(&s, "--latency 0.5");
     pf_client *c = test_client(&s, NULL);
     enum { N = 8 };
-    pf_request r[N];
-    for (int i = 0; i < N; i++) {
-        pf_request_init(&r[i], PF_KIND_APP);
-        r[i].app_id = TRANSLATE;
-    }
-    pf_batch *b;
-    CHECK_INT(pf_batch_start(c, r, N, NULL, &b, NULL), PF_OK);
+    pf_batch *b = start_apps(c, N);
     usleep(250 * 1000);   /* requests sent, no byte back yet */
     size_t live, nspare;
     pf__bodies_stats(pf__client_bodies(c), &live, &nspare, NULL);
