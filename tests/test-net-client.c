@@ -421,35 +421,6 @@ static size_t pages(size_t n)
     return (n + 4095) / 4096 * 4096;
 }
 
-TEST(declared_length_sizes_a_body_buffer_exactly)
-{
-    pf__bodies *bs = pf__bodies_new((size_t)32 << 20);
-    /* A gzip'd page of 218,303 bytes arriving in 16 KiB pieces: one
-     * buffer of its length and a NUL, never regrown. */
-    pf__body b = {0};
-    size_t expect = 218303 + 1;
-    CHECK_INT(pf__body_growth(bs, &b, 16385, expect), pages(expect));
-    CHECK(pf__body_reserve(bs, &b, 16385, expect));
-    CHECK_INT(b.cap, pages(expect));
-    char *buf = b.buf;
-    CHECK(pf__body_reserve(bs, &b, expect, expect));
-    CHECK(b.buf == buf && b.cap == pages(expect));
-    /* Without a length: the expected size (a 1 MB guess), then doubling. */
-    pf__body u = {0};
-    CHECK(pf__body_reserve(bs, &u, 16385, 0));
-    CHECK_INT(u.cap, (size_t)1 << 20);
-    CHECK(pf__body_reserve(bs, &u, ((size_t)1 << 20) + 1, 0));
-    CHECK_INT(u.cap, (size_t)2 << 20);
-    /* A length over the cap is no length: the cap still holds. */
-    pf__body o = {0};
-    CHECK(pf__body_reserve(bs, &o, 100, (size_t)64 << 20));
-    CHECK(o.cap <= pages(((size_t)32 << 20) + 1));
-    pf__body_release(bs, &b);
-    pf__body_release(bs, &u);
-    pf__body_release(bs, &o);
-    pf__bodies_free(bs);
-}
-
 TEST(appended_pieces_arrive_whole_at_any_size_and_alignment)
 {
     /* Pieces from 1 byte to past the streaming threshold, so that both
@@ -459,7 +430,7 @@ TEST(appended_pieces_arrive_whole_at_any_size_and_alignment)
     char *src = malloc(TOTAL);
     for (size_t i = 0; i < TOTAL; i++) src[i] = (char)(i * 131 + (i >> 9));
     pf__body b = {0};
-    CHECK(pf__body_reserve(bs, &b, TOTAL + 1, TOTAL + 1));
+    CHECK(pf__body_reserve(bs, &b, TOTAL + 1));
     size_t at = 0, piece = 1;
     while (at < TOTAL) {
         size_t n = piece < TOTAL - at ? piece : TOTAL - at;

@@ -26,11 +26,8 @@ pf__bodies *pf__bodies_new(size_t max_response);
 void pf__bodies_free(pf__bodies *bs);
 
 /* Grow b to hold `need` bytes (capped by max_response + 1); returns 0 on
- * failure. `expect` is the size the whole body will need when it is known
- * (its Content-Length and room for a NUL), else 0: a buffer then gets
- * exactly that, not a doubling. Loop thread. */
-int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need,
-                     size_t expect);
+ * failure. Loop thread. */
+int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need);
 /* Append p[0..n) to b and keep it NUL-terminated; b must have room for
  * len + n + 1 bytes (pf__body_reserve). Large pieces bypass the caches
  * (body.c). Loop thread. */
@@ -40,10 +37,8 @@ void pf__body_append(pf__body *b, const char *p, size_t n);
 void pf__body_release(pf__bodies *bs, pf__body *b);
 
 /* Bytes growing b to hold `need` would add to the live bytes (for a body
- * with no buffer yet: `expect`, as for pf__body_reserve, or the expected
- * size). */
-size_t pf__body_growth(pf__bodies *bs, const pf__body *b, size_t need,
-                       size_t expect);
+ * with no buffer yet: the expected size). */
+size_t pf__body_growth(pf__bodies *bs, const pf__body *b, size_t need);
 /* Would `extra` more live bytes stay within the budget? */
 int pf__bodies_room(pf__bodies *bs, size_t extra);
 /* A body of len bytes arrived whole: tune the expected size (the first

@@ -117,27 +117,13 @@ static int may_grow(pf__loop *L, pf__xfer *x, size_t extra)
     return 1;
 }
 
-/* The buffer x's whole body will need when it declared its length: its
- * Content-Length and a NUL; else 0. A length over the cap does not count
- * (libcurl stops such a transfer, CURLOPT_MAXFILESIZE). */
-static size_t expected_size(const pf__xfer *x)
-{
-    curl_off_t cl = -1;
-    if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) !=
-            CURLE_OK ||
-        cl <= 0 || (uint64_t)cl >= x->env->opt.max_response)
-        return 0;
-    return (size_t)cl + 1;
-}
-
 /* Resume paused transfers, oldest first, while they may grow. */
 static void pause_drain(pf__loop *L)
 {
     pf__bodies *bs = L->env->bodies;
     while (L->paused) {
         pf__xfer *x = L->paused;
-        size_t extra = pf__body_growth(bs, &x->body, x->body.len + 1,
-                                       expected_size(x));
+        size_t extra = pf__body_growth(bs, &x->body, x->body.len + 1);
         if (extra == 0) extra = x->body.cap ? x->body.cap : 1;
         if (!may_grow(L, x, extra)) break;
         L->paused = x->pnext;
@@ -159,14 +145,12 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *u)
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
     size_t need = x->body.len + n + 1;
-    size_t expect = need > x->body.cap ? expected_size(x) : 0;
     if (x->paused == 0 &&
-        !may_grow(x->loop, x,
-                  pf__body_growth(env->bodies, &x->body, need, expect))) {
+        !may_grow(x->loop, x, pf__body_growth(env->bodies, &x->body, need))) {
         pause_push(x->loop, x);
         return CURL_WRITEFUNC_PAUSE; /* curl hands the same bytes again */
     }
-    if (!pf__body_reserve(env->bodies, &x->body, need, expect)) {
+    if (!pf__body_reserve(env->bodies, &x->body, need)) {
         x->nomem = 1;
         return 0;
     }
