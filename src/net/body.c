@@ -222,7 +222,9 @@ void pf__body_release(pf__bodies *bs, pf__body *b)
 void pf__bodies_observe(pf__bodies *bs, size_t len)
 {
     /* Slow decay, fast rise: the estimate sizes new buffers and the
-     * budget's admission test. */
+     * budget's admission test. The first body replaces the 1 MB guess
+     * outright, so that spares are made at a size seen (a gzip'd page's
+     * 220 KB) rather than decayed towards it over dozens of bodies. */
     if (len == 0) return;
     bs->est = !bs->observed || len > bs->est ? len
                                              : bs->est - (bs->est - len) / 8;
