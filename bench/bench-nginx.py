@@ -20,7 +20,8 @@ run <= 80 MB, every page parsed. They are reported per row; --strict exits
 2 when the median of a row misses one.
 
 Skipped, with a message and exit status 0, when nginx is not installed.
-Options: --n N, --runs R, --concurrency K, --no-peer, --peer-runs R, --strict.
+Options: --n N, --runs R, --concurrency K, --kinds plain,gzip (which rows),
+--no-peer, --peer-runs R, --strict. BUILD=DIR measures DIR/playfast.
 """
 
 import argparse
@@ -184,10 +185,15 @@ def main():
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--kinds", default="plain,gzip",
+                    help="comma list of the codings to measure: plain, gzip")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--peer-runs", type=int, default=1)
     ap.add_argument("--strict", action="store_true")
     args = ap.parse_args()
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if not kinds or any(k not in BARS for k in kinds):
+        sys.exit("bench-nginx: --kinds takes a comma list of %s" % ", ".join(BARS))
 
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
                                        else None)
@@ -215,9 +221,9 @@ def main():
         print("%-10s %-6s %3s %8s %8s %7s %12s %12s %8s  %s" % (
             "client", "coding", "run", "wall s", "pages/s", "CPU s", "CPU ms/page",
             "peak RSS MB", "parsed", "bars"))
-        plan = [("playfast", kind, r) for kind in ("plain", "gzip") for r in range(args.runs)]
+        plan = [("playfast", kind, r) for kind in kinds for r in range(args.runs)]
         if node:
-            plan += [("node", kind, r) for kind in ("plain", "gzip")
+            plan += [("node", kind, r) for kind in kinds
                      for r in range(args.peer_runs)]
         for client, kind, r in plan:
             out = os.path.join(work, "%s-%s-%d.out" % (client, kind, r))

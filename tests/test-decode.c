@@ -591,6 +591,38 @@ TEST(zstd_frames_back_to_back_decode_as_one_body)
     free(plain);
 }
 
+/* pf__crc32 takes a folding path on CPUs with AVX-512 carry-less
+ * multiplies and libdeflate's otherwise; both must give libdeflate's CRC
+ * for every length around the 256-byte folding steps, at every alignment,
+ * from any starting CRC, reading nothing past the input. */
+TEST(crc32_matches_libdeflate_at_every_length_and_alignment)
+{
+    enum { MAX = 2200 };
+    static unsigned char data[MAX + 8];
+    unsigned x = 12345;
+    for (size_t i = 0; i < sizeof data; i++) {
+        x = x * 1103515245u + 12345u;
+        data[i] = (unsigned char)(x >> 16);
+    }
+    /* Every n ends at the guard page, so starts take every alignment; the
+     * second call starts one byte later in an unguarded copy. */
+    const char *g = test_guarded((const char *)data, MAX);
+    int bad = 0;
+    for (size_t n = 0; n <= MAX; n++) {
+        const char *p = g + MAX - n;
+        uint32_t init = (uint32_t)(n * 2654435761u);
+        if (pf__crc32(init, p, n) != libdeflate_crc32(init, p, n)) bad++;
+        if (pf__crc32(0, data + 1, n) != libdeflate_crc32(0, data + 1, n))
+            bad++;
+    }
+    CHECK_INT(bad, 0);
+    /* A whole page, as gunzip checks it. */
+    size_t n;
+    char *page = translate_page(&n);
+    CHECK(pf__crc32(0, page, n) == libdeflate_crc32(0, page, n));
+    free(page);
+}
+
 TEST(cleanup_twice_and_unused_are_no_ops)
 {
     pf__decoder d;

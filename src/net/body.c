@@ -16,7 +16,16 @@
  *    server's think time), it maps and faults in spares for the transfers
  *    in flight, one per turn (pf__body_prefault): bodies that arrive
  *    together then land in memory already paged in, instead of every one
- *    of them faulting at once when the CPU has parsing to do.
+ *    of them faulting at once when the CPU has parsing to do. Only once a
+ *    body has arrived, though: before that the size is a guess, and paging
+ *    in 1 MB spares for gzip'd pages of 220 KB cost more CPU (12 ms for
+ *    the 24 MB of a first round) than the whole of their faults.
+ *  - Bytes are appended with non-temporal stores (pf__body_append): the
+ *    buffers are larger than the caches, so an ordinary copy first reads
+ *    every destination line from memory only to overwrite it; streaming
+ *    stores skip that read and leave the caches to the decoder and the
+ *    parser. For a 1.2 MB page in 64 KiB pieces the copy, 18% of the
+ *    engine's CPU on plain pages, takes 0.05 ms instead of 0.10 ms.
  *  - The client has a budget for the body bytes transfers hold
  *    (PF__BODY_BUDGET, 48 MiB; a build may define another). A transfer
  *    whose buffer would grow past it is paused (loop.c) until earlier
@@ -28,10 +37,15 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __linux__
 #include <sys/mman.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <emmintrin.h> /* SSE2, in every x86-64 */
+#define HAVE_STREAM 1
 #endif
 
 #include "body.h"
@@ -42,6 +56,7 @@ struct pf__bodies {
     size_t max_response;
     atomic_size_t live;          /* capacity of all live body buffers */
     size_t est;                  /* expected body size (loop thread) */
+    int observed;                /* est was measured, not guessed (loop) */
     pthread_mutex_t mu;          /* guards the spares */
     struct { char *p; size_t cap; } spare[SPARE_MAX];
     size_t nspare, spare_bytes;
@@ -96,7 +111,11 @@ void pf__bodies_free(pf__bodies *bs)
 
 /* The capacity a buffer of `cap` bytes grows to for `need` bytes: doubling
  * from 64 KiB, or from the expected size for a first buffer, so growth
- * rarely moves it; 0 when even the cap cannot hold `need`. */
+ * rarely moves it; 0 when even the cap cannot hold `need`.
+ *
+ * Not the Content-Length: buffers of exactly the declared size grew RSS
+ * (95 against 72 MB for 10,000 pages at K=256) for no CPU, because the
+ * budget counts capacity, and exact buffers let more bodies in at once. */
 static size_t next_cap(const pf__bodies *bs, size_t cap, size_t need)
 {
     size_t max = page_round(bs->max_response + 1);
@@ -146,6 +165,40 @@ int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need)
     return 1;
 }
 
+/* A piece this small is copied as usual: it would not pay for the fence,
+ * and a small body is read again while it is still in the cache. */
+#define STREAM_MIN 8192
+
+void pf__body_append(pf__body *b, const char *p, size_t n)
+{
+    char *d = b->buf + b->len;
+    b->len += n;
+#ifdef HAVE_STREAM
+    if (n >= STREAM_MIN) {
+        size_t head = (16 - ((uintptr_t)d & 15)) & 15;
+        memcpy(d, p, head);
+        d += head;
+        p += head;
+        n -= head;
+        for (; n >= 64; n -= 64, d += 64, p += 64) {
+            __m128i v0 = _mm_loadu_si128((const __m128i *)p);
+            __m128i v1 = _mm_loadu_si128((const __m128i *)(p + 16));
+            __m128i v2 = _mm_loadu_si128((const __m128i *)(p + 32));
+            __m128i v3 = _mm_loadu_si128((const __m128i *)(p + 48));
+            _mm_stream_si128((__m128i *)d, v0);
+            _mm_stream_si128((__m128i *)(d + 16), v1);
+            _mm_stream_si128((__m128i *)(d + 32), v2);
+            _mm_stream_si128((__m128i *)(d + 48), v3);
+        }
+        /* Streaming stores are weakly ordered: make them visible before
+         * anything that hands the body to another thread. */
+        _mm_sfence();
+    }
+#endif
+    memcpy(d, p, n);
+    b->buf[b->len] = '\0';
+}
+
 void pf__body_release(pf__bodies *bs, pf__body *b)
 {
     if (b->buf == NULL) return;
@@ -169,9 +222,13 @@ void pf__body_release(pf__bodies *bs, pf__body *b)
 void pf__bodies_observe(pf__bodies *bs, size_t len)
 {
     /* Slow decay, fast rise: the estimate sizes new buffers and the
-     * budget's admission test. */
+     * budget's admission test. The first body replaces the 1 MB guess
+     * outright, so that spares are made at a size seen (a gzip'd page's
+     * 220 KB) rather than decayed towards it over dozens of bodies. */
     if (len == 0) return;
-    bs->est = len > bs->est ? len : bs->est - (bs->est - len) / 8;
+    bs->est = !bs->observed || len > bs->est ? len
+                                             : bs->est - (bs->est - len) / 8;
+    bs->observed = 1;
 }
 
 int pf__bodies_prefault(pf__bodies *bs, size_t active)
@@ -181,8 +238,9 @@ int pf__bodies_prefault(pf__bodies *bs, size_t active)
      * full of them would be all resident, where grown buffers are not. */
     if (want > PF__BODY_BUDGET / 2) want = PF__BODY_BUDGET / 2;
     /* Only in the wait before the first bytes: once bodies stream in, the
-     * loop has better things to do, and spares would only crowd them. */
-    if (atomic_load(&bs->live) != 0) return 0;
+     * loop has better things to do, and spares would only crowd them. And
+     * only at a size seen, not guessed (see the top of this file). */
+    if (!bs->observed || atomic_load(&bs->live) != 0) return 0;
     pthread_mutex_lock(&bs->mu);
     int room = bs->nspare < SPARE_MAX && bs->spare_bytes + est <= want;
     if (room) bs->spare_bytes += est;   /* claimed while mapping */

@@ -28,6 +28,10 @@ void pf__bodies_free(pf__bodies *bs);
 /* Grow b to hold `need` bytes (capped by max_response + 1); returns 0 on
  * failure. Loop thread. */
 int pf__body_reserve(pf__bodies *bs, pf__body *b, size_t need);
+/* Append p[0..n) to b and keep it NUL-terminated; b must have room for
+ * len + n + 1 bytes (pf__body_reserve). Large pieces bypass the caches
+ * (body.c). Loop thread. */
+void pf__body_append(pf__body *b, const char *p, size_t n);
 /* Release b's buffer (kept for reuse while the budget allows); any
  * thread. b is left empty. */
 void pf__body_release(pf__bodies *bs, pf__body *b);
@@ -37,11 +41,13 @@ void pf__body_release(pf__bodies *bs, pf__body *b);
 size_t pf__body_growth(pf__bodies *bs, const pf__body *b, size_t need);
 /* Would `extra` more live bytes stay within the budget? */
 int pf__bodies_room(pf__bodies *bs, size_t extra);
-/* A body of len bytes arrived whole: tune the expected size. Loop. */
+/* A body of len bytes arrived whole: tune the expected size (the first
+ * one sets it; until then it is a guess, and nothing is prefaulted). Loop. */
 void pf__bodies_observe(pf__bodies *bs, size_t len);
-/* While no body is being received, map and fault in one more spare when
- * `active` transfers would want more than there are and the budget has
- * room. Returns 1 when it made one. Loop thread, when nothing is due. */
+/* While no body is being received, and once one has been observed, map
+ * and fault in one more spare when `active` transfers would want more than
+ * there are and the budget has room. Returns 1 when it made one. Loop
+ * thread, when nothing is due. */
 int pf__bodies_prefault(pf__bodies *bs, size_t active);
 /* Unmap the spare buffers (idle client); any thread. */
 void pf__bodies_trim(pf__bodies *bs);

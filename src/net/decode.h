@@ -27,6 +27,7 @@
 #define PF_DECODE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "playfast.h"
 
@@ -83,5 +84,10 @@ pf_code pf__decode(pf__decoder *d, const char *encoding, const char *in,
                    pf_error *err);
 
 #define PF__DECODE_KEEP ((size_t)4 << 20)
+
+/* The CRC-32 that gzip uses of p[0..n), continued from crc (0 to start),
+ * as libdeflate_crc32 computes it, by the fastest path this CPU has. Any
+ * thread. Exposed for the tests, which hold it to libdeflate's. */
+uint32_t pf__crc32(uint32_t crc, const void *p, size_t n);
 
 #endif
