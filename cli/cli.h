@@ -57,11 +57,7 @@ const pf_field *cli_fields_of(pf_kind kind, size_t *n);
 /* JSON                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* A JSON string literal. Control characters are escaped; bytes that are not
- * valid UTF-8 become U+FFFD, so the output is always valid JSON. NULL
- * writes null. */
-void cli_json_str(pf__buf *b, const char *s);
-void cli_json_strn(pf__buf *b, const char *s, size_t n);
+/* Strings: pf__buf_json_str / pf__buf_json_strn (src/core/buf.h). */
 /* Shortest text that reads back as the same double; non-finite -> null. */
 void cli_json_double(pf__buf *b, double d);
 void cli_json_int(pf__buf *b, int64_t v);       /* PF_NULL_INT -> null */

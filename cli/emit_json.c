@@ -18,105 +18,6 @@
 /* Scalars                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one:
- * overlong forms, surrogates and code points past U+10FFFF are rejected,
- * as RFC 3629 requires, so the output decodes in any strict reader. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-        return 0;
-    return len;
-}
-
-void cli_json_strn(pf__buf *b, const char *str, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0, run = 0;
-
-    pf__buf_putc(b, '"');
-    while (i < n) {
-        unsigned c = s[i];
-        /* Plain bytes are copied in runs: most text needs no escaping. */
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t ulen = c >= 0x80 ? utf8_len(s + i, n - i) : 0;
-        /* U+0085, U+2028 and U+2029 are legal raw in JSON but end a line
-         * for many readers (Python's splitlines, JavaScript source), which
-         * would split an ndjson record; escape them. */
-        int sep = (ulen == 2 && c == 0xC2 && s[i + 1] == 0x85) ||
-                  (ulen == 3 && c == 0xE2 && s[i + 1] == 0x80 &&
-                   (s[i + 2] == 0xA8 || s[i + 2] == 0xA9));
-        if (ulen && !sep) {
-            i += ulen;
-            continue;
-        }
-        pf__buf_add(b, str + run, i - run);
-        if (sep) {
-            pf__buf_str(b, c == 0xC2 ? "\\u0085"
-                             : s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
-            i += ulen;
-            run = i;
-            continue;
-        }
-        switch (c) {
-        case '"': pf__buf_add(b, "\\\"", 2); break;
-        case '\\': pf__buf_add(b, "\\\\", 2); break;
-        case '\n': pf__buf_add(b, "\\n", 2); break;
-        case '\r': pf__buf_add(b, "\\r", 2); break;
-        case '\t': pf__buf_add(b, "\\t", 2); break;
-        case '\b': pf__buf_add(b, "\\b", 2); break;
-        case '\f': pf__buf_add(b, "\\f", 2); break;
-        default:
-            if (c < 0x20) {
-                char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                pf__buf_add(b, e, 6);
-            } else {
-                pf__buf_add(b, "\xEF\xBF\xBD", 3);   /* U+FFFD */
-            }
-        }
-        i++;
-        run = i;
-    }
-    pf__buf_add(b, str + run, n - run);
-    pf__buf_putc(b, '"');
-}
-
-void cli_json_str(pf__buf *b, const char *s)
-{
-    if (!s)
-        pf__buf_add(b, "null", 4);
-    else
-        cli_json_strn(b, s, strlen(s));
-}
-
 void cli_json_double(pf__buf *b, double d)
 {
     if (!isfinite(d)) {
@@ -175,7 +76,7 @@ static void array(pf__buf *b, const pf_field *f, const void *base,
         if (i)
             pf__buf_str(b, ", ");
         if (f->kind == PF_FIELD_STRS)
-            cli_json_str(b, ((const char *const *)(const void *)v)[i]);
+            pf__buf_json_str(b, ((const char *const *)(const void *)v)[i]);
         else
             cli_json_object(b, rec, v + i * elem_size);
     }
@@ -187,7 +88,7 @@ void cli_json_field_value(pf__buf *b, const pf_field *f, const void *base)
     switch (f->kind) {
     case PF_FIELD_STR:
     case PF_FIELD_TEXT:
-        cli_json_str(b, AT(base, f->offset, const char *));
+        pf__buf_json_str(b, AT(base, f->offset, const char *));
         break;
     case PF_FIELD_INT:
         cli_json_int(b, AT(base, f->offset, int64_t));
@@ -253,7 +154,7 @@ static void members(pf__buf *b, pf_record rec, const void *base)
     for (size_t i = 0; i < n; i++) {
         if (i)
             pf__buf_str(b, ", ");
-        cli_json_str(b, fields[i].name);
+        pf__buf_json_str(b, fields[i].name);
         pf__buf_str(b, ": ");
         cli_json_field_value(b, &fields[i], base);
     }
@@ -337,7 +238,7 @@ void cli_json_reviews_doc(pf__buf *b, const pf_reviews *rv)
     pf__buf_str(b, "{\"reviews\": ");
     cli_json_reviews_array(b, rv);
     pf__buf_str(b, ", \"next_token\": ");
-    cli_json_str(b, rv ? rv->next_token : NULL);
+    pf__buf_json_str(b, rv ? rv->next_token : NULL);
     pf__buf_putc(b, '}');
 }
 
@@ -439,7 +340,7 @@ void cli_json_request(pf__buf *b, const pf_request *r)
         pf__buf_fmt(b, "%s\"%s\": ", sep, name);
         sep = ", ";
         if (is_str || !v)
-            cli_json_str(b, v);
+            pf__buf_json_str(b, v);
         else
             pf__buf_str(b, v);
     }
@@ -449,7 +350,7 @@ void cli_json_request(pf__buf *b, const pf_request *r)
 void cli_json_error(pf__buf *b, pf_code code, const pf_error *err)
 {
     pf__buf_str(b, "{\"kind\": ");
-    cli_json_str(b, pf_code_name(code));
+    pf__buf_json_str(b, pf_code_name(code));
     pf__buf_str(b, ", \"status\": ");
     if (err && err->http_status > 0)
         pf__buf_fmt(b, "%d", err->http_status);
@@ -458,6 +359,6 @@ void cli_json_error(pf__buf *b, pf_code code, const pf_error *err)
     pf__buf_str(b, ", \"message\": ");
     const char *msg = err && err->message[0] ? err->message : pf_strerror(code);
     /* message is a fixed array: never read past it even if unterminated. */
-    cli_json_strn(b, msg, strnlen(msg, sizeof err->message));
+    pf__buf_json_strn(b, msg, strnlen(msg, sizeof err->message));
     pf__buf_putc(b, '}');
 }

@@ -81,7 +81,7 @@ void cli_json_terms(pf__buf *b, const pf_terms *t)
     pf__buf_putc(b, '[');
     for (size_t i = 0; t && i < t->count; i++) {
         if (i) pf__buf_str(b, ", ");
-        cli_json_str(b, t->items[i]);
+        pf__buf_json_str(b, t->items[i]);
     }
     pf__buf_putc(b, ']');
 }
@@ -129,7 +129,7 @@ void cli_json_result_more(pf__buf *b, const pf_response *res)
         pf__buf_str(b, ", \"results\": ");
         cli_json_list(b, res->list);
         pf__buf_str(b, ", \"next_token\": ");
-        cli_json_str(b, res->list ? res->list->next_token : NULL);
+        pf__buf_json_str(b, res->list ? res->list->next_token : NULL);
         break;
     }
 }

@@ -180,7 +180,7 @@ static char *render(const cli_fetch_plan *plan, const pf_request *req,
         pf__buf_str(&b, ", \"results\": ");
         cli_json_reviews_array(&b, res->reviews);
         pf__buf_str(&b, ", \"next_token\": ");
-        cli_json_str(&b, res->reviews ? res->reviews->next_token : NULL);
+        pf__buf_json_str(&b, res->reviews ? res->reviews->next_token : NULL);
     } else if (res->details) {
         pf__buf_str(&b, ", \"results\": ");
         cli_json_details(&b, res);

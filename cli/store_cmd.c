@@ -108,7 +108,7 @@ static void json_value(pf__buf *b, sqlite3_stmt *s, int col, pf_field_kind k)
     switch (k) {
     case PF_FIELD_STR:
     case PF_FIELD_TEXT:
-        cli_json_strn(b, (const char *)sqlite3_column_text(s, col),
+        pf__buf_json_strn(b, (const char *)sqlite3_column_text(s, col),
                       (size_t)sqlite3_column_bytes(s, col));
         break;
     case PF_FIELD_INT:
@@ -154,7 +154,7 @@ static void row_members(pf__buf *out, sqlite3_stmt *s, pf_kind kind)
     const pf_field *f = cli_fields_of(kind, &nf);
     for (size_t i = 0; i < nf; i++) {
         pf__buf_str(out, i ? ", " : "");
-        cli_json_str(out, f[i].name);
+        pf__buf_json_str(out, f[i].name);
         pf__buf_str(out, ": ");
         json_value(out, s, (int)i + 1, f[i].kind);
     }
@@ -376,7 +376,7 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
             pf__buf_str(out, ", \"next_token\": null");
         if (req->kind == PF_KIND_DEVELOPER || req->kind == PF_KIND_SIMILAR) {
             pf__buf_str(out, ", \"next_token\": ");
-            cli_json_str(out, next_token);
+            pf__buf_json_str(out, next_token);
         }
         pf__buf_putc(out, '}');
     }
@@ -639,34 +639,34 @@ typedef struct pair {
 static void change_head(pf__buf *b, const pair *p, const char *app_id)
 {
     pf__buf_str(b, p->kind == PF_KIND_SUGGEST ? "{\"term\": " : "{\"app_id\": ");
-    cli_json_str(b, app_id);
+    pf__buf_json_str(b, app_id);
     pf__buf_str(b, ", \"country\": ");
-    cli_json_str(b, p->country);
+    pf__buf_json_str(b, p->country);
     pf__buf_str(b, ", \"lang\": ");
-    cli_json_str(b, p->lang);
+    pf__buf_json_str(b, p->lang);
     if (p->kind == PF_KIND_LIST) {
         pf__buf_str(b, ", \"category\": ");
-        cli_json_str(b, p->category);
+        pf__buf_json_str(b, p->category);
         pf__buf_str(b, ", \"collection\": ");
-        cli_json_str(b, p->collection);
+        pf__buf_json_str(b, p->collection);
     } else if (p->kind == PF_KIND_SEARCH || p->kind == PF_KIND_SUGGEST) {
         pf__buf_str(b, ", \"query\": ");
-        cli_json_str(b, p->query);
+        pf__buf_json_str(b, p->query);
     } else if (p->kind == PF_KIND_DEVELOPER) {
         pf__buf_str(b, ", \"developer_id\": ");
-        cli_json_str(b, p->developer_id);
+        pf__buf_json_str(b, p->developer_id);
     } else if (p->kind == PF_KIND_SIMILAR) {
         pf__buf_str(b, ", \"similar_to\": ");
-        cli_json_str(b, p->app_id);
+        pf__buf_json_str(b, p->app_id);
     }
 }
 
 static void change_tail(pf__buf *b, const pair *p)
 {
     pf__buf_str(b, ", \"old_at\": ");
-    cli_json_str(b, p->old_at);
+    pf__buf_json_str(b, p->old_at);
     pf__buf_str(b, ", \"new_at\": ");
-    cli_json_str(b, p->new_at);
+    pf__buf_json_str(b, p->new_at);
     pf__buf_str(b, "}\n");
 }
 
@@ -709,7 +709,7 @@ static int record_changes(sqlite3 *db, const pair *p, pf__buf *out)
             continue;
         change_head(out, p, p->app_id);
         pf__buf_str(out, ", \"field\": ");
-        cli_json_str(out, f[i].name);
+        pf__buf_json_str(out, f[i].name);
         pf__buf_str(out, ", \"old\": ");
         json_value(out, o, col, f[i].kind);
         pf__buf_str(out, ", \"new\": ");
@@ -825,7 +825,7 @@ static int set_changes(sqlite3 *db, const pair *p, pf__buf *out)
     if (o.len != n.len || memcmp(o.p, n.p, o.len) != 0) {
         change_head(out, p, p->app_id);
         pf__buf_str(out, ", \"field\": ");
-        cli_json_str(out, pf_kind_name(p->kind));
+        pf__buf_json_str(out, pf_kind_name(p->kind));
         pf__buf_str(out, ", \"old\": ");
         pf__buf_add(out, o.p, o.len);
         pf__buf_str(out, ", \"new\": ");

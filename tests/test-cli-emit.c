@@ -24,7 +24,7 @@
 
 static char *jstr(const char *s, size_t n)
 {
-    return RENDER(cli_json_strn(b, s, n));
+    return RENDER(pf__buf_json_strn(b, s, n));
 }
 
 static char *jdbl(double d)
@@ -41,7 +41,7 @@ TEST(json_string_escapes)
     s = jstr("nul\0x", 5);                 /* an embedded NUL stays data */
     CHECK_STR(s, "\"nul\\u0000x\"");
     free(s);
-    s = RENDER(cli_json_str(b, NULL));
+    s = RENDER(pf__buf_json_str(b, NULL));
     CHECK_STR(s, "null");
     free(s);
 }

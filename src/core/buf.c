@@ -93,3 +93,104 @@ void pf__buf_cleanup(pf__buf *b)
     b->len = b->cap = 0;
     b->failed = 0;
 }
+
+/* ---- JSON strings ------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one:
+ * overlong forms, surrogates and code points past U+10FFFF are rejected,
+ * as RFC 3629 requires, so the output decodes in any strict reader. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return 0;
+    return len;
+}
+
+void pf__buf_json_strn(pf__buf *b, const char *str, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, run = 0;
+
+    pf__buf_putc(b, '"');
+    while (i < n) {
+        unsigned c = s[i];
+        /* Plain bytes are copied in runs: most text needs no escaping. */
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t ulen = c >= 0x80 ? utf8_len(s + i, n - i) : 0;
+        /* U+0085, U+2028 and U+2029 are legal raw in JSON but end a line
+         * for many readers (Python's splitlines, JavaScript source), which
+         * would split an ndjson record; escape them. */
+        int sep = (ulen == 2 && c == 0xC2 && s[i + 1] == 0x85) ||
+                  (ulen == 3 && c == 0xE2 && s[i + 1] == 0x80 &&
+                   (s[i + 2] == 0xA8 || s[i + 2] == 0xA9));
+        if (ulen && !sep) {
+            i += ulen;
+            continue;
+        }
+        pf__buf_add(b, str + run, i - run);
+        if (sep) {
+            pf__buf_str(b, c == 0xC2 ? "\\u0085"
+                             : s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+            i += ulen;
+            run = i;
+            continue;
+        }
+        switch (c) {
+        case '"': pf__buf_add(b, "\\\"", 2); break;
+        case '\\': pf__buf_add(b, "\\\\", 2); break;
+        case '\n': pf__buf_add(b, "\\n", 2); break;
+        case '\r': pf__buf_add(b, "\\r", 2); break;
+        case '\t': pf__buf_add(b, "\\t", 2); break;
+        case '\b': pf__buf_add(b, "\\b", 2); break;
+        case '\f': pf__buf_add(b, "\\f", 2); break;
+        default:
+            if (c < 0x20) {
+                char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                pf__buf_add(b, e, 6);
+            } else {
+                pf__buf_add(b, "\xEF\xBF\xBD", 3);   /* U+FFFD */
+            }
+        }
+        i++;
+        run = i;
+    }
+    pf__buf_add(b, str + run, n - run);
+    pf__buf_putc(b, '"');
+}
+
+void pf__buf_json_str(pf__buf *b, const char *s)
+{
+    if (!s)
+        pf__buf_add(b, "null", 4);
+    else
+        pf__buf_json_strn(b, s, strlen(s));
+}

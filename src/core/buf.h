@@ -36,4 +36,13 @@ char *pf__buf_take(pf__buf *b, size_t *len);
 /* Free the text; the buffer is empty and usable again, failed cleared. */
 void pf__buf_cleanup(pf__buf *b);
 
+/* A JSON string literal of s[0..n) (pf__buf_json_str: of a C string, NULL
+ * giving null): control characters escaped as Python's json.dumps escapes
+ * them, and U+0085, U+2028, U+2029, which many readers take for line ends
+ * (an ndjson record would split), as \uXXXX; invalid UTF-8 becomes
+ * U+FFFD, so the output decodes in any strict reader. The one JSON string
+ * writer of the CLI's output and the store's cells and keys. */
+void pf__buf_json_strn(pf__buf *b, const char *s, size_t n);
+void pf__buf_json_str(pf__buf *b, const char *s);
+
 #endif

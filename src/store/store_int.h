@@ -71,9 +71,6 @@ void pf__store_insert_sql(pf__buf *b, const pf__store_table *t);
 int pf__store_bind_row(sqlite3_stmt *stmt, const pf__store_table *t,
                        const void *base, pf__buf *tmp);
 
-/* A JSON string literal (NULL -> null): control characters escaped as
- * Python's json.dumps escapes them, everything else copied. */
-void pf__store_json_str(pf__buf *b, const char *s);
 
 /* ISO 8601 UTC with milliseconds, the form of every time in the file. */
 #define PF__STORE_NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"

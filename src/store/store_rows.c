@@ -169,46 +169,6 @@ void pf__store_insert_sql(pf__buf *b, const pf__store_table *t)
 
 /* ---- JSON cells -------------------------------------------------------- */
 
-void pf__store_json_str(pf__buf *b, const char *s)
-{
-    if (!s) {
-        pf__buf_str(b, "null");
-        return;
-    }
-    pf__buf_putc(b, '"');
-    for (const char *run = s;; s++) {
-        unsigned char c = (unsigned char)*s;
-        /* U+0085, U+2028 and U+2029 are legal raw in JSON but end a line
-         * for many readers; escaped as the CLI's writer does, so a column
-         * copied into an ndjson line never splits it. */
-        int sep = (c == 0xC2 && (unsigned char)s[1] == 0x85) ||
-                  (c == 0xE2 && (unsigned char)s[1] == 0x80 &&
-                   ((unsigned char)s[2] == 0xA8 || (unsigned char)s[2] == 0xA9));
-        if (c >= 0x20 && c != '"' && c != '\\' && !sep)
-            continue;
-        pf__buf_add(b, run, (size_t)(s - run));
-        if (!c)
-            break;
-        if (sep) {
-            pf__buf_str(b, c == 0xC2 ? "\\u0085"
-                           : (unsigned char)s[2] == 0xA8 ? "\\u2028" : "\\u2029");
-            s += c == 0xC2 ? 1 : 2;
-            run = s + 1;
-            continue;
-        }
-        run = s + 1;
-        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\"
-                        : c == '\n' ? "\\n" : c == '\r' ? "\\r"
-                        : c == '\t' ? "\\t" : c == '\b' ? "\\b"
-                        : c == '\f' ? "\\f" : NULL;
-        if (esc)
-            pf__buf_str(b, esc);
-        else
-            pf__buf_fmt(b, "\\u%04x", c);
-    }
-    pf__buf_putc(b, '"');
-}
-
 #define AT(base, off, T) (*(T const *)((const char *)(base) + (off)))
 
 static void json_object(pf__buf *b, pf_record rec, const char *base);
@@ -237,7 +197,7 @@ static void json_cell(pf__buf *b, const pf_field *f, const char *base)
         if (i)
             pf__buf_str(b, ", ");
         if (f->kind == PF_FIELD_STRS)
-            pf__store_json_str(b, ((const char *const *)(const void *)v)[i]);
+            pf__buf_json_str(b, ((const char *const *)(const void *)v)[i]);
         else
             json_object(b, (pf_record)rec, v + i * size);
     }
@@ -256,7 +216,7 @@ static void json_object(pf__buf *b, pf_record rec, const char *base)
     for (size_t i = 0; i < n; i++) {
         pf__buf_fmt(b, "%s\"%s\": ", i ? ", " : "", f[i].name);
         if (f[i].kind == PF_FIELD_STR || f[i].kind == PF_FIELD_TEXT) {
-            pf__store_json_str(b, AT(base, f[i].offset, const char *));
+            pf__buf_json_str(b, AT(base, f[i].offset, const char *));
         } else if (f[i].kind == PF_FIELD_BOOL) {
             signed char v = AT(base, f[i].offset, signed char);
             pf__buf_str(b, v == PF_NULL_BOOL ? "null" : v ? "true" : "false");
@@ -353,29 +313,30 @@ size_t pf_store_key(const pf_request *r, char *out, size_t cap)
      * applies written out: the same request spelled two ways is one key,
      * and a kind added later needs no key format of its own. The text is
      * what Python's json.dumps(..., separators=(",", ":"),
-     * ensure_ascii=False) gives for the same list. */
+     * ensure_ascii=False) gives for the same list, but for U+0085, U+2028
+     * and U+2029, which pf__buf_json_str escapes. */
     int sort = r->kind == PF_KIND_REVIEWS && r->sort == 0 ? PF_SORT_NEWEST
                                                           : (int)r->sort;
     const char *collection = r->collection;
     if (r->kind == PF_KIND_LIST && !collection)
         collection = "topselling_free";
     pf__buf_putc(&b, '[');
-    pf__store_json_str(&b, pf_kind_name(r->kind));
+    pf__buf_json_str(&b, pf_kind_name(r->kind));
     const char *strs[] = {r->app_id, r->lang ? r->lang : "en",
                           r->country ? r->country : "us", r->category,
                           collection, r->query};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         pf__buf_putc(&b, ',');
-        pf__store_json_str(&b, strs[i]);
+        pf__buf_json_str(&b, strs[i]);
     }
     pf__buf_fmt(&b, ",%d,%d,%d,%d,", r->num, (int)r->price, sort, r->score);
-    pf__store_json_str(&b, r->token);
+    pf__buf_json_str(&b, r->token);
     /* developer_id came with the developer kind: appended only when set,
      * so the keys of the other kinds, and of files written before it,
      * stay what they were. */
     if (r->developer_id) {
         pf__buf_putc(&b, ',');
-        pf__store_json_str(&b, r->developer_id);
+        pf__buf_json_str(&b, r->developer_id);
     }
     pf__buf_putc(&b, ']');
     size_t len = b.failed ? 0 : b.len;
