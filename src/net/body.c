@@ -231,6 +231,11 @@ void pf__bodies_observe(pf__bodies *bs, size_t len)
     bs->observed = 1;
 }
 
+size_t pf__bodies_expected(const pf__bodies *bs)
+{
+    return bs->observed ? bs->est : 0;
+}
+
 int pf__bodies_prefault(pf__bodies *bs, size_t active)
 {
     size_t est = page_round(bs->est), want = active * est;

@@ -44,6 +44,8 @@ int pf__bodies_room(pf__bodies *bs, size_t extra);
 /* A body of len bytes arrived whole: tune the expected size (the first
  * one sets it; until then it is a guess, and nothing is prefaulted). Loop. */
 void pf__bodies_observe(pf__bodies *bs, size_t len);
+/* The expected body size once a body has been observed, else 0. Loop. */
+size_t pf__bodies_expected(const pf__bodies *bs);
 /* While no body is being received, and once one has been observed, map
  * and fault in one more spare when `active` transfers would want more than
  * there are and the budget has room. Returns 1 when it made one. Loop
