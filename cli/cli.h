@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "json_emit.h"
 #include "playfast.h"
 
 /* Exit statuses: the contract of issue 3, section 6. */
@@ -57,16 +58,9 @@ const pf_field *cli_fields_of(pf_kind kind, size_t *n);
 /* JSON                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Strings: pf__buf_json_str / pf__buf_json_strn (src/core/buf.h). */
-/* Shortest text that reads back as the same double; non-finite -> null. */
-void cli_json_double(pf__buf *b, double d);
-void cli_json_int(pf__buf *b, int64_t v);       /* PF_NULL_INT -> null */
-
-/* The value of one field of the struct at base (no key). */
-void cli_json_field_value(pf__buf *b, const pf_field *f, const void *base);
-/* {"key": value, ...} for every field of the record at base, in schema
- * order. */
-void cli_json_object(pf__buf *b, pf_record rec, const void *base);
+/* Strings, scalars, field values and records: src/core/json_emit.h
+ * (pf__buf_json_str, pf__json_int, pf__json_double, pf__json_field,
+ * pf__json_record). */
 
 void cli_json_app(pf__buf *b, const pf_app *app);
 void cli_json_item(pf__buf *b, const pf_item *item);

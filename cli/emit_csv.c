@@ -87,7 +87,7 @@ static void cell(pf__buf *b, pf__buf *tmp, const pf_field *f,
         return;
     }
     tmp->len = 0;
-    cli_json_field_value(tmp, f, base);
+    pf__json_field(tmp, f, base);
     if (tmp->failed) {
         b->failed = 1;
         return;

@@ -4,44 +4,15 @@
  * Every result type is written from its schema (pf_schema_fields(), expanded
  * from include/playfast_fields.h), so the key set and order of `playfast
  * parse` and of the fetch commands' ndjson and json output are those of the
- * one declaration of the fields, and CSV reuses the same tables. Nested
- * records (categories, permission groups) are written from theirs.
+ * one declaration of the fields, and CSV reuses the same tables. Field
+ * values and nested records are written by src/core/json_emit.c, which
+ * the store's JSON cells share.
  */
-#include <inttypes.h>
-#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-/* ------------------------------------------------------------------------ */
-/* Scalars                                                                  */
-/* ------------------------------------------------------------------------ */
-
-void cli_json_double(pf__buf *b, double d)
-{
-    if (!isfinite(d)) {
-        pf__buf_add(b, "null", 4);
-        return;
-    }
-    /* The shortest of %.15g..%.17g that reads back exactly: 4.5 stays
-     * "4.5" rather than "4.5000000000000000", and nothing is lost. */
-    char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    pf__buf_str(b, tmp);
-}
-
-void cli_json_int(pf__buf *b, int64_t v)
-{
-    if (v == PF_NULL_INT)
-        pf__buf_add(b, "null", 4);
-    else
-        pf__buf_fmt(b, "%" PRId64, v);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Field tables                                                             */
@@ -62,110 +33,6 @@ const pf_field *cli_fields_of(pf_kind kind, size_t *n)
     return pf_schema_fields(cli_record_of(kind), n);
 }
 
-#define AT(base, off, T) (*(T const *)((const char *)(base) + (off)))
-
-/* [elem, ...] of the array field f: strings, or records of rec (an
- * element of elem_size bytes each). */
-static void array(pf__buf *b, const pf_field *f, const void *base,
-                  pf_record rec, size_t elem_size)
-{
-    const char *v = AT(base, f->offset, const char *);
-    size_t n = AT(base, f->count_offset, size_t);
-    pf__buf_putc(b, '[');
-    for (size_t i = 0; v && i < n; i++) {
-        if (i)
-            pf__buf_str(b, ", ");
-        if (f->kind == PF_FIELD_STRS)
-            pf__buf_json_str(b, ((const char *const *)(const void *)v)[i]);
-        else
-            cli_json_object(b, rec, v + i * elem_size);
-    }
-    pf__buf_putc(b, ']');
-}
-
-void cli_json_field_value(pf__buf *b, const pf_field *f, const void *base)
-{
-    switch (f->kind) {
-    case PF_FIELD_STR:
-    case PF_FIELD_TEXT:
-        pf__buf_json_str(b, AT(base, f->offset, const char *));
-        break;
-    case PF_FIELD_INT:
-        cli_json_int(b, AT(base, f->offset, int64_t));
-        break;
-    case PF_FIELD_DOUBLE:
-        cli_json_double(b, AT(base, f->offset, double));
-        break;
-    case PF_FIELD_BOOL: {
-        signed char v = AT(base, f->offset, signed char);
-        pf__buf_str(b, v == PF_NULL_BOOL ? "null" : v ? "true" : "false");
-        break;
-    }
-    case PF_FIELD_STARS: {
-        int v = AT(base, f->offset, int);
-        if (v >= 1 && v <= 5)
-            pf__buf_fmt(b, "%d", v);
-        else
-            pf__buf_str(b, "null");
-        break;
-    }
-    case PF_FIELD_HIST: {
-        const int64_t *h = &AT(base, f->offset, int64_t);
-        int any = 0;
-        for (int i = 0; i < 5; i++)
-            any |= h[i] != PF_NULL_INT;
-        if (!any) {
-            pf__buf_str(b, "null");
-            break;
-        }
-        for (int i = 0; i < 5; i++) {
-            pf__buf_fmt(b, "%s\"%d\": ", i ? ", " : "{", i + 1);
-            cli_json_int(b, h[i]);
-        }
-        pf__buf_putc(b, '}');
-        break;
-    }
-    case PF_FIELD_STRS:
-        array(b, f, base, PF_RECORD_COUNT_, sizeof(const char *));
-        break;
-    case PF_FIELD_CATS:
-        array(b, f, base, PF_RECORD_CATEGORY, sizeof(pf_category));
-        break;
-    case PF_FIELD_PERMS:
-        array(b, f, base, PF_RECORD_PERMISSION, sizeof(pf_permission));
-        break;
-    case PF_FIELD_DATA:
-        array(b, f, base, PF_RECORD_DATA_ENTRY, sizeof(pf_data_entry));
-        break;
-    case PF_FIELD_PRACTICES:
-        array(b, f, base, PF_RECORD_PRACTICE, sizeof(pf_practice));
-        break;
-    default:
-        pf__buf_str(b, "null");
-        break;
-    }
-}
-
-/* The members of a record, "key": value, ..., without the braces. */
-static void members(pf__buf *b, pf_record rec, const void *base)
-{
-    size_t n;
-    const pf_field *fields = pf_schema_fields(rec, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            pf__buf_str(b, ", ");
-        pf__buf_json_str(b, fields[i].name);
-        pf__buf_str(b, ": ");
-        cli_json_field_value(b, &fields[i], base);
-    }
-}
-
-void cli_json_object(pf__buf *b, pf_record rec, const void *base)
-{
-    pf__buf_putc(b, '{');
-    members(b, rec, base);
-    pf__buf_putc(b, '}');
-}
 
 /* ------------------------------------------------------------------------ */
 /* Results                                                                  */
@@ -177,17 +44,17 @@ void cli_json_app(pf__buf *b, const pf_app *app)
         pf__buf_str(b, "null");
         return;
     }
-    cli_json_object(b, PF_RECORD_APP, app);
+    pf__json_record(b, PF_RECORD_APP, app);
 }
 
 void cli_json_item(pf__buf *b, const pf_item *item)
 {
-    cli_json_object(b, PF_RECORD_ITEM, item);
+    pf__json_record(b, PF_RECORD_ITEM, item);
 }
 
 void cli_json_review(pf__buf *b, const pf_review *r)
 {
-    cli_json_object(b, PF_RECORD_REVIEW, r);
+    pf__json_record(b, PF_RECORD_REVIEW, r);
 }
 
 void cli_json_list(pf__buf *b, const pf_list *list)
@@ -211,9 +78,9 @@ void cli_json_details(pf__buf *b, const pf_response *res)
         const pf_response *d = &res->details[i];
         pf__buf_fmt(b, "%s{\"rank\": %zu, ", i ? ", " : "", i + 1);
         if (d->code == PF_OK && d->app) {
-            members(b, PF_RECORD_APP, d->app);
+            pf__json_members(b, PF_RECORD_APP, d->app);
         } else {
-            members(b, PF_RECORD_ITEM, &res->list->items[i]);
+            pf__json_members(b, PF_RECORD_ITEM, &res->list->items[i]);
             pf__buf_str(b, ", \"error\": ");
             cli_json_error(b, d->code, &d->error);
         }

@@ -71,7 +71,7 @@ static void records(pf__buf *b, pf_record rec, const void *items,
     pf__buf_putc(b, '[');
     for (size_t i = 0; items && i < count; i++) {
         if (i) pf__buf_str(b, ", ");
-        cli_json_object(b, rec, (const char *)items + i * size);
+        pf__json_record(b, rec, (const char *)items + i * size);
     }
     pf__buf_putc(b, ']');
 }
@@ -103,7 +103,7 @@ void cli_json_datasafety(pf__buf *b, const pf_datasafety *d)
     if (!d)
         pf__buf_str(b, "null");
     else
-        cli_json_object(b, PF_RECORD_DATASAFETY, d);
+        pf__json_record(b, PF_RECORD_DATASAFETY, d);
 }
 
 void cli_json_result_more(pf__buf *b, const pf_response *res)

@@ -113,10 +113,10 @@ static void json_value(pf__buf *b, sqlite3_stmt *s, int col, pf_field_kind k)
         break;
     case PF_FIELD_INT:
     case PF_FIELD_STARS:
-        cli_json_int(b, sqlite3_column_int64(s, col));
+        pf__json_int(b, sqlite3_column_int64(s, col));
         break;
     case PF_FIELD_DOUBLE:
-        cli_json_double(b, sqlite3_column_double(s, col));
+        pf__json_double(b, sqlite3_column_double(s, col));
         break;
     case PF_FIELD_BOOL:
         pf__buf_str(b, sqlite3_column_int(s, col) ? "true" : "false");
@@ -762,9 +762,9 @@ static void rank_line(pf__buf *out, const pair *p, const char *app_id,
 {
     change_head(out, p, app_id);
     pf__buf_str(out, ", \"field\": \"rank\", \"old\": ");
-    cli_json_int(out, old_rank ? old_rank : PF_NULL_INT);
+    pf__json_int(out, old_rank ? old_rank : PF_NULL_INT);
     pf__buf_str(out, ", \"new\": ");
-    cli_json_int(out, new_rank ? new_rank : PF_NULL_INT);
+    pf__json_int(out, new_rank ? new_rank : PF_NULL_INT);
     change_tail(out, p);
 }
 

@@ -29,7 +29,7 @@ static char *jstr(const char *s, size_t n)
 
 static char *jdbl(double d)
 {
-    return RENDER(cli_json_double(b, d));
+    return RENDER(pf__json_double(b, d));
 }
 
 TEST(json_string_escapes)

@@ -5,14 +5,13 @@
  * below becomes a table. Also the canonical request key and the JSON text
  * of the array columns, which is the fetch output's JSON for that field.
  */
-#include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema.h"
+#include "json_emit.h"
 #include "store_int.h"
 
 /* Suggestions are bare strings (pf_terms), no schema record: one column,
@@ -167,71 +166,9 @@ void pf__store_insert_sql(pf__buf *b, const pf__store_table *t)
     pf__buf_putc(b, ')');
 }
 
-/* ---- JSON cells -------------------------------------------------------- */
+/* ---- rows -------------------------------------------------------------- */
 
 #define AT(base, off, T) (*(T const *)((const char *)(base) + (off)))
-
-static void json_object(pf__buf *b, pf_record rec, const char *base);
-
-/* The fetch output's JSON of an array or histogram field. */
-static void json_cell(pf__buf *b, const pf_field *f, const char *base)
-{
-    if (f->kind == PF_FIELD_HIST) {
-        const int64_t *h = &AT(base, f->offset, int64_t);
-        for (int i = 0; i < 5; i++) {
-            pf__buf_fmt(b, "%s\"%d\": ", i ? ", " : "{", i + 1);
-            if (h[i] == PF_NULL_INT)
-                pf__buf_str(b, "null");
-            else
-                pf__buf_fmt(b, "%" PRId64, h[i]);
-        }
-        pf__buf_putc(b, '}');
-        return;
-    }
-    const char *v = AT(base, f->offset, const char *);
-    size_t n = AT(base, f->count_offset, size_t);
-    int rec = pf__field_record(f->kind);     /* < 0: strings */
-    size_t size = rec < 0 ? 0 : pf__record_size((pf_record)rec);
-    pf__buf_putc(b, '[');
-    for (size_t i = 0; v && i < n; i++) {
-        if (i)
-            pf__buf_str(b, ", ");
-        if (f->kind == PF_FIELD_STRS)
-            pf__buf_json_str(b, ((const char *const *)(const void *)v)[i]);
-        else
-            json_object(b, (pf_record)rec, v + i * size);
-    }
-    pf__buf_putc(b, ']');
-}
-
-/* Nested records (categories, permission groups, data safety entries and
- * practices) hold strings, booleans and arrays, written as the CLI's
- * writer writes them (emit_json.c), so that a cell is the fetch output's
- * JSON of the field. */
-static void json_object(pf__buf *b, pf_record rec, const char *base)
-{
-    size_t n;
-    const pf_field *f = pf_schema_fields(rec, &n);
-    pf__buf_putc(b, '{');
-    for (size_t i = 0; i < n; i++) {
-        pf__buf_fmt(b, "%s\"%s\": ", i ? ", " : "", f[i].name);
-        if (f[i].kind == PF_FIELD_STR || f[i].kind == PF_FIELD_TEXT) {
-            pf__buf_json_str(b, AT(base, f[i].offset, const char *));
-        } else if (f[i].kind == PF_FIELD_BOOL) {
-            signed char v = AT(base, f[i].offset, signed char);
-            pf__buf_str(b, v == PF_NULL_BOOL ? "null" : v ? "true" : "false");
-        } else if (f[i].kind == PF_FIELD_INT) {
-            int64_t v = AT(base, f[i].offset, int64_t);
-            if (v == PF_NULL_INT)
-                pf__buf_str(b, "null");
-            else
-                pf__buf_fmt(b, "%" PRId64, v);
-        } else {
-            json_cell(b, &f[i], base);
-        }
-    }
-    pf__buf_putc(b, '}');
-}
 
 static int hist_absent(const int64_t *h)
 {
@@ -288,8 +225,9 @@ int pf__store_bind_row(sqlite3_stmt *stmt, const pf__store_table *t,
                 rc = sqlite3_bind_null(stmt, col);
                 break;
             }
+            /* The fetch output's JSON of the field (json_emit.c). */
             pf__buf_cleanup(tmp);
-            json_cell(tmp, &f[i], base);
+            pf__json_field(tmp, &f[i], base);
             if (tmp->failed)
                 return SQLITE_NOMEM;
             /* SQLITE_TRANSIENT: tmp is reused for the next cell. */
