@@ -146,8 +146,9 @@ PF_EXPORT pf_code pf_store_wait(pf_store *st, uint64_t ticket, int timeout_ms,
 /* ---- running a job ------------------------------------------------------ */
 
 /* The engine calls pf_store_run() makes: the library's own
- * (pf_batch_start, ...), or those of a program that loads the engine
- * itself (the CLI opens libplayfast.so on demand). */
+ * (pf_batch_start, ...), or another engine of the caller's, whose "client"
+ * and batches are its own handles (playfast.dask runs each batch on a
+ * cluster and hands back packed responses, pf_response_unpack). */
 typedef struct pf_store_engine {
     pf_code (*batch_start)(pf_client *, const pf_request *, size_t,
                            const pf_batch_options *, pf_batch **, pf_error *);

@@ -57,8 +57,6 @@ const pf__store_table *pf__store_table_at(size_t i, int *first);
 size_t pf__store_rows(const pf__store_table *t, const pf_response *res,
                       const char **base, size_t *stride);
 
-/* Free the result a response holds, as pf_response_cleanup() does. */
-void pf__store_release(pf_response *res);
 
 /* DDL: "CREATE TABLE IF NOT EXISTS <name>(snapshot_id ..., rank ..., <fields>)"
  * and the declared SQL type of a field kind. */

@@ -125,7 +125,7 @@ static void take(run *r, size_t i, pf_response *res)
     if (res->code == PF_ECANCELLED) {
         /* Never answered: left for the next run. */
         c->more = 0;
-        pf__store_release(res);
+        pf_response_cleanup(res);
         return;
     }
     int last = 1;
@@ -134,7 +134,7 @@ static void take(run *r, size_t i, pf_response *res)
         c->stored > 0) {
         /* A null payload after the first page means "no more", as the
          * engine reads it when it follows a chain itself. */
-        pf__store_release(res);
+        pf_response_cleanup(res);
         res->kind = PF_KIND_REVIEWS;
         res->code = PF_OK;
     }
@@ -221,7 +221,7 @@ static size_t round_run(run *r)
         if (rc == PF_OK && idx < k && r->stop == PF_OK)
             take(r, map[idx], &res);
         else
-            pf__store_release(&res);
+            pf_response_cleanup(&res);
     }
 out:
     if (batch)

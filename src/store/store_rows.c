@@ -102,24 +102,6 @@ size_t pf__store_rows(const pf__store_table *t, const pf_response *res,
     return *base ? *(const size_t *)(p + t->count) : 0;
 }
 
-/* pf_response_cleanup() lives with the engine (src/net/batch.c); the store
- * is also linked into programs without the engine (the CLI opens that
- * from libplayfast.so), so it frees results with the parsers' own calls. */
-void pf__store_release(pf_response *res)
-{
-    pf_app_free(res->app);
-    pf_list_free(res->list);
-    pf_reviews_free(res->reviews);
-    pf_terms_free(res->terms);
-    pf_permissions_free(res->permissions);
-    pf_datasafety_free(res->datasafety);
-    pf_categories_free(res->categories);
-    for (size_t i = 0; res->details && i < res->n_details; i++)
-        pf__store_release(&res->details[i]);
-    free(res->details);
-    memset(res, 0, sizeof *res);
-}
-
 /* ---- columns ----------------------------------------------------------- */
 
 const char *pf__store_sql_type(pf_field_kind kind)

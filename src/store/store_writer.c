@@ -282,7 +282,7 @@ static void *writer_main(void *arg)
 
         int rc = failed ? SQLITE_OK : commit_batch(st, batch, n);
         for (size_t i = 0; i < n; i++)
-            pf__store_release(&batch[i].res);
+            pf_response_cleanup(&batch[i].res);
         if (failed)
             continue;
         if (rc != SQLITE_OK) {
@@ -387,7 +387,7 @@ pf_code pf_store_put(pf_store *st, int64_t id, pf_response *res, int last,
         return PF_OK;
     }
     pthread_mutex_unlock(&st->mu);
-    pf__store_release(res);
+    pf_response_cleanup(res);
     return code;
 }
 
