@@ -450,8 +450,20 @@ def _keys(ids, countries):
     return [(i, c) for i in ids for c in _items(countries)]
 
 
-def _ranked(batch_fn, keys, reqs, key_name, lang, errors, progress, stored=None):
-    results = stored if stored is not None else _run(batch_fn, reqs, errors, progress)
+def _per_request(batch_fn, kind, key_name, keys, lang, errors, progress, db, refresh,
+                 retry_failed, *num):
+    """Each (key, country)'s result as batch_fn gives it: fetched as one
+    batch of (key, lang, country[, num]), or with db= through the store
+    (key_name: the key's parameter in store.request())."""
+    if db is None:
+        return _run(batch_fn, [(k, lang, c) + num for k, c in keys], errors, progress)
+    extra = {"num": num[0]} if num else {}
+    return _stored(kind, [dict({key_name: k, "lang": lang, "country": c}, **extra)
+                          for k, c in keys],
+                   errors, db, refresh, retry_failed, progress)
+
+
+def _ranked(results, keys, key_name, lang, errors):
     records = []
     for (key, country), items in zip(keys, results):
         k = {key_name: key, "country": country, "lang": lang}
@@ -460,15 +472,6 @@ def _ranked(batch_fn, keys, reqs, key_name, lang, errors, progress, stored=None)
         for rank, item in enumerate(items, 1):
             records.append(_tag(_record(item, "datetime"), dict(k, rank=rank), errors))
     return records
-
-
-def _by_request(kind, key_name, keys, lang, errors, progress, db, refresh, retry_failed,
-                **extra):
-    """The db= path of the functions below: each (key, country)'s stored
-    results, as their batch functions give them."""
-    return _stored(kind, [dict({key_name: k, "lang": lang, "country": c}, **extra)
-                          for k, c in keys],
-                   errors, db, refresh, retry_failed, progress)
 
 
 _DB_DOC = """
@@ -487,13 +490,9 @@ def fetch_developer_apps(developer_ids, countries=("us",), lang="en", *, num=Non
     250). One dict per app -- the SearchResult fields plus "developer_query",
     "country", "lang" and "rank"."""
     keys = _keys(developer_ids, countries)
-    reqs = [(d, lang, c, num) for d, c in keys]
-    stored = None
-    if db is not None:
-        stored = _by_request("developer", "developer_id", keys, lang, errors, progress, db,
-                             refresh, retry_failed, num=num)
-    return _ranked(fetch_and_parse_developer_batch, keys, reqs, "developer_query", lang,
-                   errors, progress, stored)
+    results = _per_request(fetch_and_parse_developer_batch, "developer", "developer_id", keys,
+                           lang, errors, progress, db, refresh, retry_failed, num)
+    return _ranked(results, keys, "developer_query", lang, errors)
 
 
 def fetch_similar_apps(app_ids, countries=("us",), lang="en", *, num=None,
@@ -503,13 +502,9 @@ def fetch_similar_apps(app_ids, countries=("us",), lang="en", *, num=None,
     all, at most 250). One dict per app -- the SearchResult fields plus
     "similar_to", "country", "lang" and "rank"."""
     keys = _keys(app_ids, countries)
-    reqs = [(a, lang, c, num) for a, c in keys]
-    stored = None
-    if db is not None:
-        stored = _by_request("similar", "app_id", keys, lang, errors, progress, db,
-                             refresh, retry_failed, num=num)
-    return _ranked(fetch_and_parse_similar_batch, keys, reqs, "similar_to", lang,
-                   errors, progress, stored)
+    results = _per_request(fetch_and_parse_similar_batch, "similar", "app_id", keys, lang,
+                           errors, progress, db, refresh, retry_failed, num)
+    return _ranked(results, keys, "similar_to", lang, errors)
 
 
 def fetch_suggestions(terms, countries=("us",), lang="en", *, errors="raise", progress=None,
@@ -518,12 +513,8 @@ def fetch_suggestions(terms, countries=("us",), lang="en", *, errors="raise", pr
     dict per suggestion: "term", "suggestion", "country", "lang", "rank"."""
     keys = _keys(terms, countries)
     records = []
-    if db is not None:
-        results = _by_request("suggest", "query", keys, lang, errors, progress, db, refresh,
-                              retry_failed)
-    else:
-        results = _run(fetch_and_parse_suggest_batch, [(t, lang, c) for t, c in keys],
-                       errors, progress)
+    results = _per_request(fetch_and_parse_suggest_batch, "suggest", "query", keys, lang,
+                           errors, progress, db, refresh, retry_failed)
     for (term, country), sugg in zip(keys, results):
         k = {"term": term, "country": country, "lang": lang}
         if _failed(sugg, k, errors, records):
@@ -540,12 +531,8 @@ def fetch_permissions(app_ids, countries=("us",), lang="en", *, errors="raise", 
     "country", "lang"."""
     keys = _keys(app_ids, countries)
     records = []
-    if db is not None:
-        results = _by_request("permissions", "app_id", keys, lang, errors, progress, db,
-                              refresh, retry_failed)
-    else:
-        results = _run(fetch_and_parse_permissions_batch, [(a, lang, c) for a, c in keys],
-                       errors, progress)
+    results = _per_request(fetch_and_parse_permissions_batch, "permissions", "app_id", keys,
+                           lang, errors, progress, db, refresh, retry_failed)
     for (app_id, country), groups in zip(keys, results):
         k = {"app_id": app_id, "country": country, "lang": lang}
         if _failed(groups, k, errors, records):
@@ -564,13 +551,10 @@ def fetch_datasafety(app_ids, countries=("us",), lang="en", *, errors="raise", p
     (shared_data, collected_data, security_practices, privacy_policy_url)."""
     keys = _keys(app_ids, countries)
     records = []
-    if db is not None:
-        results = _by_request("datasafety", "app_id", keys, lang, errors, progress, db,
-                              refresh, retry_failed)
+    results = _per_request(fetch_and_parse_datasafety_batch, "datasafety", "app_id", keys,
+                           lang, errors, progress, db, refresh, retry_failed)
+    if db is not None:              # the store gives the one record as a list
         results = [r[0] if isinstance(r, list) and r else r for r in results]
-    else:
-        results = _run(fetch_and_parse_datasafety_batch, [(a, lang, c) for a, c in keys],
-                       errors, progress)
     for (app_id, country), ds in zip(keys, results):
         k = {"app_id": app_id, "country": country, "lang": lang}
         if not _failed(ds, k, errors, records):
