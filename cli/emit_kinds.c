@@ -8,19 +8,14 @@
 #include <string.h>
 
 #include "cli.h"
-
-/* Suggestions are strings, not records: CSV gives each a `term` column
- * read from the string pointer itself (offset 0 of each element). */
-static const pf_field term_field[] = {
-    {"term", PF_FIELD_STR, 0, 0, "a suggested search term"},
-};
+#include "schema.h"
 
 const pf_field *cli_fields_of_more(pf_kind kind, size_t *n)
 {
     switch (kind) {
     case PF_KIND_SUGGEST:
         *n = 1;
-        return term_field;
+        return &pf__term_field; /* strings, not records (schema.h) */
     case PF_KIND_PERMISSIONS:
         return pf_schema_fields(PF_RECORD_PERMISSION, n);
     case PF_KIND_CATEGORIES:

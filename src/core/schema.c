@@ -73,6 +73,9 @@ static const struct {
                               NF(datasafety_fields)},
 };
 
+const pf_field pf__term_field = {"term", PF_FIELD_STR, 0, 0,
+                                 "a suggested search term"};
+
 const pf_field *pf_schema_fields(pf_record rec, size_t *n)
 {
     int ok = (unsigned)rec < PF_RECORD_COUNT_;

@@ -19,6 +19,11 @@ extern const pf_item pf__item_absent;
 extern const pf_review pf__review_absent;
 extern const pf_data_entry pf__data_entry_absent;
 
+/* Suggestions (pf_terms) are bare strings, not a record: as a table they
+ * have this one field, `term`, read from each element (a const char *) at
+ * offset 0 -- the store's column and the CLI's CSV column. */
+extern const pf_field pf__term_field;
+
 /* sizeof the struct of a record type (0 for an unknown one). */
 size_t pf__record_size(pf_record rec);
 

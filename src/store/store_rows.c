@@ -12,14 +12,8 @@
 #include <string.h>
 
 #include "json_emit.h"
+#include "schema.h"
 #include "store_int.h"
-
-/* Suggestions are bare strings (pf_terms), no schema record: one column,
- * `term`, read from each element (a const char *) at offset 0 -- the name
- * and form of the CSV column `playfast suggest` prints. */
-static const pf_field term_fields[] = {
-    {"term", PF_FIELD_STR, 0, 0, "a suggested search term"},
-};
 
 #define ONE(k, rec, name, m) \
     {k, rec, name, PF__SHAPE_ONE, offsetof(pf_response, m), 0, 0, 0, NULL, 0}
@@ -41,8 +35,7 @@ static const pf__store_table tables[] = {
           pf_item),
     {PF_KIND_SUGGEST, PF_RECORD_COUNT_, "suggestions", PF__SHAPE_ARRAY,
      offsetof(pf_response, terms), offsetof(pf_terms, items),
-     offsetof(pf_terms, count), sizeof(const char *), term_fields,
-     sizeof term_fields / sizeof term_fields[0]},
+     offsetof(pf_terms, count), sizeof(const char *), &pf__term_field, 1},
     ARRAY(PF_KIND_PERMISSIONS, PF_RECORD_PERMISSION, "permissions",
           permissions, pf_permissions, pf_permission),
     ONE(PF_KIND_DATASAFETY, PF_RECORD_DATASAFETY, "datasafety", datasafety),
