@@ -201,8 +201,9 @@ void pf__batch_publish(pf_batch *b, size_t i, pf_response *res)
     if (rcb != NULL) rcb(ud, i, res);
     if (cb) cb(ud, done, failed, n);
     pthread_mutex_lock(&b->mu);
-    b->outstanding--;
-    pthread_cond_broadcast(&b->cv);
+    /* Only pf_batch_free waits for this, and only for the last one: a
+     * broadcast per result would wake every consumer a second time. */
+    if (--b->outstanding == 0) pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
 }
 

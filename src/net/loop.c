@@ -655,9 +655,15 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *u, void *sp)
     ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) |
                 (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
     ev.data.fd = s;
-    if (epoll_ctl(L->ep, EPOLL_CTL_MOD, s, &ev) != 0 &&
-        (errno != ENOENT || epoll_ctl(L->ep, EPOLL_CTL_ADD, s, &ev) != 0))
-        return -1;   /* libcurl fails the transfers on that socket */
+    /* sp is what curl_multi_assign() left on the socket: set once it is in
+     * the epoll set, forgotten by libcurl after CURL_POLL_REMOVE. A socket
+     * closed behind our back left the set by itself, hence the fallbacks. */
+    int op = sp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    int r = epoll_ctl(L->ep, op, s, &ev);
+    if (r != 0 && errno == (sp ? ENOENT : EEXIST))
+        r = epoll_ctl(L->ep, sp ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev);
+    if (r != 0) return -1;   /* libcurl fails the transfers on that socket */
+    if (sp == NULL) curl_multi_assign(L->multi, s, L);
     return 0;
 }
 
