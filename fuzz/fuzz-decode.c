@@ -1,7 +1,8 @@
 /* libFuzzer target: the Content-Encoding decoders. The first byte picks
  * the coding list and a cap; the rest is the body. Whatever the input, a
  * decode must return within the cap, never read outside the body, and on
- * success hand back at most cap bytes. One decoder serves every input, as
+ * success hand back at most cap bytes; reading the size a body declares
+ * (pf__decode_declared) must not read outside it either. One decoder serves every input, as
  * one serves every response of a worker, so reuse is fuzzed too. */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     const char *out;
     size_t len;
     pf_error err;
+    volatile size_t declared = pf__decode_declared(enc, body, size - 1);
+    (void)declared;
     pf_code c = pf__decode(&dec, enc, body, size - 1, cap, &out, &len, &err);
     if (c == PF_OK) {
         if (len > cap) abort();

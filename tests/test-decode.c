@@ -623,6 +623,33 @@ TEST(crc32_matches_libdeflate_at_every_length_and_alignment)
     free(page);
 }
 
+TEST(declared_sizes_are_read_without_decoding)
+{
+    size_t pn;
+    char *plain = translate_page(&pn);
+    for (int e = 0; e < E_COUNT; e++) {
+        size_t n;
+        char *enc = encode(e, plain, pn, &n);
+        /* gzip's trailer and zstd's frame header say the size; deflate
+         * and br do not. */
+        size_t want = e == E_GZIP || e == E_ZSTD ? pn : 0;
+        CHECK(pf__decode_declared(enc_header[e], enc, n) == want);
+        CHECK(pf__decode_declared(" X-GZIP ", enc, n) ==
+              (e == E_GZIP ? pn : 0));
+        /* Two codings stacked, or none: nothing declared. */
+        CHECK(pf__decode_declared("gzip, br", enc, n) == 0);
+        CHECK(pf__decode_declared(NULL, enc, n) == 0);
+        CHECK(pf__decode_declared("identity", enc, n) == 0);
+        free(enc);
+    }
+    /* Too short for a trailer, no gzip magic, an unknown coding. */
+    CHECK(pf__decode_declared("gzip", "\x1f\x8b\x08", 3) == 0);
+    CHECK(pf__decode_declared("gzip", plain, 64) == 0);
+    CHECK(pf__decode_declared("compress", plain, 64) == 0);
+    CHECK(pf__decode_declared("zstd", plain, 64) == 0);
+    free(plain);
+}
+
 TEST(cleanup_twice_and_unused_are_no_ops)
 {
     pf__decoder d;

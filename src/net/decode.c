@@ -546,6 +546,21 @@ void pf__decoder_cleanup(pf__decoder *d)
     pf__decoder_init(d);
 }
 
+size_t pf__decode_declared(const char *encoding, const char *in, size_t n)
+{
+    coding list[MAX_CODINGS];
+    const unsigned char *p = (const unsigned char *)in;
+    if (parse_codings(encoding, list, NULL) != 1) return 0;
+    if (list[0] == C_GZIP)
+        return n >= 18 && p[0] == 0x1f && p[1] == 0x8b ? le32(p + n - 4) : 0;
+    if (list[0] == C_ZSTD) {
+        unsigned long long size = ZSTD_getFrameContentSize(in, n);
+        if (size >= ZSTD_CONTENTSIZE_ERROR) return 0;   /* also UNKNOWN */
+        return size > SIZE_MAX ? SIZE_MAX : (size_t)size;
+    }
+    return 0;
+}
+
 pf_code pf__decode(pf__decoder *d, const char *encoding, const char *in,
                    size_t n, size_t cap, const char **out, size_t *outlen,
                    pf_error *err)

@@ -85,6 +85,14 @@ pf_code pf__decode(pf__decoder *d, const char *encoding, const char *in,
 
 #define PF__DECODE_KEEP ((size_t)4 << 20)
 
+/* The decoded size a body declares, without decoding it: the trailer's
+ * ISIZE for a gzip body, the frame's content size for a zstd one, when
+ * `encoding` is that one coding; 0 when the body declares none (deflate,
+ * br, stacked codings, a frame without it) or is too short to. A hint, as
+ * a sender may lie (pf__decode then refuses the body): it lets a caller
+ * that only wants small bodies skip a large one for free. */
+size_t pf__decode_declared(const char *encoding, const char *in, size_t n);
+
 /* The CRC-32 that gzip uses of p[0..n), continued from crc (0 to start),
  * as libdeflate_crc32 computes it, by the fastest path this CPU has. Any
  * thread. Exposed for the tests, which hold it to libdeflate's. */
