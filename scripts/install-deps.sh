@@ -7,7 +7,7 @@ python3 python3-dev python3-pytest python3-h2 python3-setuptools python3-pip pyt
 python3-distributed python3-pandas \
 openssl curl clang time \
 libclang-rt-14-dev valgrind tinyproxy-bin locales \
-libdeflate-dev libbrotli-dev python3-brotli python3-zstandard nginx-light \
+libdeflate-dev libbrotli-dev libisal-dev python3-brotli python3-zstandard nginx-light \
 libsqlite3-dev sqlite3"
 missing=""
 for p in $PKGS; do
