@@ -75,6 +75,40 @@ TEST(json_string_line_separators_escaped)
     free(s);
 }
 
+/* Plain bytes are skipped 16 at a time (buf.c): whatever the length of
+ * the plain run and wherever in it, every byte that needs a look is still
+ * seen -- at each offset of strings from 0 to 70 bytes. */
+TEST(json_string_specials_at_every_offset)
+{
+    static const struct { const char *in, *out; } sp[] = {
+        {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x01", "\\u0001"},
+        {"\x7f", "\x7f"}, {"\x80", "\xEF\xBF\xBD"}, {"\xC3\xA9", "\xC3\xA9"},
+        {"\xE2\x80\xA8", "\\u2028"}, {"\xFF", "\xEF\xBF\xBD"},
+    };
+    char in[128], want[160];
+    int bad = 0;
+    for (size_t k = 0; k < sizeof sp / sizeof *sp; k++) {
+        size_t sl = strlen(sp[k].in), ol = strlen(sp[k].out);
+        for (size_t n = 0; n <= 70; n++) {
+            for (size_t at = 0; at <= n; at++) {
+                /* n plain bytes with the special one inserted at `at`. */
+                memset(in, 'a', n + sl);
+                memcpy(in + at, sp[k].in, sl);
+                want[0] = '"';
+                memset(want + 1, 'a', n + ol);
+                memcpy(want + 1 + at, sp[k].out, ol);
+                memcpy(want + 1 + n + ol, "\"", 2);
+                char *s = jstr(in, n + sl);
+                if (strcmp(s, want) != 0 && bad++ < 3)
+                    fprintf(stderr, "  special %zu, %zu plain bytes, at %zu: %s\n",
+                            k, n, at, s);
+                free(s);
+            }
+        }
+    }
+    CHECK(bad == 0);
+}
+
 TEST(json_double_shortest_round_trip)
 {
     const double cases[] = {4.5, 0.1, 4.6152463, 1.0 / 3, 0, -2.5, 1e300,
