@@ -206,6 +206,23 @@ TEST(blocks_quarantine_with_a_doubling_cooldown)
     CHECK_INT(p.quarantined, 0);
 }
 
+/* Egresses that probe together share the first burst: a server that limits
+ * each address would otherwise see a whole burst from each, and refuse
+ * every start past its own burst before the first refusal is heard. */
+TEST(egresses_probing_together_share_the_first_burst)
+{
+    for (size_t probers = 1; probers <= 5; probers++) {
+        pf__pace p;
+        pf__pace_init(&p, 0, probers, 0);
+        unsigned want = (unsigned)((PF__PROBE_BURST + probers - 1) / probers);
+        unsigned got = 0;
+        while (got < 100 && pf__pace_take(&p, 0) == 0) got++;
+        CHECK_INT(got, want);
+        /* ...and then probe at their share of the rate. */
+        CHECK_NUM(pf__pace_take(&p, 0), probers / PF__PROBE_RATE, 1e-9);
+    }
+}
+
 TEST(a_probing_egress_adopts_a_learned_rate)
 {
     pf__pace a, b, c;

@@ -14,14 +14,16 @@
 void pf__pace_init(pf__pace *p, double ceiling, size_t probers, double now)
 {
     *p = (pf__pace){0};
+    size_t n = probers ? probers : 1;
     p->ceiling = ceiling > 0 ? ceiling : 0;
     p->rate = p->ceiling;
+    p->probe_burst = (unsigned)((PF__PROBE_BURST + n - 1) / n);
     /* With a ceiling the caller already said how fast: starts are spaced
      * evenly, so a server counting per second never sees more than that in
      * any window. Without one, probe. */
-    p->burst = p->rate > 0 ? 1 : PF__PROBE_BURST;
+    p->burst = p->rate > 0 ? 1 : p->probe_burst;
     p->tokens = p->burst;
-    p->probe_rate = PF__PROBE_RATE / (double)(probers ? probers : 1);
+    p->probe_rate = PF__PROBE_RATE / (double)n;
     p->probe_at = now;
     p->last = now;
     p->slot = now;
@@ -71,12 +73,12 @@ double pf__pace_take(pf__pace *p, double now)
     }
     p->tokens -= 1;
     p->starts++;
-    if (p->rate == 0 && ++p->probe_starts >= PF__PROBE_BURST +
+    if (p->rate == 0 && ++p->probe_starts >= p->probe_burst +
                                                  PF__PROBE_DOUBLE &&
         now - p->probe_at >= PF__PROBE_STEP &&
         p->probe_rate < PROBE_RATE_MAX) {
         p->probe_rate *= 2;
-        p->probe_starts = PF__PROBE_BURST; /* the burst counts once */
+        p->probe_starts = p->probe_burst; /* the burst counts once */
         p->probe_at = now;
     }
     return 0;

@@ -6,7 +6,10 @@
  * server's pushback, additive increase and multiplicative decrease:
  *
  *  - Before any pushback, and without a ceiling, it probes: a burst of
- *    PF__PROBE_BURST starts, then starts paced at PF__PROBE_RATE, doubling
+ *    PF__PROBE_BURST starts (shared among the egresses that probe
+ *    together: a server that limits each address sees each burst, and
+ *    every start of it past the server's own burst is refused before the
+ *    first refusal is heard), then starts paced at PF__PROBE_RATE, doubling
  *    every PF__PROBE_DOUBLE starts but at most every PF__PROBE_STEP, so K
  *    requests are all out within about 100 ms while a server that refuses
  *    early is heard before many more have gone: the time step matters when
@@ -54,6 +57,7 @@ typedef struct pf__pace {
     double rate;           /* allowed starts/s; 0 while probing */
     double tokens, burst, last;
     double probe_rate;
+    unsigned probe_burst;          /* this egress's share of the burst */
     unsigned probe_starts;         /* since the last doubling */
     double probe_at;               /* when the rate last doubled */
     double paused_until;   /* no start before this */
@@ -68,9 +72,10 @@ typedef struct pf__pace {
     int quarantined;       /* the pause is a block's cool-down */
 } pf__pace;
 
-/* `probers` is the number of egresses that probe together: each starts
- * at PF__PROBE_RATE / probers, so the pool as a whole probes no faster
- * than one egress would. */
+/* `probers` is the number of egresses that probe together: each bursts
+ * PF__PROBE_BURST / probers starts (at least one) and then starts at
+ * PF__PROBE_RATE / probers, so the pool as a whole probes no faster than
+ * one egress would. */
 void pf__pace_init(pf__pace *p, double ceiling, size_t probers, double now);
 
 /* Take a start: 0 when the caller may start now (a token is taken), else
