@@ -50,8 +50,7 @@
 /* Field tables: the schema (pf_schema_fields), used by JSON and CSV        */
 /* ------------------------------------------------------------------------ */
 
-/* The record whose fields a kind's results carry, and its field table. */
-pf_record cli_record_of(pf_kind kind);
+/* The columns of a kind's results: its rows' fields (pf__rows_of). */
 const pf_field *cli_fields_of(pf_kind kind, size_t *n);
 
 /* ------------------------------------------------------------------------ */
@@ -89,13 +88,10 @@ const char *cli_request_col_value(const pf_request *r, size_t i, char *tmp,
 /* {"kind": ..., "status": n|null, "message": ...} */
 void cli_json_error(pf__buf *b, pf_code code, const pf_error *err);
 
-/* The kinds of issue 10 (emit_kinds.c): their field tables (suggest: one
- * `term` column), their CSV rows, their result members of an ndjson line
- * (", \"results\": ..." or ", \"result\": ..."), their request keys, and
- * `playfast parse KIND` for them (cli_parse_kind_more: the kind, or -1). */
-const pf_field *cli_fields_of_more(pf_kind kind, size_t *n);
-const void *cli_csv_rows_more(const pf_response *res, size_t *nrows,
-                              size_t *stride);
+/* The kinds of issue 10 (emit_kinds.c): their result members of an
+ * ndjson line (", \"results\": ..." or ", \"result\": ..."), their
+ * request keys, and `playfast parse KIND` for them (cli_parse_kind_more:
+ * the kind, or -1). */
 void cli_json_terms(pf__buf *b, const pf_terms *t);
 void cli_json_permissions(pf__buf *b, const pf_permissions *p);
 void cli_json_categories(pf__buf *b, const pf_categories *c);

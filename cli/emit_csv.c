@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "schema.h"
 
 void cli_csv_cell(pf__buf *b, const char *s, size_t n)
 {
@@ -137,24 +138,11 @@ void cli_csv_response(pf__buf *b, const pf_request *req,
     pf__buf tmp;
     pf__buf_init(&tmp, SIZE_MAX);
 
-    const void *rows = NULL;
-    size_t nrows = 0, stride = 0;
-    if (res->code == PF_OK) {
-        if (req->kind == PF_KIND_APP && res->app) {
-            rows = res->app;
-            nrows = 1;
-        } else if (req->kind == PF_KIND_REVIEWS && res->reviews) {
-            rows = res->reviews->items;
-            nrows = res->reviews->count;
-            stride = sizeof(pf_review);
-        } else if (req->kind >= PF_KIND_DEVELOPER) {
-            rows = cli_csv_rows_more(res, &nrows, &stride);
-        } else if (res->list) {
-            rows = res->list->items;
-            nrows = res->list->count;
-            stride = sizeof(pf_item);
-        }
-    }
+    const char *rows = NULL;
+    size_t stride = 0, nrows = 0;
+    const pf__rows *shape = pf__rows_of(req->kind);
+    if (shape)
+        nrows = pf__rows_get(shape, res, &rows, &stride);
 
     if (res->code != PF_OK) {
         row_head(b, req, res);
@@ -165,7 +153,7 @@ void cli_csv_response(pf__buf *b, const pf_request *req,
         pf__buf_str(b, "\r\n");
     }
     for (size_t r = 0; r < nrows; r++) {
-        const void *base = (const char *)rows + r * stride;
+        const void *base = rows + r * stride;
         row_head(b, req, res);
         if (ranked(req->kind))
             pf__buf_fmt(b, ",%zu", r + 1);

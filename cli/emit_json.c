@@ -13,24 +13,20 @@
 #include <string.h>
 
 #include "cli.h"
+#include "schema.h"
 
 /* ------------------------------------------------------------------------ */
 /* Field tables                                                             */
 /* ------------------------------------------------------------------------ */
 
-pf_record cli_record_of(pf_kind kind)
-{
-    switch (kind) {
-    case PF_KIND_APP: return PF_RECORD_APP;
-    case PF_KIND_REVIEWS: return PF_RECORD_REVIEW;
-    default: return PF_RECORD_ITEM;
-    }
-}
-
 const pf_field *cli_fields_of(pf_kind kind, size_t *n)
 {
-    if (kind >= PF_KIND_DEVELOPER) return cli_fields_of_more(kind, n);
-    return pf_schema_fields(cli_record_of(kind), n);
+    const pf__rows *r = pf__rows_of(kind);
+    if (r == NULL) {
+        *n = 0;
+        return NULL;
+    }
+    return pf__rows_fields(r, n);
 }
 
 

@@ -1,63 +1,13 @@
 /*
  * emit_kinds.c -- the output of the kinds added with issue 10 (developer,
- * similar, suggest, permissions, datasafety, categories): their JSON and
- * CSV rows, their request objects, and their `playfast parse` step. Every
- * record is written from its schema (emit_json.c), so the keys are those
- * of include/playfast_fields.h.
+ * similar, suggest, permissions, datasafety, categories): their JSON, their
+ * request objects, and their `playfast parse` step (their CSV rows are the
+ * kind's rows, pf__rows_of). Every record is written from its schema
+ * (emit_json.c), so the keys are those of include/playfast_fields.h.
  */
 #include <string.h>
 
 #include "cli.h"
-#include "schema.h"
-
-const pf_field *cli_fields_of_more(pf_kind kind, size_t *n)
-{
-    switch (kind) {
-    case PF_KIND_SUGGEST:
-        *n = 1;
-        return &pf__term_field; /* strings, not records (schema.h) */
-    case PF_KIND_PERMISSIONS:
-        return pf_schema_fields(PF_RECORD_PERMISSION, n);
-    case PF_KIND_CATEGORIES:
-        return pf_schema_fields(PF_RECORD_CATEGORY, n);
-    case PF_KIND_DATASAFETY:
-        return pf_schema_fields(PF_RECORD_DATASAFETY, n);
-    default:
-        return pf_schema_fields(PF_RECORD_ITEM, n);
-    }
-}
-
-const void *cli_csv_rows_more(const pf_response *res, size_t *nrows,
-                              size_t *stride)
-{
-    *nrows = 0;
-    *stride = 0;
-    switch (res->kind) {
-    case PF_KIND_SUGGEST:
-        if (!res->terms) return NULL;
-        *nrows = res->terms->count;
-        *stride = sizeof(const char *);
-        return res->terms->items;
-    case PF_KIND_PERMISSIONS:
-        if (!res->permissions) return NULL;
-        *nrows = res->permissions->count;
-        *stride = sizeof(pf_permission);
-        return res->permissions->items;
-    case PF_KIND_CATEGORIES:
-        if (!res->categories) return NULL;
-        *nrows = res->categories->count;
-        *stride = sizeof(pf_category);
-        return res->categories->items;
-    case PF_KIND_DATASAFETY:
-        *nrows = res->datasafety != NULL;
-        return res->datasafety;
-    default:
-        if (!res->list) return NULL;
-        *nrows = res->list->count;
-        *stride = sizeof(pf_item);
-        return res->list->items;
-    }
-}
 
 /* [record, ...] of `count` elements of `size` bytes. */
 static void records(pf__buf *b, pf_record rec, const void *items,

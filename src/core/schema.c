@@ -76,6 +76,58 @@ static const struct {
 const pf_field pf__term_field = {"term", PF_FIELD_STR, 0, 0,
                                  "a suggested search term"};
 
+#define ROWS_ONE(rec, m) {rec, 1, offsetof(pf_response, m), 0, 0, 0}
+#define ROWS(rec, m, T, E) \
+    {rec, 0, offsetof(pf_response, m), offsetof(T, items), offsetof(T, count), \
+     sizeof(E)}
+
+static const pf__rows rows[PF_KIND_COUNT_] = {
+    [PF_KIND_APP] = ROWS_ONE(PF_RECORD_APP, app),
+    [PF_KIND_LIST] = ROWS(PF_RECORD_ITEM, list, pf_list, pf_item),
+    [PF_KIND_SEARCH] = ROWS(PF_RECORD_ITEM, list, pf_list, pf_item),
+    [PF_KIND_REVIEWS] = ROWS(PF_RECORD_REVIEW, reviews, pf_reviews, pf_review),
+    [PF_KIND_DEVELOPER] = ROWS(PF_RECORD_ITEM, list, pf_list, pf_item),
+    [PF_KIND_SIMILAR] = ROWS(PF_RECORD_ITEM, list, pf_list, pf_item),
+    [PF_KIND_SUGGEST] = ROWS(PF_RECORD_COUNT_, terms, pf_terms, const char *),
+    [PF_KIND_PERMISSIONS] = ROWS(PF_RECORD_PERMISSION, permissions,
+                                 pf_permissions, pf_permission),
+    [PF_KIND_DATASAFETY] = ROWS_ONE(PF_RECORD_DATASAFETY, datasafety),
+    [PF_KIND_CATEGORIES] = ROWS(PF_RECORD_CATEGORY, categories, pf_categories,
+                                pf_category),
+};
+
+const pf__rows *pf__rows_of(pf_kind kind)
+{
+    return (unsigned)kind < PF_KIND_COUNT_ ? &rows[kind] : NULL;
+}
+
+const pf_field *pf__rows_fields(const pf__rows *r, size_t *n)
+{
+    if (r->rec == PF_RECORD_COUNT_) {
+        *n = 1;
+        return &pf__term_field;
+    }
+    return pf_schema_fields(r->rec, n);
+}
+
+size_t pf__rows_get(const pf__rows *r, const pf_response *res,
+                    const char **base, size_t *stride)
+{
+    const char *p = *(const char *const *)(const void *)((const char *)res +
+                                                          r->member);
+    *base = NULL;
+    *stride = 0;
+    if (!p || res->code != PF_OK)
+        return 0;
+    if (r->one) {
+        *base = p;
+        return 1;
+    }
+    *base = *(const char *const *)(const void *)(p + r->items);
+    *stride = r->stride;
+    return *base ? *(const size_t *)(const void *)(p + r->count) : 0;
+}
+
 const pf_field *pf_schema_fields(pf_record rec, size_t *n)
 {
     int ok = (unsigned)rec < PF_RECORD_COUNT_;

@@ -24,6 +24,25 @@ extern const pf_data_entry pf__data_entry_absent;
  * offset 0 -- the store's column and the CLI's CSV column. */
 extern const pf_field pf__term_field;
 
+/* Where the rows of a kind's result sit in a pf_response: one record
+ * (app, datasafety), or items[count] of `stride` bytes each. The one table
+ * of it: the CLI's CSV rows and the store's typed tables both read it. */
+typedef struct pf__rows {
+    pf_record rec;       /* PF_RECORD_COUNT_: bare strings (suggestions) */
+    int one;             /* the member points to the one record */
+    size_t member;       /* offsetof(pf_response, the result) */
+    size_t items, count, stride;   /* inside the result, when not `one` */
+} pf__rows;
+
+/* The rows of kind, or NULL for a value that is no kind. */
+const pf__rows *pf__rows_of(pf_kind kind);
+/* Their columns: the record's fields, or pf__term_field for strings. */
+const pf_field *pf__rows_fields(const pf__rows *r, size_t *n);
+/* The rows res holds: their address, count and *stride (0 for one
+ * record); 0 rows for a failed response or a missing result. */
+size_t pf__rows_get(const pf__rows *r, const pf_response *res,
+                    const char **base, size_t *stride);
+
 /* sizeof the struct of a record type (0 for an unknown one). */
 size_t pf__record_size(pf_record rec);
 

@@ -18,34 +18,15 @@
 #include "buf.h"
 #include "playfast_store.h"
 
-/* How a kind's result sits in a pf_response. */
-typedef enum pf__shape {
-    PF__SHAPE_ONE,       /* one record: the member points to it */
-    PF__SHAPE_ARRAY,     /* an array result: items[count] (pf_list,
-                            pf_permissions, pf_terms, pf_categories) */
-    PF__SHAPE_REVIEWS    /* a pf_reviews page: items[count], next_token */
-} pf__shape;
-
-/* One typed table: which kind's results it holds, from which record's
- * fields. Adding a result kind to the store is one entry in this table
- * (store_rows.c). */
+/* One typed table: which kind's results it holds. Its rows and columns
+ * are the kind's (pf__rows_of, schema.h). Adding a result kind to the
+ * store is one entry in this table (store_rows.c). */
 typedef struct pf__store_table {
     pf_kind kind;
-    pf_record rec;
     const char *name;
-    pf__shape shape;
-    size_t member;       /* offsetof(pf_response, ...) of the result */
-    /* The array shapes: where items and count sit in the result, and the
-     * size of one element. */
-    size_t items, count, stride;
-    /* The columns when the elements are not schema records (suggestions
-     * are bare strings), else NULL: pf_schema_fields(rec). */
-    const pf_field *fields;
-    size_t n_fields;
 } pf__store_table;
 
-/* The columns of a table: its record's fields (pf_schema_fields), or the
- * table's own for elements that are no schema record. */
+/* The columns of a table: the fields of its kind's rows. */
 const pf_field *pf__store_fields(const pf__store_table *t, size_t *n);
 
 const pf__store_table *pf__store_table_of(pf_kind kind);

@@ -15,32 +15,17 @@
 #include "schema.h"
 #include "store_int.h"
 
-#define ONE(k, rec, name, m) \
-    {k, rec, name, PF__SHAPE_ONE, offsetof(pf_response, m), 0, 0, 0, NULL, 0}
-#define ARRAY(k, rec, name, m, T, E) \
-    {k, rec, name, PF__SHAPE_ARRAY, offsetof(pf_response, m), \
-     offsetof(T, items), offsetof(T, count), sizeof(E), NULL, 0}
-
 static const pf__store_table tables[] = {
-    ONE(PF_KIND_APP, PF_RECORD_APP, "apps", app),
-    ARRAY(PF_KIND_LIST, PF_RECORD_ITEM, "list_items", list, pf_list, pf_item),
-    ARRAY(PF_KIND_SEARCH, PF_RECORD_ITEM, "list_items", list, pf_list,
-          pf_item),
-    {PF_KIND_REVIEWS, PF_RECORD_REVIEW, "reviews", PF__SHAPE_REVIEWS,
-     offsetof(pf_response, reviews), offsetof(pf_reviews, items),
-     offsetof(pf_reviews, count), sizeof(pf_review), NULL, 0},
-    ARRAY(PF_KIND_DEVELOPER, PF_RECORD_ITEM, "list_items", list, pf_list,
-          pf_item),
-    ARRAY(PF_KIND_SIMILAR, PF_RECORD_ITEM, "list_items", list, pf_list,
-          pf_item),
-    {PF_KIND_SUGGEST, PF_RECORD_COUNT_, "suggestions", PF__SHAPE_ARRAY,
-     offsetof(pf_response, terms), offsetof(pf_terms, items),
-     offsetof(pf_terms, count), sizeof(const char *), &pf__term_field, 1},
-    ARRAY(PF_KIND_PERMISSIONS, PF_RECORD_PERMISSION, "permissions",
-          permissions, pf_permissions, pf_permission),
-    ONE(PF_KIND_DATASAFETY, PF_RECORD_DATASAFETY, "datasafety", datasafety),
-    ARRAY(PF_KIND_CATEGORIES, PF_RECORD_CATEGORY, "categories", categories,
-          pf_categories, pf_category),
+    {PF_KIND_APP, "apps"},
+    {PF_KIND_LIST, "list_items"},
+    {PF_KIND_SEARCH, "list_items"},
+    {PF_KIND_REVIEWS, "reviews"},
+    {PF_KIND_DEVELOPER, "list_items"},
+    {PF_KIND_SIMILAR, "list_items"},
+    {PF_KIND_SUGGEST, "suggestions"},
+    {PF_KIND_PERMISSIONS, "permissions"},
+    {PF_KIND_DATASAFETY, "datasafety"},
+    {PF_KIND_CATEGORIES, "categories"},
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
@@ -71,28 +56,13 @@ const char *pf_store_table(pf_kind kind)
 
 const pf_field *pf__store_fields(const pf__store_table *t, size_t *n)
 {
-    if (t->fields) {
-        *n = t->n_fields;
-        return t->fields;
-    }
-    return pf_schema_fields(t->rec, n);
+    return pf__rows_fields(pf__rows_of(t->kind), n);
 }
 
 size_t pf__store_rows(const pf__store_table *t, const pf_response *res,
                       const char **base, size_t *stride)
 {
-    const char *p = *(const char *const *)((const char *)res + t->member);
-    *base = NULL;
-    *stride = 0;
-    if (!p || res->code != PF_OK)
-        return 0;
-    if (t->shape == PF__SHAPE_ONE) {
-        *base = p;
-        return 1;
-    }
-    *base = *(const char *const *)(p + t->items);
-    *stride = t->stride;
-    return *base ? *(const size_t *)(p + t->count) : 0;
+    return pf__rows_get(pf__rows_of(t->kind), res, base, stride);
 }
 
 /* ---- columns ----------------------------------------------------------- */

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "page.h"
+#include "schema.h"
 #include "store_int.h"
 
 #define QUEUE_MAX 4096   /* responses waiting; each holds its parsed result */
@@ -158,7 +159,7 @@ static int write_item(pf_store *st, const pf__store_item *it)
     int64_t open_snap = 0, stored = 0;
     const char *next = NULL;
     int rc, final = 1;
-    if (t->shape == PF__SHAPE_REVIEWS) {
+    if (t->kind == PF_KIND_REVIEWS) {
         sqlite3_stmt *g = pf__store_stmt(st, ST_GET_REQ);
         if (!g)
             return sqlite3_errcode(st->db);
@@ -182,7 +183,8 @@ static int write_item(pf_store *st, const pf__store_item *it)
         sqlite3_bind_int(s, 2, final);
         sqlite3_bind_double(s, 3, res->elapsed);
         /* Developer and similar lists print where they go on. */
-        if (t->member == offsetof(pf_response, list) && res->list)
+        if (pf__rows_of(t->kind)->member == offsetof(pf_response, list) &&
+            res->list)
             sqlite3_bind_text(s, 4, res->list->next_token, -1,
                               SQLITE_STATIC);
         if ((rc = step_done(s)) != SQLITE_OK)
