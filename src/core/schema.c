@@ -59,18 +59,22 @@ static const struct {
     const char *name;
     const pf_field *fields;
     size_t n;
+    size_t size;         /* sizeof the record's struct */
 } records[PF_RECORD_COUNT_] = {
-    [PF_RECORD_APP] = {"app", app_fields, NF(app_fields)},
-    [PF_RECORD_ITEM] = {"item", item_fields, NF(item_fields)},
-    [PF_RECORD_REVIEW] = {"review", review_fields, NF(review_fields)},
-    [PF_RECORD_CATEGORY] = {"category", category_fields, NF(category_fields)},
+    [PF_RECORD_APP] = {"app", app_fields, NF(app_fields), sizeof(pf_app)},
+    [PF_RECORD_ITEM] = {"item", item_fields, NF(item_fields), sizeof(pf_item)},
+    [PF_RECORD_REVIEW] = {"review", review_fields, NF(review_fields),
+                          sizeof(pf_review)},
+    [PF_RECORD_CATEGORY] = {"category", category_fields, NF(category_fields),
+                            sizeof(pf_category)},
     [PF_RECORD_PERMISSION] = {"permission", permission_fields,
-                              NF(permission_fields)},
+                              NF(permission_fields), sizeof(pf_permission)},
     [PF_RECORD_DATA_ENTRY] = {"data_entry", data_entry_fields,
-                              NF(data_entry_fields)},
-    [PF_RECORD_PRACTICE] = {"practice", practice_fields, NF(practice_fields)},
+                              NF(data_entry_fields), sizeof(pf_data_entry)},
+    [PF_RECORD_PRACTICE] = {"practice", practice_fields, NF(practice_fields),
+                            sizeof(pf_practice)},
     [PF_RECORD_DATASAFETY] = {"datasafety", datasafety_fields,
-                              NF(datasafety_fields)},
+                              NF(datasafety_fields), sizeof(pf_datasafety)},
 };
 
 const pf_field pf__term_field = {"term", PF_FIELD_STR, 0, 0,
@@ -179,17 +183,7 @@ const pf_data_entry pf__data_entry_absent = {PF_DATA_ENTRY_FIELDS(ABSENT)};
 
 size_t pf__record_size(pf_record rec)
 {
-    static const size_t size[PF_RECORD_COUNT_] = {
-        [PF_RECORD_APP] = sizeof(pf_app),
-        [PF_RECORD_ITEM] = sizeof(pf_item),
-        [PF_RECORD_REVIEW] = sizeof(pf_review),
-        [PF_RECORD_CATEGORY] = sizeof(pf_category),
-        [PF_RECORD_PERMISSION] = sizeof(pf_permission),
-        [PF_RECORD_DATA_ENTRY] = sizeof(pf_data_entry),
-        [PF_RECORD_PRACTICE] = sizeof(pf_practice),
-        [PF_RECORD_DATASAFETY] = sizeof(pf_datasafety),
-    };
-    return (unsigned)rec < PF_RECORD_COUNT_ ? size[rec] : 0;
+    return (unsigned)rec < PF_RECORD_COUNT_ ? records[rec].size : 0;
 }
 
 int pf__field_record(pf_field_kind kind)
