@@ -477,23 +477,37 @@ static int bind_request(sqlite3_stmt *s, const pf_request *r, const char *key)
     return sqlite3_bind_text(s, 13, r->token, -1, SQLITE_STATIC);
 }
 
-int64_t pf__store_request_row(pf_store *st, const pf_request *r, pf__buf *key,
-                              int *rc)
+#define UNKEPT (-1)     /* add_request: a kind the store does not keep */
+#define NO_KEY (-2)     /* add_request: no memory for the key */
+
+/* Put r's canonical key in `key` and record r with `ins` (the SQL of
+ * ST_ADD_REQ) unless the file has it already: SQLITE_DONE, the step's
+ * error, UNKEPT or NO_KEY. */
+static int add_request(sqlite3_stmt *ins, const pf_request *r, pf__buf *key)
 {
     pf__buf_cleanup(key);
     size_t need = pf_store_key(r, NULL, 0);
-    if (!need || !pf__buf_reserve(key, need + 1)) {
-        *rc = SQLITE_NOMEM;
-        return 0;
-    }
+    if (!need)
+        return UNKEPT;
+    if (!pf__buf_reserve(key, need + 1))
+        return NO_KEY;
     pf_store_key(r, key->p, need + 1);
+    sqlite3_reset(ins);
+    bind_request(ins, r, key->p);
+    return sqlite3_step(ins);
+}
+
+int64_t pf__store_request_row(pf_store *st, const pf_request *r, pf__buf *key,
+                              int *rc)
+{
     sqlite3_stmt *s = pf__store_stmt(st, ST_ADD_REQ);
     if (!s) {
         *rc = sqlite3_errcode(st->db);
         return 0;
     }
-    bind_request(s, r, key->p);
-    *rc = sqlite3_step(s);
+    *rc = add_request(s, r, key);
+    if (*rc < 0)
+        *rc = SQLITE_NOMEM;     /* only kept kinds come here */
     if (*rc != SQLITE_DONE)
         return 0;
     if (!(s = pf__store_stmt(st, ST_FIND_REQ))) {
@@ -512,23 +526,17 @@ static pf_code plan_one(pf_store *st, sqlite3_stmt *const *s,
                         const pf_request *r, unsigned flags,
                         pf_store_entry *e, pf__buf *key, pf_error *err)
 {
-    pf__buf_cleanup(key);
-    size_t need = pf_store_key(r, NULL, 0);
-    if (!need)
+    int rc = add_request(s[0], r, key);
+    if (rc == UNKEPT)
         return pf__error(err, PF_EINVAL, PF_NO_OFFSET,
                          "%s: the store does not keep results of kind %s",
                          st->path, pf_kind_name(r->kind));
-    if (!pf__buf_reserve(key, need + 1))
+    if (rc == NO_KEY)
         return pf__error(err, PF_ENOMEM, PF_NO_OFFSET, "out of memory");
-    pf_store_key(r, key->p, need + 1);
-    int rc;
-    for (int i = 0; i < 2; i++) {
-        sqlite3_reset(s[i]);
-        bind_request(s[i], r, key->p);
-    }
-    rc = sqlite3_step(s[0]);
     if (rc != SQLITE_DONE)
         return pf__store_fail(st, err, rc, "cannot record the request");
+    sqlite3_reset(s[1]);
+    bind_request(s[1], r, key->p);
     rc = sqlite3_step(s[1]);
     if (rc != SQLITE_ROW)
         return pf__store_fail(st, err, rc, "cannot read the request back");
