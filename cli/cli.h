@@ -109,6 +109,8 @@ pf_code cli_parse_more(int kind, const char *buf, size_t len, pf__buf *out,
 void cli_csv_cell(pf__buf *b, const char *s, size_t n);
 /* The header row for a kind's output (CRLF-terminated). */
 void cli_csv_header(pf__buf *b, pf_kind kind);
+/* Whether a kind's rows carry a rank column (after the error cells). */
+int cli_csv_ranked(pf_kind kind);
 /* The rows of one response: one per item (per app for PF_KIND_APP), or one
  * row carrying the error. */
 void cli_csv_response(pf__buf *b, const pf_request *req,

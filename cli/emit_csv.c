@@ -38,7 +38,7 @@ void cli_csv_cell(pf__buf *b, const char *s, size_t n)
     pf__buf_putc(b, '"');
 }
 
-static int ranked(pf_kind kind)
+int cli_csv_ranked(pf_kind kind)
 {
     return kind == PF_KIND_LIST || kind == PF_KIND_SEARCH ||
            kind == PF_KIND_DEVELOPER || kind == PF_KIND_SIMILAR ||
@@ -68,7 +68,7 @@ void cli_csv_header(pf__buf *b, pf_kind kind)
         }
     }
     pf__buf_str(b, "error,error_status,error_message");
-    if (ranked(kind))
+    if (cli_csv_ranked(kind))
         pf__buf_str(b, ",rank");
     for (size_t i = 0; i < n; i++) {
         pf__buf_putc(b, ',');
@@ -146,7 +146,7 @@ void cli_csv_response(pf__buf *b, const pf_request *req,
 
     if (res->code != PF_OK) {
         row_head(b, req, res);
-        if (ranked(req->kind))
+        if (cli_csv_ranked(req->kind))
             pf__buf_putc(b, ',');
         for (size_t i = 0; i < nf; i++)
             pf__buf_putc(b, ',');
@@ -155,7 +155,7 @@ void cli_csv_response(pf__buf *b, const pf_request *req,
     for (size_t r = 0; r < nrows; r++) {
         const void *base = rows + r * stride;
         row_head(b, req, res);
-        if (ranked(req->kind))
+        if (cli_csv_ranked(req->kind))
             pf__buf_fmt(b, ",%zu", r + 1);
         for (size_t i = 0; i < nf; i++) {
             pf__buf_putc(b, ',');

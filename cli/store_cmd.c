@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "playfast_store.h"
+#include "schema.h"
 
 /* ------------------------------------------------------------------------ */
 /* Times                                                                    */
@@ -87,14 +88,6 @@ sqlite3 *cli_store_reader(const char *path)
 static int is_json_text(pf_field_kind k)
 {
     return k >= PF_FIELD_HIST;
-}
-
-/* The CSV rows of these kinds carry a rank column (emit_csv.c's). */
-static int ranked_kind(pf_kind k)
-{
-    return k == PF_KIND_LIST || k == PF_KIND_SEARCH ||
-           k == PF_KIND_DEVELOPER || k == PF_KIND_SIMILAR ||
-           k == PF_KIND_SUGGEST;
 }
 
 /* The JSON value of column col, stored from a field of kind k. */
@@ -287,7 +280,7 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
             const char *msg = (const char *)sqlite3_column_text(s, 2);
             csv_row_head(out, req, ek ? ek : "http_error",
                          sqlite3_column_int(s, 3), msg ? msg : "");
-            if (ranked_kind(req->kind))
+            if (cli_csv_ranked(req->kind))
                 pf__buf_putc(out, ',');
             for (size_t i = 0; i < nf; i++)
                 pf__buf_putc(out, ',');
@@ -315,7 +308,7 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
         goto err;
     }
     sqlite3_bind_int64(s, 1, snap);
-    int one = req->kind == PF_KIND_APP || req->kind == PF_KIND_DATASAFETY;
+    int one = pf__rows_of(req->kind)->one;
     int details = req->details && (req->kind == PF_KIND_LIST ||
                                    req->kind == PF_KIND_SEARCH);
     if (fmt != CLI_FMT_CSV) {
@@ -327,7 +320,7 @@ int cli_stored_render(sqlite3 *db, cli_format fmt, int64_t id,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (fmt == CLI_FMT_CSV) {
             csv_row_head(out, req, NULL, 0, NULL);
-            if (ranked_kind(req->kind))
+            if (cli_csv_ranked(req->kind))
                 pf__buf_fmt(out, ",%lld",
                             (long long)sqlite3_column_int64(s, 0));
             for (size_t i = 0; i < nf; i++) {
