@@ -73,19 +73,24 @@ static void put_out(out_state *o, const char *s, size_t n)
 }
 
 /* Print every request that is next in input order and whose outcome is
- * committed, reading it back from the file. */
-static void write_ready(out_state *o)
+ * committed, reading it back from the file. At the end of the job (final)
+ * a request that has no committed outcome is passed over instead of waited
+ * for, so a job that stopped early still prints all that is on disk. */
+static void write_ready(out_state *o, int final)
 {
     cli_fetch_plan *plan = o->plan;
     uint64_t committed = pf_store_committed(o->st);
     pf__buf b;
     pf__buf_init(&b, SIZE_MAX);
     int wrote = 0;
-    while (o->next < plan->n && !o->write_failed) {
-        const line *l = &o->lines[o->next];
-        if (!l->ended || l->ticket > committed)
+    for (; o->next < plan->n && !o->write_failed; o->next++) {
+        size_t i = o->next;
+        const line *l = &o->lines[i];
+        if (!l->ended || l->ticket > committed) {
+            if (final)
+                continue;
             break;
-        size_t i = o->next++;
+        }
         b.len = 0;
         if (plan->format == CLI_FMT_JSON)
             pf__buf_str(&b, o->printed ? ",\n" : "\n");
@@ -128,7 +133,7 @@ static void on_end(void *ud, size_t i, uint64_t ticket, int failed)
 static int on_tick(void *ud)
 {
     out_state *o = ud;
-    write_ready(o);
+    write_ready(o, 0);
     draw(o, 0);
     return cli_interrupted || o->write_failed;
 }
@@ -224,7 +229,7 @@ int cli_fetch_store_run(cli_fetch_plan *plan)
     sigaction(SIGINT, &old_sa, NULL);
     if (rc != PF_OK && rc != PF_ECANCELLED && err.message[0])
         cli_die_msg("%s", err.message);
-    write_ready(&o);
+    write_ready(&o, 1);
     draw(&o, 1);
     size_t failed = 0, left = 0;
     for (size_t i = 0; i < plan->n; i++) {
