@@ -313,9 +313,15 @@ static void write_ready(writer *w)
         s->state = SLOT_WRITTEN;
         wrote = 1;
     }
-    /* Flush per batch of lines so a consumer reading the pipe sees each
-     * line as soon as it is final, not when a 4 KB buffer fills. */
-    if (wrote && !w->abandoned && fflush(stdout) != 0)
+}
+
+/* Hand what is written to the reader: called before the loop waits for the
+ * next response, so a consumer of the pipe sees each line as soon as
+ * nothing more is ready, and a wave of responses leaves in a few large
+ * writes instead of several per line. */
+static void flush_out(writer *w)
+{
+    if (!w->abandoned && fflush(stdout) != 0)
         out_failed(w);
 }
 
@@ -339,6 +345,12 @@ static int run(cli_fetch_plan *plan)
     memset(&pg, 0, sizeof pg);
     w.plan = plan;
     w.mem_cap = reorder_cap();
+    /* Lines leave in writes of up to 64 KiB (flush_out says when); a
+     * terminal keeps its line buffering. glibc sizes a buffer it allocates
+     * itself by the file's block size (4 KiB for a pipe), so it is given. */
+    static char out_buf[1 << 16];
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     if (plan->format == CLI_FMT_CSV) {
         pf__buf h;
         pf__buf_init(&h, SIZE_MAX);
@@ -393,8 +405,12 @@ static int run(cli_fetch_plan *plan)
         size_t idx;
         pf_response res;
         memset(&res, 0, sizeof res);
-        /* A bounded wait keeps the progress line and Ctrl-C responsive. */
-        rc = eng->batch_next(batch, 100, &idx, &res);
+        rc = eng->batch_next(batch, 0, &idx, &res);
+        if (rc == PF_EAGAIN) {
+            flush_out(&w);
+            /* A bounded wait keeps the progress line and Ctrl-C responsive. */
+            rc = eng->batch_next(batch, 100, &idx, &res);
+        }
         if ((cli_interrupted || w.write_failed || w.abandoned) && !cancelled) {
             eng->batch_cancel(batch);
             cancelled = 1;

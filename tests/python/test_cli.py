@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -537,6 +538,23 @@ def test_fetch_ctrl_c_cancels_and_keeps_output_valid(replay_factory):
     doc = json.loads(out)                     # the array is closed
     assert [d["request"]["app_id"] for d in doc] == ["a.b", "c.d", "e.f"]
     assert {d["error"]["kind"] for d in doc} == {"cancelled"}
+
+
+def test_fetch_lines_reach_a_pipe_while_the_job_runs(replay_factory):
+    # The second request is never answered: the first line must be readable
+    # from the pipe while the command still waits, not at its exit.
+    srv = replay_factory("--fill", "--script", "ok,stall")
+    p = subprocess.Popen([PLAYFAST, "app", "a.first", "b.stalled", "--concurrency", "1",
+                          "--retries", "0", "--timeout", "20", "--base-url", srv.base_url],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([p.stdout], [], [], 10)
+        assert ready and p.poll() is None
+        first = json.loads(p.stdout.readline())
+        assert first["request"]["app_id"] == "a.first" and "result" in first
+    finally:
+        p.kill()
+        p.communicate(timeout=10)
 
 
 def test_fetch_cacert_reaches_a_tls_server(replay_factory):
