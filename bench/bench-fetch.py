@@ -54,12 +54,14 @@ members) and the bars they are held to:
             same ids uncompressed, from a second server, run in turn with
             them (a row beside it), and each round's gzip / plain CPU
             ratio is printed: the host's speed drifts, the ratio of two
-            runs a second apart much less.
+            runs a second apart much less. --against PATH runs another
+            build's CLI (say the commit the issue was measured on) in turn
+            with this one and prints each round's ratio of the two.
 
 Options: --repeat R (median of R runs for the batch scenario, default 3),
 --quick (skip 10k, ratelimit, defaults and global50), --latency10k S
 (default 0.3), --only LIST, --timeout S (a cap on any one CLI/Python run,
-default 120).
+default 120), --against PATH (gzipcpu: another build's CLI).
 """
 
 import argparse
@@ -256,11 +258,11 @@ def app_ids(n, tag):
     return ["com.bench.%s%05d" % (tag, i) for i in range(n)]
 
 
-def cli_apps(url, ids, extra, timeout, tmp):
-    """build/playfast app -i ids.txt --format ndjson --base-url URL [extra].
-    Returns the measured run and the error kinds per line ("result" for a
-    success), in input order."""
-    cmd = [CLI, "app", "-i", ids_file(tmp, ids), "--format", "ndjson",
+def cli_apps(url, ids, extra, timeout, tmp, cli=CLI):
+    """build/playfast app -i ids.txt --format ndjson --base-url URL [extra]
+    (or another build's CLI). Returns the measured run and the error kinds
+    per line ("result" for a success), in input order."""
+    cmd = [cli, "app", "-i", ids_file(tmp, ids), "--format", "ndjson",
            "--base-url", url] + list(extra)
     status, out, err, wall, cpu, rss = run_measured(cmd, timeout)
     kinds = []
@@ -489,16 +491,20 @@ def scen_gzipcpu(args):
         print("gzipcpu: replay --fill --latency %s, with and without --gzip, runs interleaved, "
               "best of %d" % (lat, args.repeat), flush=True)
         runs = {k: [] for k in labels}
+        other = {k: [] for k in labels}     # --against: the other build's runs
+        clis = [(CLI, runs)] + ([(args.against, other)] if args.against else [])
+        turns = [(label, c) for c in clis for label in labels]
         for i in range(args.repeat):
-            for label in (labels if i % 2 == 0 else labels[::-1]):
+            for label, (cli, into) in (turns if i % 2 == 0 else turns[::-1]):
                 srv = srvs[label]
                 before = srv.stats()["requests"]
-                r = cli_apps(srv.url, app_ids(n, "c%d" % i), [], args.timeout, tmp)
+                r = cli_apps(srv.url, app_ids(n, "c%d" % i), [], args.timeout, tmp, cli)
                 st = srv.stats()
                 st["requests"] -= before
-                runs[label].append((r, st))
-                print("  run %d %-5s: CPU %.3f s, wall %.2f s, ok %d/%d"
-                      % (i + 1, label, r["cpu"], r["wall"], r["ok"], n), flush=True)
+                into[label].append((r, st))
+                print("  run %d %-5s%s: CPU %.3f s, wall %.2f s, ok %d/%d"
+                      % (i + 1, label, "" if cli == CLI else " (--against)", r["cpu"],
+                         r["wall"], r["ok"], n), flush=True)
         best = {}
         for label in labels:
             # Best of the runs that parsed every page: the machine is
@@ -517,6 +523,16 @@ def scen_gzipcpu(args):
         if pairs:
             print("gzipcpu: gzip / plain CPU of the same round: %s (median %.2fx)"
                   % (" ".join("%.2fx" % x for x in pairs), statistics.median(pairs)), flush=True)
+        for label in labels if args.against else ():
+            # This build's CPU over the other's, run beside it: what the
+            # change saved, whatever the host's speed at the time.
+            pairs = [a[0]["cpu"] / b[0]["cpu"] for a, b in zip(runs[label], other[label])
+                     if b[0]["cpu"] > 0 and a[0]["ok"] == n and b[0]["ok"] == n]
+            if pairs:
+                print("gzipcpu: %s, this build / --against, CPU of the same round: %s "
+                      "(median %.3fx; --against median %.3f s)"
+                      % (label, " ".join("%.2fx" % x for x in pairs), statistics.median(pairs),
+                         statistics.median(b[0]["cpu"] for b in other[label])), flush=True)
 
 
 SCENARIOS = [  # name, group, long (skipped by --quick), function
@@ -557,6 +573,8 @@ def main():
     ap.add_argument("--only", default="", help="comma list of scenarios or groups")
     ap.add_argument("--timeout", type=float, default=120,
                     help="seconds any one CLI or Python run may take")
+    ap.add_argument("--against", default="",
+                    help="gzipcpu: another build's CLI, run in turn with this one")
     args = ap.parse_args()
     todo = selected(args)
     if any(s[1] == "engine" for s in todo):
