@@ -15,6 +15,7 @@ Fixtures
 """
 import gzip
 import os
+import signal
 import sys
 
 import pytest
@@ -30,6 +31,13 @@ for p in (PACKAGE_DIR, ROOT):
         sys.path.insert(0, p)
 
 from server.harness import ReplayProcess  # noqa: E402
+
+# Ctrl-C as at a terminal, however this run was started: a background job
+# or nohup starts it with SIGINT ignored, which the CLI and Python children
+# inherit, and the tests that interrupt a batch or a command would see
+# nothing happen.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
