@@ -215,10 +215,13 @@ int cli_cmd_fetch_exec(int argc, char **argv);
 
 struct sqlite3;
 
-/* Ctrl-C during a fetch (fetch.c): the handler sets the flag; a second
- * Ctrl-C ends the process at once. cli_now() is CLOCK_MONOTONIC seconds. */
+/* Ctrl-C during a fetch (fetch.c): between cli_sigint_catch() and
+ * cli_sigint_restore() the first SIGINT sets cli_interrupted and a second
+ * ends the process at once; a SIGINT ignored at start stays ignored.
+ * cli_now() is CLOCK_MONOTONIC seconds. */
 extern volatile sig_atomic_t cli_interrupted;
-void cli_on_sigint(int sig);
+void cli_sigint_catch(struct sigaction *old);
+void cli_sigint_restore(const struct sigaction *old);
 double cli_now(void);
 
 /* A fetch command with --db: resume, store, print from the store. */

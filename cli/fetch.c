@@ -25,7 +25,7 @@
 
 volatile sig_atomic_t cli_interrupted;
 
-void cli_on_sigint(int sig)
+static void on_sigint(int sig)
 {
     /* A second Ctrl-C ends the process at once, as users expect. */
     if (cli_interrupted) {
@@ -33,6 +33,25 @@ void cli_on_sigint(int sig)
         raise(sig);
     }
     cli_interrupted = 1;
+}
+
+void cli_sigint_catch(struct sigaction *old)
+{
+    /* SIGINT ignored from the start (`nohup`, a job put in the background
+     * by a shell without job control) stays ignored, as the one who
+     * started us asked. */
+    if (sigaction(SIGINT, NULL, old) != 0 || old->sa_handler == SIG_IGN)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+void cli_sigint_restore(const struct sigaction *old)
+{
+    sigaction(SIGINT, old, NULL);
 }
 
 /* Bytes of out-of-order output kept in memory before spilling to a
@@ -394,11 +413,8 @@ static int run(cli_fetch_plan *plan)
     w.pg = &pg;
     w.shared_tty = pg.on && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
     pg.start = cli_now();
-    struct sigaction sa, old_sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = cli_on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_sa);
+    struct sigaction old_sa;
+    cli_sigint_catch(&old_sa);
     int cancelled = 0;
 
     for (;;) {
@@ -445,7 +461,7 @@ static int run(cli_fetch_plan *plan)
     }
     if (pg.on)
         progress_draw(&pg, done, failed, plan->n, 1);
-    sigaction(SIGINT, &old_sa, NULL);
+    cli_sigint_restore(&old_sa);
 
     if (done < plan->n)
         status = CLI_EXIT_FAIL;

@@ -219,14 +219,11 @@ int cli_fetch_store_run(cli_fetch_plan *plan)
     o.job.on_end = on_end;
     o.job.on_tick = on_tick;
 
-    struct sigaction sa, old_sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = cli_on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_sa);
+    struct sigaction old_sa;
+    cli_sigint_catch(&old_sa);
     rc = pf_store_run(o.st, &eng, plan->reqs, plan->n, &o.job, o.ids,
                               &err);
-    sigaction(SIGINT, &old_sa, NULL);
+    cli_sigint_restore(&old_sa);
     if (rc != PF_OK && rc != PF_ECANCELLED && err.message[0])
         cli_die_msg("%s", err.message);
     write_ready(&o, 1);

@@ -540,6 +540,22 @@ def test_fetch_ctrl_c_cancels_and_keeps_output_valid(replay_factory):
     assert {d["error"]["kind"] for d in doc} == {"cancelled"}
 
 
+def test_fetch_keeps_an_ignored_sigint_ignored(replay_factory, tmp_path):
+    # Started with SIGINT ignored (nohup, a background job of a script),
+    # the command is not the one to stop at Ctrl-C: it finishes the batch.
+    slow = replay_factory("--fill", "--latency", "0.5")
+    for db in ([], ["--db", tmp_path / "n.db"]):
+        p = subprocess.Popen([PLAYFAST, "app", "a.b", "c.d", "--base-url", slow.base_url,
+                              *db], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        time.sleep(0.2)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
+        assert [json.loads(x)["request"]["app_id"] for x in out.decode().splitlines()] == \
+            ["a.b", "c.d"]
+
+
 def test_fetch_lines_reach_a_pipe_while_the_job_runs(replay_factory):
     # The second request is never answered: the first line must be readable
     # from the pipe while the command still waits, not at its exit.
