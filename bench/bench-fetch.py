@@ -518,21 +518,24 @@ def scen_gzipcpu(args):
         r = best["gzip"][0]
         timed_bar("gzipcpu: 300 gzip'd pages <= %.2f s CPU" % bound, r, n, r["cpu"] <= bound,
                   "%.3f s (%.2f ms/page)" % (r["cpu"], 1000.0 * r["cpu"] / n))
-        pairs = [g[0]["cpu"] / p[0]["cpu"] for g, p in zip(runs["gzip"], runs["plain"])
-                 if p[0]["cpu"] > 0]
-        if pairs:
-            print("gzipcpu: gzip / plain CPU of the same round: %s (median %.2fx)"
-                  % (" ".join("%.2fx" % x for x in pairs), statistics.median(pairs)), flush=True)
+
+        def same_round(title, num, den, extra=""):
+            # CPU ratios of runs made a second apart, each pair only when
+            # both parsed every page (a run that failed fast looks cheap).
+            pairs = [a[0]["cpu"] / b[0]["cpu"] for a, b in zip(num, den)
+                     if b[0]["cpu"] > 0 and a[0]["ok"] == n and b[0]["ok"] == n]
+            if pairs:
+                print("gzipcpu: %s CPU of the same round: %s (median %.3fx%s)"
+                      % (title, " ".join("%.2fx" % x for x in pairs),
+                         statistics.median(pairs), extra), flush=True)
+
+        same_round("gzip / plain", runs["gzip"], runs["plain"])
         for label in labels if args.against else ():
             # This build's CPU over the other's, run beside it: what the
             # change saved, whatever the host's speed at the time.
-            pairs = [a[0]["cpu"] / b[0]["cpu"] for a, b in zip(runs[label], other[label])
-                     if b[0]["cpu"] > 0 and a[0]["ok"] == n and b[0]["ok"] == n]
-            if pairs:
-                print("gzipcpu: %s, this build / --against, CPU of the same round: %s "
-                      "(median %.3fx; --against median %.3f s)"
-                      % (label, " ".join("%.2fx" % x for x in pairs), statistics.median(pairs),
-                         statistics.median(b[0]["cpu"] for b in other[label])), flush=True)
+            same_round("%s, this build / --against," % label, runs[label], other[label],
+                       "; --against median %.3f s"
+                       % statistics.median(b[0]["cpu"] for b in other[label]))
 
 
 SCENARIOS = [  # name, group, long (skipped by --quick), function
